@@ -1,0 +1,65 @@
+# pail — build, run and test. `make run` and `make test` are the README's two commands.
+PKGS      := libmicrohttpd libcrypto libxml-2.0 jansson sqlite3 libisal
+CC        ?= cc
+CSTD      := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+SRCS      := $(shell find src -name '*.c' | sort)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+
+REL_DIR   := build/release
+ASAN_DIR  := build/asan
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+REL_OBJS  := $(SRCS:%.c=$(REL_DIR)/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/unit/%)
+
+LISTEN    ?= 127.0.0.1:9000
+DATA      ?= ./data
+
+.PHONY: all deps run test unit e2e clean
+all: $(REL_DIR)/pail
+
+deps:
+	@scripts/deps.sh
+
+$(REL_DIR)/%.o: %.c $(wildcard src/*/*.h src/*/*.def)
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(CSTD) -O2 -g -Isrc $(PKG_CFLAGS) -c $< -o $@
+
+$(REL_DIR)/pail: $(REL_OBJS)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(ASAN_DIR)/%.o: %.c $(wildcard src/*/*.h src/*/*.def)
+	@mkdir -p $(dir $@)
+	@echo '  CC asan $<'
+	@$(CC) $(CSTD) -O1 -g $(SANFLAGS) -DPAIL_TESTING -Isrc $(PKG_CFLAGS) -c $< -o $@
+
+$(ASAN_DIR)/pail: $(ASAN_LIB_OBJS) $(ASAN_DIR)/src/main.o
+	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(ASAN_DIR)/unit/%: tests/unit/%.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g $(SANFLAGS) -DPAIL_TESTING -Isrc -Itests/unit $(PKG_CFLAGS) \
+	  $(shell pkg-config --cflags cmocka 2>/dev/null) -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) \
+	  $(shell pkg-config --libs cmocka 2>/dev/null)
+
+run: deps $(REL_DIR)/pail
+	@$(REL_DIR)/pail serve --listen $(LISTEN) --data $(DATA)
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit.sh $(UNIT_BINS)
+
+e2e: $(ASAN_DIR)/pail
+	@PAIL_BIN=$(abspath $(ASAN_DIR)/pail) python3 tests/e2e/run.py tests/e2e
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+clean:
+	rm -rf build

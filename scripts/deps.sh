@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pail needs to build and test, when run as root;
+# otherwise prints the exact apt-get line and fails. Quiet when all are present.
+set -eu
+PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libxml2-dev libjansson-dev
+libsqlite3-dev libisal-dev libcmocka-dev python3-pytest python3-pytest-timeout python3-pandas"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+line="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ]; then
+    echo "pail: installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends $missing >&2
+else
+    echo "pail: missing Debian packages; run as root:" >&2
+    echo "  sudo apt-get update && sudo $line" >&2
+    exit 1
+fi

@@ -1,0 +1,322 @@
+/* auth/auth.c — pail_auth_verify(): who sent the request and how its body is
+ * protected (see auth.h). Owns the request-level policy of SigV4: which
+ * scheme applies (anonymous, Authorization header, presigned query), dates
+ * and clock skew, presigned expiry, x-amz-content-sha256, the credential
+ * lookup and the final constant-time signature check. The signature maths is
+ * in sigv4.c. It never logs or keeps the secret key; the derived signing key
+ * is kept in req->auth only for streaming (aws-chunked) uploads.
+ *
+ * Sections: 1. credentials  2. shared checks  3. header auth  4. query auth
+ *           5. entry point. */
+#include "auth/auth.h"
+
+#include "auth/crypto.h"
+#include "auth/sigv4.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "util/encode.h"
+
+#include <string.h>
+
+/* AWS answers bad presigned-URL parameters with AuthorizationQueryParametersError
+ * (400); err.def has no such code yet, so the nearest 400 stands in. */
+#define QUERY_PARAMS_ERR PAIL_E_AuthorizationQueryParametersError
+
+static const char MSG_USE_V4[] = "Please use AWS4-HMAC-SHA256.";
+static const char MSG_BAD_DATE[] = "AWS authentication requires a valid Date or x-amz-date header";
+static const char MSG_CRED_DATE[] = "Invalid credential date. Date is not the same as X-Amz-Date.";
+
+/* ---- 1. credentials ------------------------------------------------------ */
+
+bool pail_creds_lookup(const struct pail_creds *c, const char *access_key, char *secret,
+                       size_t cap, const char **principal)
+{
+    if (!c || !access_key || !c->access_key[0] || strcmp(c->access_key, access_key) != 0)
+        return false;
+    size_t n = strlen(c->secret_key);
+    if (n >= cap)
+        return false;
+    memcpy(secret, c->secret_key, n + 1);
+    if (principal)
+        *principal = "root";
+    return true;
+}
+
+/* ---- 2. shared checks ---------------------------------------------------- */
+
+/* Sets auth->payload from an x-amz-content-sha256 value. */
+static enum pail_err classify_payload(struct pail_req *req, const char *v)
+{
+    static const struct {
+        const char *name;
+        enum pail_payload kind;
+    } modes[] = {
+        {"UNSIGNED-PAYLOAD", PAIL_PAYLOAD_UNSIGNED},
+        {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", PAIL_PAYLOAD_STREAMING_SIGNED},
+        {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", PAIL_PAYLOAD_STREAMING_SIGNED_TRAILER},
+        {"STREAMING-UNSIGNED-PAYLOAD-TRAILER", PAIL_PAYLOAD_STREAMING_UNSIGNED_TRAILER},
+    };
+    struct pail_auth *au = &req->auth;
+    if (strlen(v) == PAIL_SHA256_HEX_LEN && pail_unhex(v, au->payload_sha256, PAIL_SHA256_LEN)) {
+        au->payload = PAIL_PAYLOAD_SHA256;
+        return PAIL_OK;
+    }
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(v, modes[i].name) == 0) {
+            au->payload = modes[i].kind;
+            return PAIL_OK;
+        }
+    return pail_req_fail(req, PAIL_E_InvalidArgument,
+                         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                         "STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+                         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+                         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
+                         "or a valid sha256 value.");
+}
+
+static bool is_streaming_signed(enum pail_payload p)
+{
+    return p == PAIL_PAYLOAD_STREAMING_SIGNED || p == PAIL_PAYLOAD_STREAMING_SIGNED_TRAILER;
+}
+
+/* The request's headers in the shape sigv4.c takes. */
+static struct pail_sigv4_hdr *sigv4_headers(struct pail_req *req)
+{
+    struct pail_sigv4_hdr *h = pail_arena_alloc(req->arena, (req->nheaders + 1) * sizeof(*h));
+    for (size_t i = 0; i < req->nheaders; i++) {
+        h[i].name = req->headers[i].name;
+        h[i].value = req->headers[i].value;
+    }
+    return h;
+}
+
+/* Fills everything but the payload mode once the signature matched. */
+static void fill_auth(struct pail_req *req, enum pail_auth_kind kind,
+                      const struct pail_sigv4_cred *cred, const char *principal,
+                      const char *signature, const char *amz_date,
+                      const unsigned char key[PAIL_SHA256_LEN])
+{
+    struct pail_auth *au = &req->auth;
+    au->kind = kind;
+    au->access_key = pail_arena_strdup(req->arena, cred->access_key);
+    au->principal = pail_arena_strdup(req->arena, principal ? principal : "root");
+    memcpy(au->seed_signature, signature, PAIL_SHA256_HEX_LEN + 1);
+    memcpy(au->amz_date, amz_date, 17);
+    strncpy(au->scope, cred->scope, sizeof(au->scope) - 1);
+    /* The chain of chunk signatures needs the key; other modes never do. */
+    if (is_streaming_signed(au->payload))
+        memcpy(au->signing_key, key, PAIL_SHA256_LEN);
+}
+
+/* Looks the key up, recomputes the signature and compares in constant time. */
+static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind kind,
+                                     const struct pail_sigv4_cred *cred,
+                                     const char *signed_headers, const char *given,
+                                     const char *amz_date, const char *payload)
+{
+    char secret[sizeof(((struct pail_creds *)0)->secret_key)];
+    const char *principal = NULL;
+    const struct pail_creds *creds = req->srv ? &req->srv->creds : NULL;
+    if (!pail_creds_lookup(creds, cred->access_key, secret, sizeof secret, &principal))
+        return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    unsigned char key[PAIL_SHA256_LEN];
+    pail_sigv4_signing_key(secret, cred->date, cred->region, cred->service, key);
+    pail_crypto_wipe(secret, sizeof secret);
+    struct pail_sigv4_input in = {
+        .method = req->method, .raw_path = req->raw_path, .raw_query = req->raw_query,
+        .presigned = kind == PAIL_AUTH_V4_QUERY, .headers = sigv4_headers(req),
+        .nheaders = req->nheaders, .signed_headers = signed_headers, .payload = payload,
+    };
+    char sig[PAIL_SHA256_HEX_LEN + 1];
+    enum pail_err e = pail_sigv4_signature(req->arena, &in, amz_date, cred->scope, key, sig);
+    if (!e && !pail_sigv4_signature_equal(sig, given))
+        e = PAIL_E_SignatureDoesNotMatch;
+    if (!e)
+        fill_auth(req, kind, cred, principal, sig, amz_date, key);
+    pail_crypto_wipe(key, sizeof key);
+    return e ? pail_req_fail(req, e, NULL) : PAIL_OK;
+}
+
+/* ---- 3. Authorization header --------------------------------------------- */
+
+/* x-amz-date, else an RFC 1123 Date header; amz_date gets the form that goes
+ * into the string to sign. */
+static enum pail_err header_time(struct pail_req *req, char amz_date[17], time_t *t)
+{
+    const char *x = pail_req_header(req, "x-amz-date");
+    if (x) {
+        if (!pail_sigv4_parse_amz_date(x, t))
+            return pail_req_fail(req, PAIL_E_AccessDenied, "%s", MSG_BAD_DATE);
+        memcpy(amz_date, x, 17);
+        return PAIL_OK;
+    }
+    const char *d = pail_req_header(req, "date");
+    if (!d || !pail_sigv4_parse_http_date(d, t))
+        return pail_req_fail(req, PAIL_E_AccessDenied, "%s", MSG_BAD_DATE);
+    pail_sigv4_format_amz_date(*t, amz_date);
+    return PAIL_OK;
+}
+
+static enum pail_err verify_header(struct pail_req *req, const char *value)
+{
+    struct pail_sigv4_authz az;
+    const char *why = NULL;
+    enum pail_err e = pail_sigv4_parse_authorization(req->arena, value, &az, &why);
+    if (e)
+        return pail_req_fail(req, e, "%s", why ? why : pail_err_message(e));
+    char amz_date[17];
+    time_t t = 0;
+    if ((e = header_time(req, amz_date, &t)))
+        return e;
+    if (t > req->now + PAIL_SIGV4_SKEW_SECONDS || t < req->now - PAIL_SIGV4_SKEW_SECONDS)
+        return pail_req_fail(req, PAIL_E_RequestTimeTooSkewed, NULL);
+    if (strncmp(az.cred.date, amz_date, 8) != 0)
+        return pail_req_fail(req, PAIL_E_AuthorizationHeaderMalformed, "%s", MSG_CRED_DATE);
+    if (!pail_sigv4_signs_header(az.signed_headers, "host"))
+        return pail_req_fail(req, PAIL_E_AuthorizationHeaderMalformed,
+                             "The authorization header is malformed; "
+                             "SignedHeaders must include host.");
+    const char *payload = pail_req_header(req, "x-amz-content-sha256");
+    if (!payload)
+        return pail_req_fail(req, PAIL_E_InvalidRequest,
+                             "Missing required header for this request: x-amz-content-sha256");
+    if ((e = classify_payload(req, payload)))
+        return e;
+    return check_signature(req, PAIL_AUTH_V4_HEADER, &az.cred, az.signed_headers, az.signature,
+                           amz_date, payload);
+}
+
+/* ---- 4. presigned URL (query parameters) --------------------------------- */
+
+struct qparams {
+    const char *alg, *cred, *date, *expires, *signed_headers, *sig, *payload;
+};
+
+static void get_qparams(struct pail_req *req, struct qparams *p)
+{
+    struct pail_arena *a = req->arena;
+    const char *q = req->raw_query ? req->raw_query : "";
+    p->alg = pail_sigv4_query_get(a, q, "X-Amz-Algorithm");
+    p->cred = pail_sigv4_query_get(a, q, "X-Amz-Credential");
+    p->date = pail_sigv4_query_get(a, q, "X-Amz-Date");
+    p->expires = pail_sigv4_query_get(a, q, "X-Amz-Expires");
+    p->signed_headers = pail_sigv4_query_get(a, q, "X-Amz-SignedHeaders");
+    p->sig = pail_sigv4_query_get(a, q, "X-Amz-Signature");
+    p->payload = pail_sigv4_query_get(a, q, "X-Amz-Content-Sha256");
+    if (!p->payload)
+        p->payload = pail_sigv4_query_get(a, q, "x-amz-content-sha256");
+}
+
+/* X-Amz-Expires: decimal seconds, 1..604800. */
+static enum pail_err parse_expires(struct pail_req *req, const char *s, long *out)
+{
+    long v = 0;
+    size_t n = strlen(s);
+    if (s[0] == '-')
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires must be non-negative");
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || i >= 9)
+            return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires should be a number");
+        v = v * 10 + (s[i] - '0');
+    }
+    if (n == 0 || v < 1 || v > PAIL_SIGV4_MAX_EXPIRES)
+        return pail_req_fail(req, QUERY_PARAMS_ERR,
+                             "X-Amz-Expires must be less than a week (in seconds) that is "
+                             "604800, and at least 1");
+    *out = v;
+    return PAIL_OK;
+}
+
+/* Everything about the parameters that does not need the secret. */
+static enum pail_err check_qparams(struct pail_req *req, const struct qparams *p,
+                                   struct pail_sigv4_cred *cred, time_t *t, long *expires)
+{
+    if (!p->alg || !p->cred || !p->date || !p->expires || !p->signed_headers || !p->sig)
+        return pail_req_fail(req, QUERY_PARAMS_ERR,
+                             "Query-string authentication version 4 requires the "
+                             "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, "
+                             "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+    if (strcmp(p->alg, PAIL_SIGV4_ALGORITHM) != 0)
+        return pail_req_fail(req, QUERY_PARAMS_ERR,
+                             "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+    const char *why = NULL;
+    if (pail_sigv4_parse_credential(req->arena, p->cred, cred, &why))
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "Error parsing the X-Amz-Credential "
+                             "parameter; %s", why ? why : "malformed");
+    if (!pail_sigv4_parse_amz_date(p->date, t))
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Date must be in the ISO8601 Long "
+                             "Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    enum pail_err e = parse_expires(req, p->expires, expires);
+    if (e)
+        return e;
+    if (strncmp(cred->date, p->date, 8) != 0)
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "%s", MSG_CRED_DATE);
+    if (!pail_sigv4_signs_header(p->signed_headers, "host"))
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-SignedHeaders must include host");
+    return PAIL_OK;
+}
+
+static enum pail_err verify_query(struct pail_req *req)
+{
+    struct qparams p;
+    struct pail_sigv4_cred cred;
+    time_t t = 0;
+    long expires = 0;
+    get_qparams(req, &p);
+    enum pail_err e = check_qparams(req, &p, &cred, &t, &expires);
+    if (e)
+        return e;
+    if (t > req->now + PAIL_SIGV4_SKEW_SECONDS)
+        return pail_req_fail(req, PAIL_E_AccessDenied, "Request is not valid yet");
+    if (req->now > t + expires)
+        return pail_req_fail(req, PAIL_E_AccessDenied, "Request has expired");
+    if (strlen(p.sig) != PAIL_SHA256_HEX_LEN)
+        return pail_req_fail(req, PAIL_E_SignatureDoesNotMatch, NULL);
+    const char *payload = p.payload ? p.payload : "UNSIGNED-PAYLOAD";
+    if ((e = classify_payload(req, payload)))
+        return e;
+    return check_signature(req, PAIL_AUTH_V4_QUERY, &cred, p.signed_headers, p.sig, p.date,
+                           payload);
+}
+
+/* ---- 5. entry point ------------------------------------------------------ */
+
+/* Anonymous requests may still declare how the body is framed (an SDK with no
+ * credentials streaming aws-chunked); signed streaming modes need a signature. */
+static enum pail_err anonymous(struct pail_req *req)
+{
+    const char *v = pail_req_header(req, "x-amz-content-sha256");
+    if (!v)
+        return PAIL_OK;
+    enum pail_err e = classify_payload(req, v);
+    if (!e && is_streaming_signed(req->auth.payload))
+        return pail_req_fail(req, PAIL_E_InvalidRequest,
+                             "A signed streaming payload needs an Authorization header.");
+    return e;
+}
+
+enum pail_err pail_auth_verify(struct pail_req *req)
+{
+    memset(&req->auth, 0, sizeof(req->auth));
+    req->auth.kind = PAIL_AUTH_ANONYMOUS;
+    req->auth.payload = PAIL_PAYLOAD_UNDECLARED;
+    const char *authz = pail_req_header(req, "authorization");
+    struct pail_arena *a = req->arena;
+    const char *q = req->raw_query ? req->raw_query : "";
+    bool presigned = pail_sigv4_query_get(a, q, "X-Amz-Signature") ||
+                     pail_sigv4_query_get(a, q, "X-Amz-Credential") ||
+                     pail_sigv4_query_get(a, q, "X-Amz-Algorithm");
+    if (authz && presigned)
+        return pail_req_fail(req, PAIL_E_InvalidArgument,
+                             "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
+                             "parameter, Signature query string parameter or the Authorization "
+                             "header should be specified");
+    if (authz) /* any other scheme (SigV2 "AWS ak:sig") → InvalidRequest */
+        return verify_header(req, authz);
+    if (presigned)
+        return verify_query(req);
+    /* SigV2 presigned URLs (boto3's default presign) are not supported. */
+    if (pail_sigv4_query_get(a, q, "AWSAccessKeyId") && pail_sigv4_query_get(a, q, "Signature"))
+        return pail_req_fail(req, PAIL_E_InvalidRequest, "%s", MSG_USE_V4);
+    return anonymous(req);
+}

@@ -1,0 +1,29 @@
+/* core/buf.h — growable byte buffer with a hard cap fixed at init (curl's
+ * dynbuf). Memory is malloc'd: the owner calls pail_buf_free(), or hands it to
+ * an arena with pail_buf_in_arena(). Always NUL-terminated after data. */
+#ifndef PAIL_CORE_BUF_H
+#define PAIL_CORE_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pail_arena;
+
+struct pail_buf {
+    char *data;
+    size_t len, cap_alloc, max;
+    bool overflow; /* an append would have exceeded max; further appends ignored */
+};
+
+void pail_buf_init(struct pail_buf *b, size_t max);
+/* Releases the memory; the buffer is empty and reusable afterwards. */
+void pail_buf_free(struct pail_buf *b);
+/* Frees b's memory when arena a is freed. */
+void pail_buf_in_arena(struct pail_buf *b, struct pail_arena *a);
+/* false (and b->overflow set) when len would pass max. */
+bool pail_buf_append(struct pail_buf *b, const void *p, size_t n);
+bool pail_buf_puts(struct pail_buf *b, const char *s);
+bool pail_buf_printf(struct pail_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,15 @@
+/* core/log.h — one-line logs to stderr, serialised across threads. */
+#ifndef PAIL_CORE_LOG_H
+#define PAIL_CORE_LOG_H
+
+enum pail_log_level { PAIL_LOG_DEBUG, PAIL_LOG_INFO, PAIL_LOG_WARN, PAIL_LOG_ERROR };
+
+void pail_log_set_level(enum pail_log_level l);
+void pail_log(enum pail_log_level l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define pail_info(...) pail_log(PAIL_LOG_INFO, __VA_ARGS__)
+#define pail_warn(...) pail_log(PAIL_LOG_WARN, __VA_ARGS__)
+#define pail_error(...) pail_log(PAIL_LOG_ERROR, __VA_ARGS__)
+
+#endif

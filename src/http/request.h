@@ -1,0 +1,106 @@
+/* http/request.h — struct pail_req, the only thing that travels between layers.
+ * Owns: the request's view (method, raw and decoded target, headers, query),
+ * its error state and its response. Everything hangs off req->arena and dies
+ * with it. Handlers read req and write req->resp; they never call MHD. */
+#ifndef PAIL_HTTP_REQUEST_H
+#define PAIL_HTTP_REQUEST_H
+
+#include "auth/auth.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pail_server;
+struct pail_op;
+
+struct pail_hdr {
+    const char *name;  /* lower-case */
+    const char *value; /* as received (MHD trims surrounding blanks) */
+};
+
+struct pail_qarg {
+    const char *name;  /* decoded */
+    const char *value; /* decoded; NULL for a bare "?uploads" */
+};
+
+struct pail_resp_hdr {
+    const char *name, *value;
+    struct pail_resp_hdr *next;
+};
+
+enum pail_resp_kind {
+    PAIL_RESP_EMPTY, /* no body, Content-Length 0 */
+    PAIL_RESP_BUF,   /* body in resp.buf */
+    PAIL_RESP_FD,    /* len bytes of fd from off (sendfile); fd closed after sending */
+};
+
+struct pail_resp {
+    int status;
+    struct pail_resp_hdr *headers, **tail;
+    enum pail_resp_kind kind;
+    struct pail_buf buf;
+    int fd;
+    uint64_t off, len;
+};
+
+struct pail_req {
+    struct pail_arena *arena;
+    struct pail_server *srv;
+    char id[24];            /* x-amz-request-id */
+    struct timespec start;  /* monotonic, for the access log */
+    time_t now;             /* wall clock at arrival */
+
+    const char *method;     /* "GET", "PUT", ... */
+    const char *raw_target; /* request-target as sent: raw path + "?" + raw query */
+    const char *raw_path;   /* before '?', still percent-encoded */
+    const char *raw_query;  /* after '?', still encoded; "" when none */
+    const char *bucket;     /* decoded; NULL for the service ("/") */
+    const char *key;        /* decoded; NULL when the target is a bucket */
+
+    struct pail_hdr *headers;
+    size_t nheaders;
+    struct pail_qarg *query;
+    size_t nquery;
+
+    const struct pail_op *op;
+    struct pail_auth auth;  /* filled by pail_auth_verify */
+
+    bool has_length;        /* Content-Length present */
+    uint64_t length;        /* Content-Length, or decoded length for aws-chunked */
+
+    struct pail_body *body; /* upload pipeline; NULL when the op takes no body */
+    void *op_state;         /* handler-private, between prepare and finish */
+
+    enum pail_err err;      /* first failure; PAIL_OK while all is well */
+    const char *err_msg;    /* detail for <Message>, arena-owned, or NULL */
+    const char *err_resource;
+
+    struct pail_resp resp;
+    uint64_t bytes_in, bytes_out; /* for the access log */
+};
+
+/* Header value by lower-case name, NULL when absent. */
+const char *pail_req_header(const struct pail_req *r, const char *lname);
+/* Query value by name: NULL when absent; "" for a bare "?name". */
+const char *pail_req_query(const struct pail_req *r, const char *name);
+bool pail_req_has_query(const struct pail_req *r, const char *name);
+
+/* Records the first error with an optional printf detail; returns e so that
+ * handlers can `return pail_req_fail(...)`. Later calls keep the first. */
+enum pail_err pail_req_fail(struct pail_req *r, enum pail_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Response helpers: strings are copied into the arena. */
+void pail_resp_header(struct pail_req *r, const char *name, const char *value);
+void pail_resp_headerf(struct pail_req *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Starts an XML body (status 200 unless set): returns resp.buf for the writer. */
+struct pail_buf *pail_resp_xml(struct pail_req *r);
+/* Sends len bytes of fd from off; takes ownership of fd. */
+void pail_resp_fd(struct pail_req *r, int fd, uint64_t off, uint64_t len);
+
+#endif

@@ -1,0 +1,288 @@
+/* http/server.c — libmicrohttpd glue and the request pipeline, written once:
+ *   uri_log()    request starts: arena, id, raw request-target
+ *   on_request() 1st call: headers → target → route → authenticate → begin
+ *                body calls: feed the op's body pipeline
+ *                last call: finish body → run op → respond
+ *   on_done()    access-log line, arena freed (closes fds, aborts writers)
+ * Nothing here knows any S3 operation by name: ops.def flags drive it. After
+ * a failure mid-body the rest of the body is drained and the error sent at
+ * the end, because MHD cannot queue a response while a body is arriving. */
+#include "http/server.h"
+
+#include "core/log.h"
+#include "http/body.h"
+#include "http/request.h"
+#include "http/target.h"
+#include "s3/error.h"
+#include "s3/op.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XML_BODY_MAX (2u << 20) /* DeleteObjects of 1000 long keys fits */
+
+static atomic_int in_flight;
+static atomic_uint req_counter;
+
+/* ---- request start ---------------------------------------------------- */
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    struct pail_arena *a = pail_arena_new();
+    if (!a)
+        return NULL;
+    struct pail_req *r = pail_arena_alloc(a, sizeof(*r));
+    r->arena = a;
+    r->srv = cls;
+    r->resp.fd = -1;
+    r->raw_target = pail_arena_strdup(a, uri ? uri : "/");
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->now = time(NULL);
+    unsigned n = atomic_fetch_add(&req_counter, 1);
+    snprintf(r->id, sizeof r->id, "%08lX%08X", (unsigned long)r->now & 0xFFFFFFFFul, n);
+    pail_buf_init(&r->resp.buf, SIZE_MAX / 2);
+    pail_buf_in_arena(&r->resp.buf, a);
+    atomic_fetch_add(&in_flight, 1);
+    return r;
+}
+
+struct hdr_collect {
+    struct pail_req *r;
+    size_t n;
+};
+
+static enum MHD_Result count_hdr(void *cls, enum MHD_ValueKind k, const char *name,
+                                 const char *value)
+{
+    (void)k, (void)name, (void)value;
+    ((struct hdr_collect *)cls)->n++;
+    return MHD_YES;
+}
+
+static enum MHD_Result copy_hdr(void *cls, enum MHD_ValueKind k, const char *name,
+                                const char *value)
+{
+    (void)k;
+    struct hdr_collect *hc = cls;
+    struct pail_hdr *h = &hc->r->headers[hc->r->nheaders++];
+    char *lname = pail_arena_strdup(hc->r->arena, name);
+    for (char *p = lname; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    h->name = lname;
+    h->value = pail_arena_strdup(hc->r->arena, value ? value : "");
+    return MHD_YES;
+}
+
+static void collect_headers(struct pail_req *r, struct MHD_Connection *c)
+{
+    struct hdr_collect hc = {r, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_hdr, &hc);
+    r->headers = pail_arena_alloc(r->arena, (hc.n + 1) * sizeof(*r->headers));
+    MHD_get_connection_values(c, MHD_HEADER_KIND, copy_hdr, &hc);
+    const char *cl = pail_req_header(r, "content-length");
+    if (cl) {
+        char *end;
+        r->length = strtoull(cl, &end, 10);
+        r->has_length = *cl && !*end;
+    }
+}
+
+/* Everything that happens before the first body byte. */
+static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const char *method)
+{
+    r->method = pail_arena_strdup(r->arena, method);
+    collect_headers(r, c);
+    enum pail_err e = pail_target_parse(r);
+    if (e == PAIL_OK)
+        e = pail_route(r);
+    if (e == PAIL_OK)
+        e = pail_auth_verify(r);
+    if (e == PAIL_OK && r->auth.kind == PAIL_AUTH_ANONYMOUS)
+        e = pail_req_fail(r, PAIL_E_AccessDenied, NULL); /* no ACLs/policies yet */
+    if (e != PAIL_OK)
+        return e;
+    const struct pail_op *op = r->op;
+    if (op->flags & PAIL_OPF_BODY_XML)
+        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE);
+    if (e == PAIL_OK && op->begin)
+        e = op->begin(r); /* a streaming op installs its sink here */
+    return e;
+}
+
+/* ---- responding ------------------------------------------------------- */
+
+static struct MHD_Response *make_response(struct pail_req *r)
+{
+    struct pail_resp *rs = &r->resp;
+    struct MHD_Response *mr = NULL;
+    if (rs->kind == PAIL_RESP_FD) {
+        if (rs->len == 0) {
+            mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        } else {
+            mr = MHD_create_response_from_fd_at_offset64(rs->len, rs->fd, rs->off);
+            if (mr)
+                rs->fd = -1; /* MHD owns and closes it now */
+        }
+        r->bytes_out = rs->len;
+    } else if (rs->kind == PAIL_RESP_BUF && rs->buf.len) {
+        mr = MHD_create_response_from_buffer(rs->buf.len, rs->buf.data, MHD_RESPMEM_MUST_FREE);
+        if (mr)
+            rs->buf.data = NULL, rs->buf.cap_alloc = 0; /* MHD frees it */
+        r->bytes_out = rs->buf.len;
+    } else {
+        mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    return mr;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
+{
+    if (r->err != PAIL_OK)
+        pail_s3_render_error(r);
+    if (!r->resp.status)
+        r->resp.status = 200;
+    struct MHD_Response *mr = make_response(r);
+    if (!mr)
+        return MHD_NO;
+    MHD_add_response_header(mr, "Server", "pail");
+    MHD_add_response_header(mr, "x-amz-request-id", r->id);
+    MHD_add_response_header(mr, "x-amz-id-2", r->id);
+    for (struct pail_resp_hdr *h = r->resp.headers; h; h = h->next)
+        MHD_add_response_header(mr, h->name, h->value);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->resp.status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls, (void)url, (void)version;
+    struct pail_req *r = *con_cls;
+    if (!r)
+        return MHD_NO;
+    if (!r->method) {
+        if (start(r, c, method) != PAIL_OK)
+            return respond(c, r); /* MHD closes: the body was never read */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (r->err == PAIL_OK && r->body)
+            pail_body_feed(r, upload_data, *upload_data_size);
+        else
+            r->bytes_in += *upload_data_size;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->err == PAIL_OK && r->body)
+        pail_body_finish(r);
+    if (r->err == PAIL_OK)
+        r->op->run(r);
+    return respond(c, r);
+}
+
+/* ---- request end ------------------------------------------------------ */
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c;
+    struct pail_req *r = *con_cls;
+    if (!r)
+        return;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
+                (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
+    pail_info("%s %s %s %s %d %llu %llu %.1fms%s", r->id, r->method ? r->method : "-",
+              r->raw_target, r->op ? r->op->name : "-", r->resp.status,
+              (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out, ms,
+              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    pail_arena_free(r->arena);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static enum pail_err parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return PAIL_E_InvalidArgument;
+    char host[128];
+    size_t hl = (size_t)(colon - s);
+    if (hl >= sizeof host)
+        return PAIL_E_InvalidArgument;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535)
+        return PAIL_E_InvalidArgument;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        host[hl - 1] = 0;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1 ? PAIL_OK
+                                                                    : PAIL_E_InvalidArgument;
+    }
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    if (hl == 0)
+        return PAIL_OK;
+    return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? PAIL_OK : PAIL_E_InvalidArgument;
+}
+
+enum pail_err pail_server_start(struct pail_server *srv)
+{
+    struct sockaddr_storage ss;
+    if (parse_listen(srv->listen, &ss) != PAIL_OK) {
+        pail_error("bad listen address '%s' (want ADDR:PORT)", srv->listen);
+        return PAIL_E_InvalidArgument;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
+    if (!d) {
+        pail_error("cannot listen on %s", srv->listen);
+        return PAIL_E_InternalError;
+    }
+    srv->daemon = d;
+    return PAIL_OK;
+}
+
+void pail_server_stop(struct pail_server *srv)
+{
+    struct MHD_Daemon *d = srv->daemon;
+    if (!d)
+        return;
+    MHD_quiesce_daemon(d); /* stop accepting; finish what is in flight */
+    for (int i = 0; i < 600 && atomic_load(&in_flight) > 0; i++)
+        usleep(100 * 1000);
+    MHD_stop_daemon(d);
+    srv->daemon = NULL;
+}

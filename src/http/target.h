@@ -1,0 +1,16 @@
+/* http/target.h — the request-target, path-style: "/bucket/key?query".
+ * Pure parsing over the raw (still percent-encoded) target that MHD's URI log
+ * callback gave us; MHD's own decoded URL loses '%2F' vs '/' and '+'. */
+#ifndef PAIL_HTTP_TARGET_H
+#define PAIL_HTTP_TARGET_H
+
+#include "core/err.h"
+
+struct pail_req;
+
+/* Fills raw_path, raw_query, bucket, key and query[] from req->raw_target.
+ * Errors: InvalidArgument (bad percent-encoding, NUL byte), KeyTooLongError
+ * (key over 1024 bytes). */
+enum pail_err pail_target_parse(struct pail_req *req);
+
+#endif

@@ -1,0 +1,179 @@
+/* main.c — command line → configuration → backends → server; nothing else.
+ *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME]
+ * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
+ * PAIL_REGION); flags win. The root credential comes from
+ * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
+ * which is generated (mode 0600) at the first start. */
+#include "core/log.h"
+#include "http/server.h"
+#include "store/data.h"
+#include "store/meta.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME]\n"
+    "\n"
+    "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
+    "  --data DIR          data directory, created if missing (env PAIL_DATA; default ./data)\n"
+    "  --region NAME       region reported to clients (env PAIL_REGION; default us-east-1)\n"
+    "\n"
+    "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
+    "otherwise DIR/root-credentials, generated at the first start.\n"
+    "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n";
+
+struct options {
+    const char *listen, *data, *region;
+};
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    o->listen = env_or("PAIL_LISTEN", "127.0.0.1:9000");
+    o->data = env_or("PAIL_DATA", "./data");
+    o->region = env_or("PAIL_REGION", "us-east-1");
+    for (int i = 2; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--listen") ? &o->listen
+                            : !strcmp(argv[i], "--data") ? &o->data
+                            : !strcmp(argv[i], "--region") ? &o->region
+                                                           : NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            exit(0);
+        }
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "pail: unknown or incomplete option '%s'\n%s", argv[i], usage);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+static void random_chars(char *out, size_t n, const char *alphabet)
+{
+    unsigned char rnd[64];
+    size_t k = strlen(alphabet);
+    if (getrandom(rnd, n, 0) != (ssize_t)n)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        out[i] = alphabet[rnd[i] % k];
+    out[n] = 0;
+}
+
+/* Loads DIR/root-credentials, creating it on the first start. */
+static int load_credentials(const char *dir, struct pail_creds *c)
+{
+    const char *ak = getenv("PAIL_ROOT_ACCESS_KEY"), *sk = getenv("PAIL_ROOT_SECRET_KEY");
+    if (ak && *ak && sk && *sk) {
+        snprintf(c->access_key, sizeof c->access_key, "%s", ak);
+        snprintf(c->secret_key, sizeof c->secret_key, "%s", sk);
+        return 0;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/root-credentials", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        int ok = fscanf(f, "%128s %128s", c->access_key, c->secret_key) == 2;
+        fclose(f);
+        return ok ? 0 : -1;
+    }
+    memcpy(c->access_key, "PAIL", 4);
+    random_chars(c->access_key + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+    random_chars(c->secret_key, 40,
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    dprintf(fd, "%s\n%s\n", c->access_key, c->secret_key);
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static bool used_cb(void *ctx, const char *id) { return pail_meta_data_id_used(ctx, id); }
+
+static int open_store(const struct options *o, struct pail_server *srv)
+{
+    if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
+        pail_error("cannot create data directory %s: %s", o->data, strerror(errno));
+        return -1;
+    }
+    if (load_credentials(o->data, &srv->creds) != 0) {
+        pail_error("cannot read or create %s/root-credentials", o->data);
+        return -1;
+    }
+    if (pail_meta_open("sqlite", o->data, &srv->meta) != PAIL_OK ||
+        pail_data_open("file", o->data, &srv->data) != PAIL_OK) {
+        pail_error("cannot open the store in %s", o->data);
+        return -1;
+    }
+    unsigned removed = 0;
+    if (pail_data_sweep(srv->data, used_cb, srv->meta, &removed) != PAIL_OK)
+        pail_warn("start-up sweep did not finish");
+    if (removed)
+        pail_info("start-up sweep removed %u orphaned data files", removed);
+    return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+    struct options o;
+    if (parse_args(argc, argv, &o) != 0)
+        return 2;
+    /* Signals are taken synchronously by sigwait below; request threads
+     * inherit the mask, and a closed peer gives EPIPE instead of SIGPIPE. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    struct pail_server srv = {.listen = o.listen, .region = o.region};
+    if (open_store(&o, &srv) != 0)
+        return 1;
+    if (pail_server_start(&srv) != PAIL_OK)
+        return 1;
+    printf("pail %s serving S3 on http://%s (data in %s)\n"
+           "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
+           VERSION, o.listen, o.data, o.listen, srv.creds.access_key, srv.creds.secret_key,
+           o.region);
+    fflush(stdout);
+    int sig = 0;
+    sigdelset(&set, SIGPIPE);
+    sigwait(&set, &sig);
+    pail_info("signal %d: finishing requests in flight", sig);
+    pail_server_stop(&srv);
+    pail_meta_close(srv.meta);
+    pail_data_close(srv.data);
+    pail_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "serve"))
+        return serve(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "version")) {
+        puts("pail " VERSION);
+        return 0;
+    }
+    FILE *out = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout : stderr;
+    fputs(usage, out);
+    return out == stdout ? 0 : 2;
+}

@@ -1,0 +1,154 @@
+/* s3/bucket.c — ListBuckets and the bucket-level operations: CreateBucket,
+ * HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning. */
+#include "http/body.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "util/time.h"
+#include "util/xml_in.h"
+#include "util/xml_out.h"
+
+#include <ctype.h>
+#include <string.h>
+
+enum pail_err s3_list_buckets(struct pail_req *r)
+{
+    struct pail_bucket_rec *b;
+    size_t n;
+    enum pail_err e = pail_meta_bucket_list(r->srv->meta, r->arena, &b, &n);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "ListAllMyBucketsResult");
+    s3_write_owner(&x, r->auth.principal);
+    pail_xml_open(&x, "Buckets");
+    for (size_t i = 0; i < n; i++) {
+        char when[32];
+        pail_time_iso8601(b[i].created_ms, when);
+        pail_xml_open(&x, "Bucket");
+        pail_xml_elem(&x, "Name", b[i].name);
+        pail_xml_elem(&x, "CreationDate", when);
+        pail_xml_elem(&x, "BucketRegion", *b[i].region ? b[i].region : r->srv->region);
+        pail_xml_close(&x);
+    }
+    pail_xml_close(&x);
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+static bool has_suffix(const char *s, const char *x)
+{
+    size_t n = strlen(s), m = strlen(x);
+    return n >= m && strcmp(s + n - m, x) == 0;
+}
+
+static bool looks_like_ip(const char *s)
+{
+    int dots = 0;
+    for (; *s; s++) {
+        if (*s == '.')
+            dots++;
+        else if (!isdigit((unsigned char)*s))
+            return false;
+    }
+    return dots == 3;
+}
+
+/* AWS general-purpose bucket naming rules. */
+static bool valid_bucket_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '.' || c == '-'))
+            return false;
+        if (c == '.' && (s[i + 1] == '.' || s[i + 1] == '-' || (i && s[i - 1] == '-')))
+            return false;
+    }
+    if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+        return false;
+    static const char *const bad_prefix[] = {"xn--", "sthree-", "amzn-s3-demo-", NULL};
+    static const char *const bad_suffix[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3",
+                                             "--table-s3", NULL};
+    for (int i = 0; bad_prefix[i]; i++)
+        if (has_prefix(s, bad_prefix[i]))
+            return false;
+    for (int i = 0; bad_suffix[i]; i++)
+        if (has_suffix(s, bad_suffix[i]))
+            return false;
+    return !looks_like_ip(s);
+}
+
+enum pail_err s3_create_bucket(struct pail_req *r)
+{
+    if (!valid_bucket_name(r->bucket))
+        return pail_req_fail(r, PAIL_E_InvalidBucketName, NULL);
+    size_t len;
+    const char *body = pail_body_data(r, &len);
+    const char *loc = NULL;
+    enum pail_err e = pail_xml_parse_create_bucket(body, len, r->arena, &loc);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    if (loc && (strcmp(loc, "us-east-1") == 0 || !*loc))
+        return pail_req_fail(r, PAIL_E_InvalidLocationConstraint, NULL);
+    struct pail_bucket_rec b = {
+        .name = r->bucket,
+        .created_ms = s3_now_ms(r),
+        .region = loc ? loc : "",
+        .owner = r->auth.principal,
+    };
+    e = pail_meta_bucket_create(r->srv->meta, &b);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    pail_resp_headerf(r, "Location", "/%s", r->bucket);
+    return PAIL_OK;
+}
+
+enum pail_err s3_head_bucket(struct pail_req *r)
+{
+    struct pail_bucket_rec b;
+    if (s3_bucket_check(r, &b) != PAIL_OK)
+        return r->err;
+    pail_resp_header(r, "x-amz-bucket-region", *b.region ? b.region : r->srv->region);
+    return PAIL_OK;
+}
+
+enum pail_err s3_delete_bucket(struct pail_req *r)
+{
+    struct pail_garbage g = {0};
+    enum pail_err e = pail_meta_bucket_delete(r->srv->meta, r->bucket, r->arena, &g);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    s3_drop_garbage(r, &g);
+    r->resp.status = 204;
+    return PAIL_OK;
+}
+
+enum pail_err s3_get_bucket_location(struct pail_req *r)
+{
+    struct pail_bucket_rec b;
+    if (s3_bucket_check(r, &b) != PAIL_OK)
+        return r->err;
+    struct pail_xml x;
+    pail_xml_begin(&x, pail_resp_xml(r));
+    pail_xml_open_ns(&x, "LocationConstraint", S3_XMLNS);
+    if (*b.region)
+        pail_xml_text(&x, b.region, strlen(b.region));
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
+enum pail_err s3_get_bucket_versioning(struct pail_req *r)
+{
+    if (s3_bucket_check(r, NULL) != PAIL_OK)
+        return r->err;
+    struct pail_xml x;
+    s3_xml_start(r, &x, "VersioningConfiguration");
+    pail_xml_close(&x);
+    return PAIL_OK;
+}

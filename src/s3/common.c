@@ -1,0 +1,236 @@
+/* s3/common.c — see common.h. */
+#include "s3/common.h"
+
+#include "core/log.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "store/data.h"
+#include "util/encode.h"
+#include "util/time.h"
+#include "util/xml_out.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_USER_META 2048
+
+enum pail_err s3_bucket_check(struct pail_req *r, struct pail_bucket_rec *out)
+{
+    struct pail_bucket_rec tmp;
+    enum pail_err e = pail_meta_bucket_get(r->srv->meta, r->bucket, r->arena, out ? out : &tmp);
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u)
+{
+    const char *id = pail_req_query(r, "uploadId");
+    enum pail_err e = pail_meta_upload_get(r->srv->meta, r->bucket, r->key, id, r->arena, u);
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+static bool stored_header(const char *name)
+{
+    static const char *const names[] = {
+        "cache-control", "content-disposition", "content-encoding", "content-language",
+        "expires", "x-amz-website-redirect-location", "x-amz-storage-class", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return strncmp(name, "x-amz-meta-", 11) == 0;
+}
+
+/* aws-chunked is transport framing, never part of the stored encoding.
+ * Returns the remaining comma-separated codings, or NULL when none remain. */
+static const char *strip_aws_chunked(struct pail_req *r, const char *v)
+{
+    if (!strstr(v, "aws-chunked"))
+        return v;
+    char *out = pail_arena_alloc(r->arena, strlen(v) + 1), *o = out;
+    for (const char *p = v; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        size_t t = n;
+        while (t && p[t - 1] == ' ')
+            t--;
+        if (t && !(t == 11 && !memcmp(p, "aws-chunked", 11))) {
+            if (o != out)
+                *o++ = ',';
+            memcpy(o, p, t);
+            o += t;
+        }
+        p += n;
+    }
+    *o = 0;
+    return *out ? out : NULL;
+}
+
+enum pail_err s3_stored_headers(struct pail_req *r, const char **json)
+{
+    json_t *obj = json_object();
+    size_t user = 0;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const struct pail_hdr *h = &r->headers[i];
+        if (!stored_header(h->name))
+            continue;
+        const char *v = h->value;
+        if (strcmp(h->name, "content-encoding") == 0 && !(v = strip_aws_chunked(r, v)))
+            continue;
+        if (strncmp(h->name, "x-amz-meta-", 11) == 0)
+            user += strlen(h->name) - 11 + strlen(v);
+        json_object_set_new(obj, h->name, json_string(v));
+    }
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(obj);
+    *json = pail_arena_strdup(r->arena, s ? s : "{}");
+    free(s);
+    if (user > MAX_USER_META)
+        return pail_req_fail(r, PAIL_E_MetadataTooLarge, NULL);
+    return PAIL_OK;
+}
+
+const char *s3_content_type(struct pail_req *r)
+{
+    const char *ct = pail_req_header(r, "content-type");
+    return ct && *ct ? ct : "binary/octet-stream";
+}
+
+void s3_emit_stored_headers(struct pail_req *r, const char *json)
+{
+    json_t *obj = json ? json_loads(json, 0, NULL) : NULL;
+    if (!obj)
+        return;
+    const char *name;
+    json_t *v;
+    json_object_foreach(obj, name, v)
+    {
+        if (json_is_string(v))
+            pail_resp_header(r, name, json_string_value(v));
+    }
+    json_decref(obj);
+}
+
+const char *s3_quoted(struct pail_req *r, const char *etag)
+{
+    return pail_arena_printf(r->arena, "\"%s\"", etag);
+}
+
+void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (!g->ids[i] || !*g->ids[i])
+            continue;
+        if (pail_data_remove(r->srv->data, g->ids[i]) != PAIL_OK)
+            pail_warn("%s: could not remove data %s (left for the sweep)", r->id, g->ids[i]);
+    }
+}
+
+void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root)
+{
+    pail_xml_begin(x, pail_resp_xml(r));
+    pail_xml_open_ns(x, root, S3_XMLNS);
+}
+
+/* One canonical user id for the root principal until IAM accounts exist. */
+#define ROOT_CANONICAL_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+
+void s3_write_owner(struct pail_xml *x, const char *principal)
+{
+    pail_xml_open(x, "Owner");
+    pail_xml_elem(x, "ID", ROOT_CANONICAL_ID);
+    pail_xml_elem(x, "DisplayName", principal ? principal : "root");
+    pail_xml_close(x);
+}
+
+int64_t s3_now_ms(struct pail_req *r)
+{
+    (void)r;
+    return pail_time_now_ms();
+}
+
+enum pail_err s3_parse_uint(struct pail_req *r, const char *name, const char *s,
+                            uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *s < '0' || *s > '9' || *end || v < min || v > max)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid value for %s: %s", name, s);
+    *out = v;
+    return PAIL_OK;
+}
+
+enum pail_err s3_copy_source(struct pail_req *r, const char **bucket, const char **key)
+{
+    const char *src = pail_req_header(r, "x-amz-copy-source");
+    size_t n = strlen(src);
+    const char *q = strchr(src, '?');
+    if (q) {
+        if (strcmp(q, "?versionId=null") != 0)
+            return pail_req_fail(r, PAIL_E_NotImplemented, "Versioned copy sources are not supported");
+        n = (size_t)(q - src);
+    }
+    char *dec = pail_arena_alloc(r->arena, n + 1);
+    if (pail_uri_decode(src, n, dec, false) < 0)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid copy source encoding");
+    if (*dec == '/')
+        dec++;
+    char *slash = strchr(dec, '/');
+    if (!slash || slash == dec || !slash[1])
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid copy source object key");
+    *slash = 0;
+    *bucket = dec;
+    *key = slash + 1;
+    return PAIL_OK;
+}
+
+/* ETag lists in If-Match may be quoted, weak, or "*". */
+static bool etag_matches(const char *list, const char *etag)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\"%s\"", etag);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        size_t n = (size_t)(e - p);
+        while (n && p[n - 1] == ' ')
+            n--;
+        if ((n == 1 && *p == '*') || (n == strlen(want) && !memcmp(p, want, n)) ||
+            (n == strlen(etag) && !memcmp(p, etag, n)))
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+enum pail_err s3_conditions(struct pail_req *r, const char *prefix,
+                            const struct pail_object_rec *o, bool allow_304)
+{
+    char name[64];
+    time_t mtime = (time_t)(o->mtime_ms / 1000), t;
+    snprintf(name, sizeof name, "%smatch", prefix);
+    const char *im = pail_req_header(r, name);
+    snprintf(name, sizeof name, "%snone-match", prefix);
+    const char *inm = pail_req_header(r, name);
+    snprintf(name, sizeof name, "%smodified-since", prefix);
+    const char *ims = pail_req_header(r, name);
+    snprintf(name, sizeof name, "%sunmodified-since", prefix);
+    const char *ius = pail_req_header(r, name);
+    enum pail_err not_mod = allow_304 ? PAIL_E_NotModified : PAIL_E_PreconditionFailed;
+    /* RFC 7232 §6 order: If-Match, then If-Unmodified-Since only without it. */
+    if (im && !etag_matches(im, o->etag))
+        return pail_req_fail(r, PAIL_E_PreconditionFailed, NULL);
+    if (!im && ius && pail_time_parse_http(ius, &t) && mtime > t)
+        return pail_req_fail(r, PAIL_E_PreconditionFailed, NULL);
+    if (inm && etag_matches(inm, o->etag))
+        return pail_req_fail(r, not_mod, NULL);
+    if (!inm && ims && pail_time_parse_http(ims, &t) && mtime <= t)
+        return pail_req_fail(r, not_mod, NULL);
+    return PAIL_OK;
+}

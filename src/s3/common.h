@@ -1,0 +1,55 @@
+/* s3/common.h — helpers shared by the S3 handlers: bucket existence, stored
+ * object headers, ETags, garbage collection after commits, XML envelopes.
+ * Everything allocates in the request arena. */
+#ifndef PAIL_S3_COMMON_H
+#define PAIL_S3_COMMON_H
+
+#include "core/err.h"
+#include "store/meta.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pail_req;
+struct pail_xml;
+struct pail_buf;
+
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define S3_MIN_PART_SIZE (5ull << 20)
+#define S3_MAX_PARTS 10000
+
+/* NoSuchBucket unless req's bucket exists; fills out when non-NULL. */
+enum pail_err s3_bucket_check(struct pail_req *r, struct pail_bucket_rec *out);
+/* The upload named by ?uploadId for req's bucket and key; NoSuchUpload. */
+enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u);
+/* JSON of the headers S3 stores with an object (Cache-Control, ...,
+ * x-amz-meta-*), taken from the request; MetadataTooLarge over 2 KB. */
+enum pail_err s3_stored_headers(struct pail_req *r, const char **json);
+/* Content-Type of the request, or S3's default binary/octet-stream. */
+const char *s3_content_type(struct pail_req *r);
+/* Adds the stored headers (JSON from s3_stored_headers) to the response. */
+void s3_emit_stored_headers(struct pail_req *r, const char *json);
+/* Quoted ETag header value. */
+const char *s3_quoted(struct pail_req *r, const char *etag);
+/* Removes the data blobs a commit released; failures are logged only (the
+ * start-up sweep finds what is left). */
+void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g);
+/* Starts an XML response document with root element `root` in S3's xmlns. */
+void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root);
+/* <Owner><ID/><DisplayName/></Owner> for a principal. */
+void s3_write_owner(struct pail_xml *x, const char *principal);
+/* Milliseconds since the epoch, from the request's arrival. */
+int64_t s3_now_ms(struct pail_req *r);
+/* Parses a decimal query/header integer in [min, max]; InvalidArgument. */
+enum pail_err s3_parse_uint(struct pail_req *r, const char *name, const char *s,
+                            uint64_t min, uint64_t max, uint64_t *out);
+/* Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded,
+ * optional ?versionId=null) into bucket and key. InvalidArgument. */
+enum pail_err s3_copy_source(struct pail_req *r, const char **bucket, const char **key);
+/* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with the given
+ * header prefix ("if-" or "x-amz-copy-source-if-") against an object:
+ * PreconditionFailed or NotModified (only when allow_304). */
+enum pail_err s3_conditions(struct pail_req *r, const char *prefix,
+                            const struct pail_object_rec *o, bool allow_304);
+
+#endif

@@ -1,0 +1,45 @@
+/* s3/handlers.h — the handler functions named in ops.def, grouped by the file
+ * that defines them. Each reads req, calls store/, and fills req->resp; each
+ * returns PAIL_OK or the error it recorded with pail_req_fail(). */
+#ifndef PAIL_S3_HANDLERS_H
+#define PAIL_S3_HANDLERS_H
+
+#include "core/err.h"
+
+struct pail_req;
+
+/* service.c / bucket.c */
+enum pail_err s3_list_buckets(struct pail_req *r);
+enum pail_err s3_create_bucket(struct pail_req *r);
+enum pail_err s3_head_bucket(struct pail_req *r);
+enum pail_err s3_delete_bucket(struct pail_req *r);
+enum pail_err s3_get_bucket_location(struct pail_req *r);
+enum pail_err s3_get_bucket_versioning(struct pail_req *r);
+
+/* list.c */
+enum pail_err s3_list_objects(struct pail_req *r);
+enum pail_err s3_list_objects_v2(struct pail_req *r);
+enum pail_err s3_list_multipart_uploads(struct pail_req *r);
+
+/* object_put.c */
+enum pail_err s3_put_object_begin(struct pail_req *r);
+enum pail_err s3_put_object(struct pail_req *r);
+enum pail_err s3_copy_object(struct pail_req *r);
+
+/* object_get.c: GetObject and HeadObject */
+enum pail_err s3_get_object(struct pail_req *r);
+
+/* object_delete.c */
+enum pail_err s3_delete_object(struct pail_req *r);
+enum pail_err s3_delete_objects(struct pail_req *r);
+
+/* multipart.c */
+enum pail_err s3_create_multipart_upload(struct pail_req *r);
+enum pail_err s3_upload_part_begin(struct pail_req *r);
+enum pail_err s3_upload_part(struct pail_req *r);
+enum pail_err s3_upload_part_copy(struct pail_req *r);
+enum pail_err s3_complete_multipart_upload(struct pail_req *r);
+enum pail_err s3_abort_multipart_upload(struct pail_req *r);
+enum pail_err s3_list_parts(struct pail_req *r);
+
+#endif

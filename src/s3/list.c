@@ -1,0 +1,233 @@
+/* s3/list.c — ListObjects (v1), ListObjectsV2 and ListMultipartUploads:
+ * parameters → pail_list_opts → metadata listing → XML. Pagination state is
+ * the last key or common prefix returned (V2 wraps it in an opaque base64
+ * continuation token). */
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "util/encode.h"
+#include "util/time.h"
+#include "util/xml_out.h"
+
+#include <string.h>
+
+#define LIST_MAX 1000
+
+struct list_params {
+    struct pail_list_opts o;
+    bool url;          /* encoding-type=url */
+};
+
+/* Writes name → value, URL-encoded when the client asked for encoding-type=url. */
+static void elem_key(struct pail_req *r, struct pail_xml *x, bool url, const char *name,
+                     const char *v)
+{
+    if (!url) {
+        pail_xml_elem(x, name, v);
+        return;
+    }
+    struct pail_buf b;
+    pail_buf_init(&b, 16 * 1024);
+    pail_uri_encode(&b, v, strlen(v), false);
+    pail_xml_elem(x, name, b.data ? b.data : "");
+    pail_buf_free(&b);
+    (void)r;
+}
+
+static enum pail_err common_params(struct pail_req *r, struct list_params *p,
+                                   const char *max_name)
+{
+    const char *enc = pail_req_query(r, "encoding-type");
+    if (enc && strcmp(enc, "url") != 0)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid Encoding Method specified in Request");
+    p->url = enc != NULL;
+    p->o.prefix = pail_req_query(r, "prefix");
+    if (!p->o.prefix)
+        p->o.prefix = "";
+    p->o.delimiter = pail_req_query(r, "delimiter");
+    p->o.after = "";
+    p->o.max = LIST_MAX;
+    const char *mk = pail_req_query(r, max_name);
+    if (mk) {
+        uint64_t v;
+        if (s3_parse_uint(r, max_name, mk, 0, UINT32_MAX, &v) != PAIL_OK)
+            return r->err;
+        p->o.max = v > LIST_MAX ? LIST_MAX : (unsigned)v;
+    }
+    return s3_bucket_check(r, NULL);
+}
+
+static void write_contents(struct pail_req *r, struct pail_xml *x, const struct list_params *p,
+                           const struct pail_list_out *out, bool owner)
+{
+    for (size_t i = 0; i < out->nobjects; i++) {
+        const struct pail_object_rec *o = &out->objects[i];
+        char when[32];
+        pail_time_iso8601(o->mtime_ms, when);
+        pail_xml_open(x, "Contents");
+        elem_key(r, x, p->url, "Key", o->key);
+        pail_xml_elem(x, "LastModified", when);
+        pail_xml_elem(x, "ETag", s3_quoted(r, o->etag));
+        if (o->checksum_algo)
+            pail_xml_elem(x, "ChecksumAlgorithm", o->checksum_algo);
+        pail_xml_elem_u64(x, "Size", o->size);
+        if (owner)
+            s3_write_owner(x, o->owner);
+        pail_xml_elem(x, "StorageClass", "STANDARD");
+        pail_xml_close(x);
+    }
+    for (size_t i = 0; i < out->nprefixes; i++) {
+        pail_xml_open(x, "CommonPrefixes");
+        elem_key(r, x, p->url, "Prefix", out->prefixes[i]);
+        pail_xml_close(x);
+    }
+}
+
+static void write_head(struct pail_req *r, struct pail_xml *x, const struct list_params *p)
+{
+    pail_xml_elem(x, "Name", r->bucket);
+    elem_key(r, x, p->url, "Prefix", p->o.prefix);
+    if (p->o.delimiter)
+        elem_key(r, x, p->url, "Delimiter", p->o.delimiter);
+    if (p->url)
+        pail_xml_elem(x, "EncodingType", "url");
+}
+
+enum pail_err s3_list_objects(struct pail_req *r)
+{
+    struct list_params p = {0};
+    if (common_params(r, &p, "max-keys") != PAIL_OK)
+        return r->err;
+    const char *marker = pail_req_query(r, "marker");
+    p.o.after = marker ? marker : "";
+    struct pail_list_out out;
+    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p.o, r->arena, &out);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "ListBucketResult");
+    write_head(r, &x, &p);
+    elem_key(r, &x, p.url, "Marker", p.o.after);
+    pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
+    pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
+    if (out.truncated && p.o.delimiter && *p.o.delimiter && out.last)
+        elem_key(r, &x, p.url, "NextMarker", out.last);
+    write_contents(r, &x, &p, &out, true);
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
+static const char *token_encode(struct pail_req *r, const char *last)
+{
+    size_t n = strlen(last);
+    char *t = pail_arena_alloc(r->arena, 4 * ((n + 2) / 3) + 1);
+    pail_base64((const unsigned char *)last, n, t);
+    return t;
+}
+
+static enum pail_err token_decode(struct pail_req *r, const char *tok, const char **after)
+{
+    size_t n = strlen(tok);
+    unsigned char *d = pail_arena_alloc(r->arena, n + 1);
+    long len = pail_unbase64(tok, d, n);
+    if (len < 0 || memchr(d, 0, (size_t)len))
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "The continuation token provided is incorrect");
+    d[len] = 0;
+    *after = (const char *)d;
+    return PAIL_OK;
+}
+
+enum pail_err s3_list_objects_v2(struct pail_req *r)
+{
+    struct list_params p = {0};
+    if (common_params(r, &p, "max-keys") != PAIL_OK)
+        return r->err;
+    const char *start = pail_req_query(r, "start-after");
+    const char *tok = pail_req_query(r, "continuation-token");
+    if (start)
+        p.o.after = start;
+    if (tok && token_decode(r, tok, &p.o.after) != PAIL_OK)
+        return r->err;
+    const char *fo = pail_req_query(r, "fetch-owner");
+    bool owner = fo && strcmp(fo, "true") == 0;
+    struct pail_list_out out;
+    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p.o, r->arena, &out);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "ListBucketResult");
+    write_head(r, &x, &p);
+    if (start)
+        elem_key(r, &x, p.url, "StartAfter", start);
+    if (tok)
+        pail_xml_elem(&x, "ContinuationToken", tok);
+    pail_xml_elem_u64(&x, "KeyCount", out.nobjects + out.nprefixes);
+    pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
+    pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
+    if (out.truncated && out.last)
+        pail_xml_elem(&x, "NextContinuationToken", token_encode(r, out.last));
+    write_contents(r, &x, &p, &out, owner);
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
+enum pail_err s3_list_multipart_uploads(struct pail_req *r)
+{
+    struct list_params p = {0};
+    if (common_params(r, &p, "max-uploads") != PAIL_OK)
+        return r->err;
+    struct pail_uploads_opts o = {
+        .prefix = p.o.prefix, .delimiter = p.o.delimiter, .max = p.o.max,
+        .key_marker = pail_req_query(r, "key-marker"),
+        .upload_id_marker = pail_req_query(r, "upload-id-marker"),
+    };
+    if (!o.key_marker)
+        o.key_marker = "";
+    if (!o.upload_id_marker || !*o.key_marker)
+        o.upload_id_marker = "";
+    struct pail_uploads_out out;
+    enum pail_err e = pail_meta_upload_list(r->srv->meta, r->bucket, &o, r->arena, &out);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "ListMultipartUploadsResult");
+    pail_xml_elem(&x, "Bucket", r->bucket);
+    elem_key(r, &x, p.url, "KeyMarker", o.key_marker);
+    pail_xml_elem(&x, "UploadIdMarker", o.upload_id_marker);
+    if (out.truncated) {
+        elem_key(r, &x, p.url, "NextKeyMarker", out.next_key_marker ? out.next_key_marker : "");
+        pail_xml_elem(&x, "NextUploadIdMarker",
+                      out.next_upload_id_marker ? out.next_upload_id_marker : "");
+    }
+    elem_key(r, &x, p.url, "Prefix", o.prefix);
+    if (o.delimiter)
+        elem_key(r, &x, p.url, "Delimiter", o.delimiter);
+    pail_xml_elem_u64(&x, "MaxUploads", o.max);
+    pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
+    for (size_t i = 0; i < out.nuploads; i++) {
+        const struct pail_upload_rec *u = &out.uploads[i];
+        char when[32];
+        pail_time_iso8601(u->initiated_ms, when);
+        pail_xml_open(&x, "Upload");
+        elem_key(r, &x, p.url, "Key", u->key);
+        pail_xml_elem(&x, "UploadId", u->upload_id);
+        pail_xml_open(&x, "Initiator");
+        pail_xml_elem(&x, "ID", "root");
+        pail_xml_elem(&x, "DisplayName", u->owner ? u->owner : "root");
+        pail_xml_close(&x);
+        s3_write_owner(&x, u->owner);
+        pail_xml_elem(&x, "StorageClass", "STANDARD");
+        pail_xml_elem(&x, "Initiated", when);
+        if (u->checksum_algo)
+            pail_xml_elem(&x, "ChecksumAlgorithm", u->checksum_algo);
+        pail_xml_close(&x);
+    }
+    for (size_t i = 0; i < out.nprefixes; i++) {
+        pail_xml_open(&x, "CommonPrefixes");
+        elem_key(r, &x, p.url, "Prefix", out.prefixes[i]);
+        pail_xml_close(&x);
+    }
+    pail_xml_close(&x);
+    return PAIL_OK;
+}

@@ -1,0 +1,249 @@
+/* s3/multipart.c — multipart uploads: Create, UploadPart, UploadPartCopy,
+ * Complete, Abort, ListParts. Parts are blobs of their own; Complete composes
+ * them into the object's blob (copy_file_range), then commits the object row
+ * and drops the upload in one metadata transaction. */
+#include "http/body.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "s3/object_write.h"
+#include "store/data.h"
+#include "util/checksum.h"
+#include "util/encode.h"
+#include "util/time.h"
+#include "util/xml_in.h"
+#include "util/xml_out.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+
+static const char *new_upload_id(struct pail_req *r)
+{
+    unsigned char rnd[16];
+    char *id = pail_arena_alloc(r->arena, 33);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        return NULL;
+    pail_hex(rnd, sizeof rnd, id);
+    return id;
+}
+
+static void checksum_headers(struct pail_req *r, const char *algo, const char *type)
+{
+    if (!algo)
+        return;
+    pail_resp_header(r, "x-amz-checksum-algorithm", algo);
+    if (type)
+        pail_resp_header(r, "x-amz-checksum-type", type);
+}
+
+enum pail_err s3_create_multipart_upload(struct pail_req *r)
+{
+    if (s3_bucket_check(r, NULL) != PAIL_OK)
+        return r->err;
+    struct pail_upload_rec u = {
+        .bucket = r->bucket, .key = r->key, .initiated_ms = s3_now_ms(r),
+        .content_type = s3_content_type(r), .owner = r->auth.principal,
+        .upload_id = new_upload_id(r),
+    };
+    if (!u.upload_id)
+        return pail_req_fail(r, PAIL_E_InternalError, NULL);
+    if (s3_stored_headers(r, &u.headers) != PAIL_OK)
+        return r->err;
+    const char *algo = pail_req_header(r, "x-amz-checksum-algorithm");
+    if (algo) {
+        enum pail_cksum_algo a = pail_cksum_algo_from_name(algo);
+        if (a == PAIL_CKSUM_NONE || a == PAIL_CKSUM_MD5)
+            return pail_req_fail(r, PAIL_E_InvalidRequest, "Checksum algorithm provided is unsupported.");
+        u.checksum_algo = pail_cksum_algo_name(a);
+        const char *type = pail_req_header(r, "x-amz-checksum-type");
+        bool crc = a != PAIL_CKSUM_SHA1 && a != PAIL_CKSUM_SHA256;
+        if (type && strcmp(type, "FULL_OBJECT") && strcmp(type, "COMPOSITE"))
+            return pail_req_fail(r, PAIL_E_InvalidRequest, "Value for x-amz-checksum-type is invalid.");
+        if ((type && !strcmp(type, "FULL_OBJECT") && !crc) ||
+            (type && !strcmp(type, "COMPOSITE") && a == PAIL_CKSUM_CRC64NVME))
+            return pail_req_fail(r, PAIL_E_InvalidRequest,
+                                 "The %s checksum algorithm does not support the %s checksum type.",
+                                 u.checksum_algo, type);
+        u.checksum_type = type ? type : a == PAIL_CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
+    }
+    enum pail_err e = pail_meta_upload_create(r->srv->meta, &u);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    checksum_headers(r, u.checksum_algo, u.checksum_type);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "InitiateMultipartUploadResult");
+    pail_xml_elem(&x, "Bucket", r->bucket);
+    pail_xml_elem(&x, "Key", r->key);
+    pail_xml_elem(&x, "UploadId", u.upload_id);
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
+static enum pail_err part_number(struct pail_req *r, int *n)
+{
+    uint64_t v;
+    const char *s = pail_req_query(r, "partNumber");
+    if (!s)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "partNumber is required");
+    if (s3_parse_uint(r, "partNumber", s, 1, S3_MAX_PARTS, &v) != PAIL_OK)
+        return pail_req_fail(r, PAIL_E_InvalidArgument,
+                             "Part number must be an integer between 1 and 10000, inclusive");
+    *n = (int)v;
+    return PAIL_OK;
+}
+
+enum pail_err s3_upload_part_begin(struct pail_req *r)
+{
+    struct pail_upload_rec u;
+    int n;
+    if (part_number(r, &n) != PAIL_OK || s3_upload_lookup(r, &u) != PAIL_OK)
+        return r->err;
+    /* Parts of an upload with an algorithm always get its checksum, so that
+     * Complete can build the object's checksum from them. */
+    enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
+                                             : PAIL_CKSUM_NONE;
+    return s3_upload_begin(r, a);
+}
+
+/* Stores a committed part blob; on failure removes it again. */
+static enum pail_err part_commit(struct pail_req *r, struct pail_part_rec *p)
+{
+    struct pail_garbage g = {0};
+    enum pail_err e = pail_meta_part_put(r->srv->meta, p, r->arena, &g);
+    if (e != PAIL_OK) {
+        pail_data_remove(r->srv->data, p->data_id);
+        return pail_req_fail(r, e, NULL);
+    }
+    s3_drop_garbage(r, &g);
+    return PAIL_OK;
+}
+
+enum pail_err s3_upload_part(struct pail_req *r)
+{
+    struct s3_upload *up = r->op_state;
+    int n;
+    part_number(r, &n);
+    if (s3_upload_commit(r, up) != PAIL_OK)
+        return r->err;
+    struct pail_part_rec p = {
+        .upload_id = pail_req_query(r, "uploadId"), .part_number = n, .size = up->size,
+        .etag = up->etag, .mtime_ms = s3_now_ms(r), .data_id = up->data_id,
+        .checksum = up->checksum,
+    };
+    if (part_commit(r, &p) != PAIL_OK)
+        return r->err;
+    pail_resp_header(r, "ETag", s3_quoted(r, up->etag));
+    if (up->checksum)
+        pail_resp_header(r, pail_cksum_header(up->ck_algo), up->checksum);
+    return PAIL_OK;
+}
+
+/* ---- UploadPartCopy ---------------------------------------------------- */
+
+static enum pail_err copy_range(struct pail_req *r, uint64_t size, uint64_t *off, uint64_t *len)
+{
+    const char *h = pail_req_header(r, "x-amz-copy-source-range");
+    *off = 0, *len = size;
+    if (!h)
+        return PAIL_OK;
+    unsigned long long a, b;
+    char tail;
+    if (sscanf(h, "bytes=%llu-%llu%c", &a, &b, &tail) != 2 || b < a || b >= size)
+        return pail_req_fail(r, PAIL_E_InvalidArgument,
+                             "Range specified is not valid for source object of size: %llu",
+                             (unsigned long long)size);
+    *off = a, *len = b - a + 1;
+    return PAIL_OK;
+}
+
+/* Copies a range into a new blob through user space, hashing as it goes:
+ * a part's ETag is the MD5 of its own bytes. */
+static enum pail_err copy_hashed(struct pail_req *r, const struct pail_object_rec *src,
+                                 uint64_t off, uint64_t len, enum pail_cksum_algo algo,
+                                 struct s3_upload *out)
+{
+    int fd;
+    uint64_t size;
+    enum pail_err e = pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, PAIL_E_InternalError, NULL);
+    struct pail_data_writer *w;
+    if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
+        close(fd);
+        return pail_req_fail(r, e, NULL);
+    }
+    out->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(w));
+    struct pail_cksum md5, ck;
+    pail_cksum_init(&md5, PAIL_CKSUM_MD5);
+    pail_cksum_init(&ck, algo == PAIL_CKSUM_NONE ? PAIL_CKSUM_CRC32 : algo);
+    static __thread char buf[256 * 1024];
+    for (uint64_t done = 0; done < len && e == PAIL_OK;) {
+        size_t want = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        ssize_t got = pread(fd, buf, want, (off_t)(off + done));
+        if (got <= 0) {
+            e = PAIL_E_InternalError;
+            break;
+        }
+        pail_cksum_update(&md5, buf, (size_t)got);
+        pail_cksum_update(&ck, buf, (size_t)got);
+        e = pail_data_write(w, buf, (size_t)got);
+        done += (uint64_t)got;
+    }
+    close(fd);
+    if (e == PAIL_OK)
+        e = pail_data_commit(w);
+    else
+        pail_data_abort(w);
+    unsigned char d[32];
+    pail_cksum_final(&md5, d);
+    pail_hex(d, 16, out->etag);
+    char b64[64];
+    pail_cksum_final_b64(&ck, b64);
+    pail_cksum_free(&md5);
+    pail_cksum_free(&ck);
+    out->ck_algo = algo;
+    out->checksum = algo == PAIL_CKSUM_NONE ? NULL : pail_arena_strdup(r->arena, b64);
+    out->size = len;
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+enum pail_err s3_upload_part_copy(struct pail_req *r)
+{
+    struct pail_upload_rec u;
+    struct pail_object_rec src;
+    int n;
+    uint64_t off, len;
+    if (part_number(r, &n) != PAIL_OK || s3_upload_lookup(r, &u) != PAIL_OK ||
+        s3_copy_source_get(r, &src) != PAIL_OK || copy_range(r, src.size, &off, &len) != PAIL_OK)
+        return r->err;
+    enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
+                                             : PAIL_CKSUM_NONE;
+    struct s3_upload up = {0};
+    if (copy_hashed(r, &src, off, len, a, &up) != PAIL_OK)
+        return r->err;
+    struct pail_part_rec p = {
+        .upload_id = u.upload_id, .part_number = n, .size = up.size, .etag = up.etag,
+        .mtime_ms = s3_now_ms(r), .data_id = up.data_id, .checksum = up.checksum,
+    };
+    if (part_commit(r, &p) != PAIL_OK)
+        return r->err;
+    char when[32];
+    pail_time_iso8601(p.mtime_ms, when);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "CopyPartResult");
+    pail_xml_elem(&x, "LastModified", when);
+    pail_xml_elem(&x, "ETag", s3_quoted(r, up.etag));
+    if (up.checksum) {
+        char name[32];
+        snprintf(name, sizeof name, "Checksum%s", u.checksum_algo);
+        pail_xml_elem(&x, name, up.checksum);
+    }
+    pail_xml_close(&x);
+    return PAIL_OK;
+}

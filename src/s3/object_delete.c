@@ -1,0 +1,60 @@
+/* s3/object_delete.c — DeleteObject and DeleteObjects. The metadata row goes
+ * first (one transaction), the blob after: a crash in between leaves an
+ * orphan for the start-up sweep, never a row without data. */
+#include "http/body.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "util/xml_in.h"
+#include "util/xml_out.h"
+
+#include <string.h>
+
+enum pail_err s3_delete_object(struct pail_req *r)
+{
+    struct pail_garbage g = {0};
+    enum pail_err e = pail_meta_object_delete(r->srv->meta, r->bucket, r->key, r->arena, &g);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    s3_drop_garbage(r, &g);
+    r->resp.status = 204;
+    return PAIL_OK;
+}
+
+enum pail_err s3_delete_objects(struct pail_req *r)
+{
+    if (s3_bucket_check(r, NULL) != PAIL_OK)
+        return r->err;
+    size_t len;
+    const char *body = pail_body_data(r, &len);
+    struct pail_delete_req d;
+    enum pail_err e = pail_xml_parse_delete(body, len, r->arena, &d);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "DeleteResult");
+    for (size_t i = 0; i < d.n; i++) {
+        const char *key = d.objects[i].key;
+        struct pail_garbage g = {0};
+        e = strlen(key) > 1024 ? PAIL_E_KeyTooLongError
+                               : pail_meta_object_delete(r->srv->meta, r->bucket, key,
+                                                         r->arena, &g);
+        if (e == PAIL_OK) {
+            s3_drop_garbage(r, &g);
+            if (d.quiet)
+                continue;
+            pail_xml_open(&x, "Deleted");
+            pail_xml_elem(&x, "Key", key);
+            pail_xml_close(&x);
+        } else {
+            pail_xml_open(&x, "Error");
+            pail_xml_elem(&x, "Key", key);
+            pail_xml_elem(&x, "Code", pail_err_code(e));
+            pail_xml_elem(&x, "Message", pail_err_message(e));
+            pail_xml_close(&x);
+        }
+    }
+    pail_xml_close(&x);
+    return PAIL_OK;
+}

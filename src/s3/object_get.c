@@ -1,0 +1,200 @@
+/* s3/object_get.c — GetObject and HeadObject (one handler: MHD omits the body
+ * of a HEAD response but keeps its length). Conditionals, Range, partNumber,
+ * response-* overrides; the body goes out by sendfile from the data blob. */
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "store/data.h"
+#include "util/checksum.h"
+#include "util/time.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct span {
+    uint64_t off, len;
+    bool partial;
+};
+
+/* "bytes=a-b", "bytes=a-", "bytes=-n". Returns false when the header should
+ * be ignored (unparseable or several ranges, as S3 does); InvalidRange is
+ * recorded when it parses but cannot be satisfied. */
+static bool parse_range(struct pail_req *r, const char *h, uint64_t size, struct span *s)
+{
+    if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+        return false;
+    const char *p = h + 6, *dash = strchr(p, '-');
+    if (!dash)
+        return false;
+    char *end;
+    if (p == dash) { /* suffix */
+        unsigned long long n = strtoull(dash + 1, &end, 10);
+        if (*end || !dash[1])
+            return false;
+        if (n == 0 || size == 0) {
+            pail_req_fail(r, PAIL_E_InvalidRange, NULL);
+            return true;
+        }
+        s->len = n > size ? size : n;
+        s->off = size - s->len;
+    } else {
+        unsigned long long a = strtoull(p, &end, 10), b = size ? size - 1 : 0;
+        if (end != dash)
+            return false;
+        if (dash[1]) {
+            b = strtoull(dash + 1, &end, 10);
+            if (*end || b < a)
+                return false;
+        }
+        if (a >= size) {
+            pail_req_fail(r, PAIL_E_InvalidRange, NULL);
+            return true;
+        }
+        if (b >= size)
+            b = size - 1;
+        s->off = a;
+        s->len = b - a + 1;
+    }
+    s->partial = true;
+    return true;
+}
+
+/* partNumber=N of a multipart object: its byte span from the stored sizes. */
+static enum pail_err part_span(struct pail_req *r, const struct pail_object_rec *o,
+                               uint64_t n, struct span *s, unsigned *count)
+{
+    json_t *parts = o->parts ? json_loads(o->parts, 0, NULL) : NULL;
+    *count = parts ? (unsigned)json_array_size(parts) : 1;
+    if (n > *count) {
+        json_decref(parts);
+        return pail_req_fail(r, PAIL_E_InvalidPartNumber, NULL);
+    }
+    if (!parts) {
+        s->off = 0, s->len = o->size, s->partial = false;
+        return PAIL_OK;
+    }
+    uint64_t off = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        off += (uint64_t)json_integer_value(json_array_get(parts, i));
+    s->off = off;
+    s->len = (uint64_t)json_integer_value(json_array_get(parts, n - 1));
+    s->partial = true;
+    json_decref(parts);
+    return PAIL_OK;
+}
+
+static void emit_headers(struct pail_req *r, const struct pail_object_rec *o, bool whole)
+{
+    char when[40];
+    pail_time_http((time_t)(o->mtime_ms / 1000), when);
+    pail_resp_header(r, "Last-Modified", when);
+    pail_resp_header(r, "ETag", s3_quoted(r, o->etag));
+    pail_resp_header(r, "Accept-Ranges", "bytes");
+    static const char *const overrides[][2] = {
+        {"response-content-type", "Content-Type"},
+        {"response-content-language", "Content-Language"},
+        {"response-expires", "Expires"},
+        {"response-cache-control", "Cache-Control"},
+        {"response-content-disposition", "Content-Disposition"},
+        {"response-content-encoding", "Content-Encoding"},
+    };
+    const char *ct = pail_req_query(r, "response-content-type");
+    pail_resp_header(r, "Content-Type", ct ? ct : o->content_type);
+    /* Stored headers, unless a response-* parameter overrides them. */
+    json_t *h = o->headers ? json_loads(o->headers, 0, NULL) : NULL;
+    for (size_t i = 1; i < sizeof overrides / sizeof overrides[0]; i++) {
+        const char *v = pail_req_query(r, overrides[i][0]);
+        char lname[40];
+        size_t k = 0;
+        for (const char *p = overrides[i][1]; *p && k + 1 < sizeof lname; p++)
+            lname[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        lname[k] = 0;
+        if (v) {
+            pail_resp_header(r, overrides[i][1], v);
+            if (h)
+                json_object_del(h, lname);
+        }
+    }
+    if (h) {
+        char *s = json_dumps(h, JSON_COMPACT);
+        s3_emit_stored_headers(r, s);
+        free(s);
+        json_decref(h);
+    }
+    const char *mode = pail_req_header(r, "x-amz-checksum-mode");
+    if (whole && o->checksum_algo && o->checksum && mode && strcmp(mode, "ENABLED") == 0) {
+        enum pail_cksum_algo a = pail_cksum_algo_from_name(o->checksum_algo);
+        pail_resp_header(r, pail_cksum_header(a), o->checksum);
+        if (o->checksum_type)
+            pail_resp_header(r, "x-amz-checksum-type", o->checksum_type);
+    }
+}
+
+/* Looks the object up and opens its blob. A concurrent overwrite or delete
+ * may remove the blob between the two steps; the lookup is then repeated, so
+ * the reader sees the newer state instead of an error. */
+static enum pail_err open_object(struct pail_req *r, struct pail_object_rec *o, int *fd)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, o);
+        if (e != PAIL_OK)
+            return pail_req_fail(r, e, NULL);
+        uint64_t size;
+        e = pail_data_open_read(r->srv->data, o->data_id, fd, &size);
+        if (e == PAIL_E_NoSuchKey)
+            continue;
+        if (e != PAIL_OK)
+            return pail_req_fail(r, e, NULL);
+        if (size != o->size) {
+            close(*fd);
+            return pail_req_fail(r, PAIL_E_InternalError, "stored object has the wrong size");
+        }
+        pail_resp_fd(r, *fd, 0, o->size); /* error paths close it from here on */
+        return PAIL_OK;
+    }
+    return pail_req_fail(r, PAIL_E_InternalError, "object data kept changing under the read");
+}
+
+enum pail_err s3_get_object(struct pail_req *r)
+{
+    struct pail_object_rec o;
+    int fd;
+    if (open_object(r, &o, &fd) != PAIL_OK)
+        return r->err;
+    if (s3_conditions(r, "if-", &o, true) != PAIL_OK) {
+        emit_headers(r, &o, false); /* a 304 still carries the validators */
+        return r->err;
+    }
+    struct span s = {0, o.size, false};
+    const char *pn = pail_req_query(r, "partNumber");
+    const char *range = pail_req_header(r, "range");
+    unsigned count = 0;
+    if (pn) {
+        uint64_t n;
+        if (range)
+            return pail_req_fail(r, PAIL_E_InvalidRequest,
+                                 "Cannot specify both Range header and partNumber query parameter");
+        if (s3_parse_uint(r, "partNumber", pn, 1, 10000, &n) != PAIL_OK ||
+            part_span(r, &o, n, &s, &count) != PAIL_OK)
+            return r->err;
+    } else if (range && parse_range(r, range, o.size, &s) && r->err != PAIL_OK) {
+        pail_resp_headerf(r, "Content-Range", "bytes */%llu", (unsigned long long)o.size);
+        return r->err;
+    }
+    /* Checksums describe the whole object, so a part or range has none. */
+    emit_headers(r, &o, !s.partial);
+    if (pn)
+        pail_resp_headerf(r, "x-amz-mp-parts-count", "%u", count);
+    if (s.partial) {
+        r->resp.status = 206;
+        pail_resp_headerf(r, "Content-Range", "bytes %llu-%llu/%llu",
+                          (unsigned long long)s.off, (unsigned long long)(s.off + s.len - 1),
+                          (unsigned long long)o.size);
+    }
+    r->resp.off = s.off;
+    r->resp.len = s.len;
+    return PAIL_OK;
+}

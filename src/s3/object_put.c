@@ -1,0 +1,181 @@
+/* s3/object_put.c — PutObject and CopyObject. Both end in put_commit(): data
+ * durable first (data backend commit), then the metadata row in one
+ * transaction, then the replaced blob removed — so a crash at any point
+ * leaves either the old object or the new one, never a partial one. */
+#include "http/body.h"
+#include "http/request.h"
+#include "http/server.h"
+#include "s3/common.h"
+#include "s3/handlers.h"
+#include "s3/object_write.h"
+#include "store/data.h"
+#include "util/encode.h"
+#include "util/time.h"
+#include "util/xml_out.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- the streaming writer shared with UploadPart ---------------------- */
+
+static enum pail_err writer_sink(void *ctx, const void *p, size_t n)
+{
+    struct s3_upload *u = ctx;
+    return pail_data_write(u->w, p, n);
+}
+
+static void writer_cleanup(void *arg)
+{
+    struct s3_upload *u = arg;
+    pail_data_abort(u->w); /* no-op once committed (w is NULL) */
+    u->w = NULL;
+}
+
+enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo)
+{
+    if (!r->has_length && !pail_req_header(r, "transfer-encoding"))
+        return pail_req_fail(r, PAIL_E_MissingContentLength, NULL);
+    struct s3_upload *u = pail_arena_alloc(r->arena, sizeof(*u));
+    enum pail_err e = pail_data_writer_open(r->srv->data, &u->w);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    u->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(u->w));
+    pail_arena_cleanup(r->arena, writer_cleanup, u);
+    r->op_state = u;
+    return pail_body_begin(r, writer_sink, u, 0, algo);
+}
+
+enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u)
+{
+    struct pail_data_writer *w = u->w;
+    u->w = NULL;
+    enum pail_err e = pail_data_commit(w);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    pail_hex(pail_body_md5(r), 16, u->etag);
+    u->size = pail_body_length(r);
+    u->ck_algo = pail_body_checksum(r, &u->checksum);
+    if (u->checksum)
+        u->checksum = pail_arena_strdup(r->arena, u->checksum);
+    return PAIL_OK;
+}
+
+/* ---- PutObject --------------------------------------------------------- */
+
+enum pail_err s3_put_object_begin(struct pail_req *r)
+{
+    if (s3_bucket_check(r, NULL) != PAIL_OK)
+        return r->err;
+    return s3_upload_begin(r, PAIL_CKSUM_NONE);
+}
+
+/* Metadata commit for a new object whose data is already durable; on failure
+ * the new blob is removed again. */
+static enum pail_err put_commit(struct pail_req *r, struct pail_object_rec *o)
+{
+    struct pail_garbage g = {0};
+    enum pail_err e = pail_meta_object_put(r->srv->meta, o, r->arena, &g);
+    if (e != PAIL_OK) {
+        pail_data_remove(r->srv->data, o->data_id);
+        return pail_req_fail(r, e, NULL);
+    }
+    s3_drop_garbage(r, &g);
+    return PAIL_OK;
+}
+
+enum pail_err s3_put_object(struct pail_req *r)
+{
+    struct s3_upload *u = r->op_state;
+    const char *headers;
+    if (s3_stored_headers(r, &headers) != PAIL_OK)
+        return r->err;
+    if (s3_upload_commit(r, u) != PAIL_OK)
+        return r->err;
+    struct pail_object_rec o = {
+        .bucket = r->bucket, .key = r->key, .size = u->size, .etag = u->etag,
+        .mtime_ms = s3_now_ms(r), .data_id = u->data_id,
+        .content_type = s3_content_type(r), .headers = headers,
+        .checksum_algo = u->checksum ? pail_cksum_algo_name(u->ck_algo) : NULL,
+        .checksum = u->checksum,
+        .checksum_type = u->checksum ? "FULL_OBJECT" : NULL,
+        .owner = r->auth.principal,
+    };
+    if (put_commit(r, &o) != PAIL_OK)
+        return r->err;
+    pail_resp_header(r, "ETag", s3_quoted(r, u->etag));
+    if (u->checksum) {
+        pail_resp_header(r, pail_cksum_header(u->ck_algo), u->checksum);
+        pail_resp_header(r, "x-amz-checksum-type", "FULL_OBJECT");
+    }
+    return PAIL_OK;
+}
+
+/* ---- CopyObject -------------------------------------------------------- */
+
+/* Copies the source's blob (or a range of it) into a new durable blob. */
+enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src,
+                           uint64_t off, uint64_t len, char id_out[33])
+{
+    struct pail_data_seg seg = {src->data_id, off, len};
+    enum pail_err e = pail_data_compose(r->srv->data, &seg, 1, id_out);
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src)
+{
+    const char *sb, *sk;
+    if (s3_copy_source(r, &sb, &sk) != PAIL_OK)
+        return r->err;
+    enum pail_err e = pail_meta_object_get(r->srv->meta, sb, sk, r->arena, src);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    return s3_conditions(r, "x-amz-copy-source-if-", src, false);
+}
+
+enum pail_err s3_copy_object(struct pail_req *r)
+{
+    if (s3_bucket_check(r, NULL) != PAIL_OK)
+        return r->err;
+    struct pail_object_rec src;
+    if (s3_copy_source_get(r, &src) != PAIL_OK)
+        return r->err;
+    const char *dir = pail_req_header(r, "x-amz-metadata-directive");
+    bool replace = dir && strcmp(dir, "REPLACE") == 0;
+    if (dir && !replace && strcmp(dir, "COPY") != 0)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Unknown metadata directive.");
+    if (!replace && strcmp(src.bucket, r->bucket) == 0 && strcmp(src.key, r->key) == 0)
+        return pail_req_fail(r, PAIL_E_InvalidRequest,
+                             "This copy request is illegal because it is trying to copy an "
+                             "object to itself without changing the object's metadata, storage "
+                             "class, website redirect location or encryption attributes.");
+    struct pail_object_rec o = src;
+    o.bucket = r->bucket;
+    o.key = r->key;
+    o.mtime_ms = s3_now_ms(r);
+    o.owner = r->auth.principal;
+    if (replace) {
+        if (s3_stored_headers(r, &o.headers) != PAIL_OK)
+            return r->err;
+        o.content_type = s3_content_type(r);
+    }
+    char id[33];
+    if (s3_copy_data(r, &src, 0, src.size, id) != PAIL_OK)
+        return r->err;
+    o.data_id = pail_arena_strdup(r->arena, id);
+    if (put_commit(r, &o) != PAIL_OK)
+        return r->err;
+    char when[32];
+    pail_time_iso8601(o.mtime_ms, when);
+    struct pail_xml x;
+    s3_xml_start(r, &x, "CopyObjectResult");
+    pail_xml_elem(&x, "LastModified", when);
+    pail_xml_elem(&x, "ETag", s3_quoted(r, o.etag));
+    if (o.checksum_algo && o.checksum) {
+        char name[32];
+        snprintf(name, sizeof name, "Checksum%s", o.checksum_algo);
+        pail_xml_elem(&x, name, o.checksum);
+    }
+    pail_xml_close(&x);
+    return PAIL_OK;
+}

@@ -1,0 +1,37 @@
+/* s3/object_write.h — what PutObject and UploadPart share: a streaming data
+ * writer fed by the body pipeline, committed once the body checks pass; and
+ * what CopyObject and UploadPartCopy share: resolving and copying a source. */
+#ifndef PAIL_S3_OBJECT_WRITE_H
+#define PAIL_S3_OBJECT_WRITE_H
+
+#include "core/err.h"
+#include "store/meta.h"
+#include "util/checksum.h"
+
+#include <stdint.h>
+
+struct pail_req;
+struct pail_data_writer;
+
+struct s3_upload {
+    struct pail_data_writer *w; /* NULL once committed or aborted */
+    const char *data_id;
+    char etag[33];              /* hex MD5 of the body */
+    uint64_t size;
+    enum pail_cksum_algo ck_algo;
+    const char *checksum;       /* base64, or NULL */
+};
+
+/* In an op's begin(): opens a writer (aborted with the arena unless
+ * committed) and starts the body pipeline into it; req->op_state is the
+ * struct s3_upload. algo: a checksum to compute even if none is declared. */
+enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo);
+/* In run(): makes the data durable and fills etag/size/checksum. */
+enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u);
+/* x-amz-copy-source → the source object, with x-amz-copy-source-if-* checked. */
+enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src);
+/* len bytes of src from off into a new durable blob; id_out gets its id. */
+enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src,
+                           uint64_t off, uint64_t len, char id_out[33]);
+
+#endif

@@ -1,0 +1,69 @@
+/* s3/op.h — what an S3 operation is to the pipeline: one row of ops.def.
+ * Owns: struct pail_op, the target/subresource vocabularies, op flags, and the
+ * router (pail_route). Rows are data; the pipeline reads flags instead of
+ * special-casing operations by name. */
+#ifndef PAIL_S3_OP_H
+#define PAIL_S3_OP_H
+
+#include "core/err.h"
+
+struct pail_req;
+
+enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT };
+
+/* Query keywords that select an operation (S3 "subresources"). The router
+ * picks the first present in this order, so uploadId wins over uploads. */
+#define PAIL_SUBRES_LIST(X)                                                  \
+    X(UPLOAD_ID, "uploadId") X(UPLOADS, "uploads") X(DELETE, "delete")        \
+    X(LIST_V2, "list-type") X(LOCATION, "location") X(ACL, "acl")             \
+    X(TAGGING, "tagging") X(VERSIONING, "versioning") X(VERSIONS, "versions") \
+    X(POLICY, "policy") X(POLICY_STATUS, "policyStatus") X(CORS, "cors")      \
+    X(WEBSITE, "website") X(LIFECYCLE, "lifecycle") X(ENCRYPTION, "encryption") \
+    X(LOGGING, "logging") X(NOTIFICATION, "notification")                     \
+    X(REPLICATION, "replication") X(ACCELERATE, "accelerate")                 \
+    X(REQUEST_PAYMENT, "requestPayment") X(OBJECT_LOCK, "object-lock")        \
+    X(PUBLIC_ACCESS_BLOCK, "publicAccessBlock")                               \
+    X(OWNERSHIP_CONTROLS, "ownershipControls") X(ANALYTICS, "analytics")      \
+    X(METRICS, "metrics") X(INVENTORY, "inventory")                           \
+    X(INTELLIGENT_TIERING, "intelligent-tiering") X(ATTRIBUTES, "attributes") \
+    X(RETENTION, "retention") X(LEGAL_HOLD, "legal-hold") X(TORRENT, "torrent") \
+    X(RESTORE, "restore") X(SELECT, "select") X(SESSION, "session")           \
+    X(RENAME, "renameObject")
+
+enum pail_subres {
+    PAIL_SR_NONE,
+#define X(name, kw) PAIL_SR_##name,
+    PAIL_SUBRES_LIST(X)
+#undef X
+};
+
+enum pail_op_flags {
+    PAIL_OPF_BODY_XML = 1u << 0,    /* body buffered (bounded) for run() */
+    PAIL_OPF_BODY_STREAM = 1u << 1, /* begin() installs a streaming sink */
+    PAIL_OPF_COPY_SOURCE = 1u << 2, /* row matches only with x-amz-copy-source */
+    PAIL_OPF_NOT_IMPLEMENTED = 1u << 3,
+};
+
+typedef enum pail_err (*pail_op_fn)(struct pail_req *r);
+
+struct pail_op {
+    const char *name;   /* AWS operation name, e.g. "PutObject" */
+    const char *method;
+    enum pail_target target;
+    enum pail_subres subres;
+    const char *action; /* IAM action, e.g. "s3:PutObject" */
+    unsigned flags;
+    pail_op_fn begin;   /* optional: runs after auth, before the body */
+    pail_op_fn run;     /* runs once the body is complete */
+};
+
+/* Finds the operation for req (method, bucket/key presence, query keywords,
+ * x-amz-copy-source). Sets req->op, or fails with MethodNotAllowed (the
+ * resource exists with other methods) or NotImplemented. */
+enum pail_err pail_route(struct pail_req *req);
+
+/* The table, for enumeration by tests and docs. */
+extern const struct pail_op pail_ops[];
+extern const unsigned pail_nops;
+
+#endif

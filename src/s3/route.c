@@ -1,0 +1,75 @@
+/* s3/route.c — the operation table (expanded from ops.def) and the router.
+ * A request is matched by key — (method, target kind, subresource, presence of
+ * x-amz-copy-source) — so row order never matters. */
+#include "s3/op.h"
+
+#include "http/request.h"
+#include "s3/handlers.h"
+
+#include <string.h>
+
+#define F_0 0u
+#define F_BODY_XML PAIL_OPF_BODY_XML
+#define F_BODY_STREAM PAIL_OPF_BODY_STREAM
+#define F_COPY_SOURCE PAIL_OPF_COPY_SOURCE
+#define F_NOTIMPL PAIL_OPF_NOT_IMPLEMENTED
+
+const struct pail_op pail_ops[] = {
+#define PAIL_OP(name, method, target, subres, flags, begin, run)                  \
+    {#name, #method, PAIL_T_##target, PAIL_SR_##subres, "s3:" #name, F_##flags, \
+     begin, run},
+#include "s3/ops.def"
+#undef PAIL_OP
+};
+const unsigned pail_nops = sizeof(pail_ops) / sizeof(pail_ops[0]);
+
+static const char *const subres_kw[] = {
+    NULL,
+#define X(name, kw) kw,
+    PAIL_SUBRES_LIST(X)
+#undef X
+};
+
+static enum pail_subres find_subres(const struct pail_req *r)
+{
+    for (unsigned s = 1; s < sizeof(subres_kw) / sizeof(subres_kw[0]); s++) {
+        const char *v = pail_req_query(r, subres_kw[s]);
+        if (!v)
+            continue;
+        /* list-type=2 selects ListObjectsV2; any other value is plain V1. */
+        if (s == PAIL_SR_LIST_V2 && strcmp(v, "2") != 0)
+            continue;
+        return (enum pail_subres)s;
+    }
+    return PAIL_SR_NONE;
+}
+
+enum pail_err pail_route(struct pail_req *r)
+{
+    enum pail_target t = !r->bucket ? PAIL_T_SERVICE
+                         : !r->key  ? PAIL_T_BUCKET
+                                    : PAIL_T_OBJECT;
+    enum pail_subres sr = find_subres(r);
+    bool copy = strcmp(r->method, "PUT") == 0 &&
+                pail_req_header(r, "x-amz-copy-source") != NULL;
+    bool other_method = false;
+    for (unsigned i = 0; i < pail_nops; i++) {
+        const struct pail_op *op = &pail_ops[i];
+        if (op->target != t || op->subres != sr)
+            continue;
+        if (strcmp(op->method, r->method) != 0) {
+            other_method = true;
+            continue;
+        }
+        if (((op->flags & PAIL_OPF_COPY_SOURCE) != 0) != copy)
+            continue;
+        r->op = op;
+        if (op->flags & PAIL_OPF_NOT_IMPLEMENTED)
+            return pail_req_fail(r, PAIL_E_NotImplemented,
+                                 "%s is not implemented by pail yet", op->name);
+        return PAIL_OK;
+    }
+    if (other_method)
+        return pail_req_fail(r, PAIL_E_MethodNotAllowed, NULL);
+    return pail_req_fail(r, PAIL_E_NotImplemented, NULL);
+}

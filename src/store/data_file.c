@@ -1,0 +1,579 @@
+/* store/data_file.c — the files data backend (pail_data_file).
+ * Owns a directory: tmp/<id> holds blobs being written, objects/ab/cd/<id>
+ * (ab, cd = the id's first four hex digits) holds committed ones. A blob is
+ * published by fdatasync → rename → fsync of the destination directory, so
+ * after commit returns it survives a crash; anything a crash leaves in tmp/
+ * or unreferenced in objects/ is removed by sweep at start-up.
+ * Must not: build a path from anything but an id minted here (every id is
+ * checked to be exactly 32 lower-case hex digits first), or let errno out
+ * (logged, then mapped: ENOSPC/EDQUOT → InsufficientStorage, else
+ * InternalError).
+ *
+ * Sections: 1. ids, errors, small I/O helpers; 2. directories and their
+ * durability; 3. open/close; 4. writers; 5. read, remove; 6. compose;
+ * 7. sweep; the vtable. */
+#include "store/data.h"
+
+#include "core/log.h"
+#include "store/data_backends.h"
+#include "util/encode.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ===== 1. ids, errors, small I/O helpers ===== */
+
+#define ID_LEN 32
+#define COPY_CHUNK (1u << 30)   /* per copy_file_range call */
+#define BOUNCE_SIZE (256u << 10) /* pread/write fallback buffer */
+
+/* Fan-out directories whose entry in their parent is known to be on disk:
+ * bits 0..255 for objects/ab, 256.. for objects/ab/cd. */
+#define FANOUT_BITS (256 + 65536)
+
+struct fstate {
+    int root_fd, tmp_fd, obj_fd;
+    atomic_uint_least64_t durable[FANOUT_BITS / 64];
+};
+
+struct fwriter {
+    struct pail_data_writer base; /* must be first: data.c sees only this */
+    struct fstate *s;
+    int fd;
+    char id[ID_LEN + 1];
+};
+
+/* Logs an errno failure and maps it to a pail_err. */
+static enum pail_err io_fail(const char *what, const char *id, int err)
+{
+    char buf[128];
+    const char *msg = strerror_r(err, buf, sizeof buf);
+    if (err == ENOSPC || err == EDQUOT) {
+        pail_warn("data_file: %s %s: %s", what, id ? id : "", msg);
+        return PAIL_E_InsufficientStorage;
+    }
+    pail_error("data_file: %s %s: %s", what, id ? id : "", msg);
+    return PAIL_E_InternalError;
+}
+
+/* A lower-case hex digit. */
+static bool lhex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+/* True for exactly 32 lower-case hex digits: the only names we ever build
+ * paths from. */
+static bool valid_id(const char *id)
+{
+    for (size_t i = 0; i < ID_LEN; i++)
+        if (!lhex(id[i]))
+            return false;
+    return id[ID_LEN] == 0;
+}
+
+/* A fresh id: 16 bytes from getrandom() as lower-case hex. */
+static enum pail_err new_id(char id[ID_LEN + 1])
+{
+    unsigned char r[ID_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = getrandom(r + got, sizeof r - got, 0);
+        if (n < 0 && errno != EINTR)
+            return io_fail("getrandom", NULL, errno);
+        if (n > 0)
+            got += (size_t)n;
+    }
+    pail_hex(r, sizeof r, id);
+    return PAIL_OK;
+}
+
+/* "ab/cd/<id>" for a valid id. */
+static void blob_path(const char *id, char out[ID_LEN + 8])
+{
+    snprintf(out, ID_LEN + 8, "%.2s/%.2s/%s", id, id + 2, id);
+}
+
+/* Writes all n bytes, riding out partial writes and EINTR; 0 or an errno. */
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return errno;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* ===== 2. directories and their durability ===== */
+
+/* Value of two lower-case hex digits (callers pass validated ids). */
+static unsigned hex2(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 2; i++)
+        v = v * 16 + (unsigned)(p[i] <= '9' ? p[i] - '0' : p[i] - 'a' + 10);
+    return v;
+}
+
+/* Makes parent/name exist with its entry on disk, and opens it (*fd). The
+ * parent is fsync'd the first time this process uses a fan-out directory,
+ * whoever created it: a concurrent writer may have just made it and not yet
+ * synced, and our commit must not depend on its timing. */
+static enum pail_err ensure_dir(struct fstate *s, int parent, const char *name, unsigned bit,
+                                int *fd)
+{
+    uint64_t mask = UINT64_C(1) << (bit % 64);
+    if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
+        return io_fail("mkdir", name, errno);
+    if (!(atomic_load(&s->durable[bit / 64]) & mask)) {
+        if (fsync(parent) != 0)
+            return io_fail("fsync dir of", name, errno);
+        atomic_fetch_or(&s->durable[bit / 64], mask);
+    }
+    *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return *fd < 0 ? io_fail("open dir", name, errno) : PAIL_OK;
+}
+
+/* fsyncs the directory containing path (start-up only). */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir)
+        return ENOMEM;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+    if (fd < 0 || fsync(fd) != 0)
+        err = errno;
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return err;
+}
+
+/* mkdir -p, syncing the parent of every directory it creates; 0 or errno. */
+static int mkdir_p(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return ENOMEM;
+    int err = 0;
+    for (char *c = p + 1; !err; c++) {
+        char save = *c;
+        if (save != '/' && save != 0)
+            continue;
+        *c = 0;
+        if (mkdir(p, 0700) == 0)
+            err = sync_parent(p);
+        else if (errno != EEXIST)
+            err = errno;
+        *c = save;
+        if (!save)
+            break;
+    }
+    free(p);
+    return err;
+}
+
+/* Opens (creating if needed) a top-level subdirectory of the root. */
+static enum pail_err top_dir(int root, const char *name, int *fd)
+{
+    if (mkdirat(root, name, 0700) == 0) {
+        if (fsync(root) != 0)
+            return io_fail("fsync root for", name, errno);
+    } else if (errno != EEXIST) {
+        return io_fail("mkdir", name, errno);
+    }
+    *fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return *fd < 0 ? io_fail("open dir", name, errno) : PAIL_OK;
+}
+
+/* ===== 3. open/close ===== */
+
+static void file_close(void *vs)
+{
+    struct fstate *s = vs;
+    if (!s)
+        return;
+    if (s->obj_fd >= 0)
+        close(s->obj_fd);
+    if (s->tmp_fd >= 0)
+        close(s->tmp_fd);
+    if (s->root_fd >= 0)
+        close(s->root_fd);
+    free(s);
+}
+
+static enum pail_err file_open(const char *location, void **state)
+{
+    *state = NULL;
+    int err = mkdir_p(location);
+    if (err)
+        return io_fail("mkdir -p", location, err);
+    struct fstate *s = calloc(1, sizeof *s);
+    if (!s)
+        return PAIL_E_InternalError;
+    s->tmp_fd = s->obj_fd = -1;
+    s->root_fd = open(location, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    enum pail_err e = s->root_fd < 0 ? io_fail("open", location, errno) : PAIL_OK;
+    if (e == PAIL_OK)
+        e = top_dir(s->root_fd, "tmp", &s->tmp_fd);
+    if (e == PAIL_OK)
+        e = top_dir(s->root_fd, "objects", &s->obj_fd);
+    if (e != PAIL_OK) {
+        file_close(s);
+        return e;
+    }
+    *state = s;
+    return PAIL_OK;
+}
+
+/* ===== 4. writers ===== */
+
+static enum pail_err file_writer_open(void *vs, struct pail_data_writer **out)
+{
+    struct fstate *s = vs;
+    struct fwriter *w = calloc(1, sizeof *w);
+    if (!w)
+        return PAIL_E_InternalError;
+    w->s = s;
+    for (;;) {
+        enum pail_err e = new_id(w->id);
+        if (e != PAIL_OK) {
+            free(w);
+            return e;
+        }
+        w->fd = openat(s->tmp_fd, w->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (w->fd >= 0)
+            break;
+        if (errno != EEXIST) { /* EEXIST: a 2^-128 collision; draw again */
+            e = io_fail("create tmp", w->id, errno);
+            free(w);
+            return e;
+        }
+    }
+    *out = &w->base;
+    return PAIL_OK;
+}
+
+static const char *file_writer_id(const struct pail_data_writer *base)
+{
+    return ((const struct fwriter *)base)->id;
+}
+
+static enum pail_err file_write(struct pail_data_writer *base, const void *p, size_t n)
+{
+    struct fwriter *w = (struct fwriter *)base;
+    int err = write_all(w->fd, p, n);
+    return err ? io_fail("write", w->id, err) : PAIL_OK;
+}
+
+static void file_abort(struct pail_data_writer *base)
+{
+    struct fwriter *w = (struct fwriter *)base;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (unlinkat(w->s->tmp_fd, w->id, 0) != 0 && errno != ENOENT)
+        io_fail("unlink tmp", w->id, errno);
+    free(w);
+}
+
+/* Moves tmp/<id> to objects/ab/cd/<id> and fsyncs cd. If that last fsync
+ * fails the published name is removed again: the caller is told "not
+ * durable" and must not be left with a blob it cannot trust. */
+static enum pail_err publish(struct fstate *s, const char *id)
+{
+    char ab[3] = {id[0], id[1], 0}, cd[3] = {id[2], id[3], 0};
+    int ab_fd = -1, cd_fd = -1;
+    enum pail_err e = ensure_dir(s, s->obj_fd, ab, hex2(id), &ab_fd);
+    if (e == PAIL_OK)
+        e = ensure_dir(s, ab_fd, cd, 256 + hex2(id) * 256 + hex2(id + 2), &cd_fd);
+    if (e == PAIL_OK && renameat2(s->tmp_fd, id, cd_fd, id, RENAME_NOREPLACE) != 0) {
+        /* Filesystems without RENAME_NOREPLACE: ids are random, plain
+         * rename is equally safe in practice. */
+        if ((errno != EINVAL && errno != ENOSYS) || renameat(s->tmp_fd, id, cd_fd, id) != 0)
+            e = io_fail("rename", id, errno);
+    }
+    if (e == PAIL_OK && fsync(cd_fd) != 0) {
+        e = io_fail("fsync dir for", id, errno);
+        unlinkat(cd_fd, id, 0);
+    }
+    if (ab_fd >= 0)
+        close(ab_fd);
+    if (cd_fd >= 0)
+        close(cd_fd);
+    return e;
+}
+
+/* Data first (fdatasync also persists the size), then the name. */
+static enum pail_err file_commit(struct pail_data_writer *base)
+{
+    struct fwriter *w = (struct fwriter *)base;
+    enum pail_err e = PAIL_OK;
+    if (fdatasync(w->fd) != 0)
+        e = io_fail("fdatasync", w->id, errno);
+    if (close(w->fd) != 0 && e == PAIL_OK) /* NFS reports write errors here */
+        e = io_fail("close", w->id, errno);
+    w->fd = -1;
+    if (e == PAIL_OK)
+        e = publish(w->s, w->id);
+    if (e != PAIL_OK && unlinkat(w->s->tmp_fd, w->id, 0) != 0 && errno != ENOENT)
+        io_fail("unlink tmp", w->id, errno);
+    free(w);
+    return e;
+}
+
+/* ===== 5. read, remove ===== */
+
+/* Opens a committed blob; NoSuchKey for a malformed or unknown id. */
+static enum pail_err open_blob(struct fstate *s, const char *id, int *fd, uint64_t *size)
+{
+    if (!valid_id(id))
+        return PAIL_E_NoSuchKey;
+    char path[ID_LEN + 8];
+    blob_path(id, path);
+    *fd = openat(s->obj_fd, path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return errno == ENOENT ? PAIL_E_NoSuchKey : io_fail("open", id, errno);
+    struct stat st;
+    if (fstat(*fd, &st) != 0) {
+        enum pail_err e = io_fail("fstat", id, errno);
+        close(*fd);
+        *fd = -1;
+        return e;
+    }
+    *size = (uint64_t)st.st_size;
+    return PAIL_OK;
+}
+
+static enum pail_err file_open_read(void *vs, const char *id, int *fd, uint64_t *size)
+{
+    return open_blob(vs, id, fd, size);
+}
+
+/* A malformed id is a caller bug, so it is an error here, not "absent". */
+static enum pail_err file_remove(void *vs, const char *id)
+{
+    struct fstate *s = vs;
+    if (!valid_id(id)) {
+        pail_error("data_file: remove: malformed id \"%.40s\"", id);
+        return PAIL_E_InternalError;
+    }
+    char path[ID_LEN + 8];
+    blob_path(id, path);
+    if (unlinkat(s->obj_fd, path, 0) != 0 && errno != ENOENT)
+        return io_fail("unlink", id, errno);
+    return PAIL_OK;
+}
+
+/* ===== 6. compose ===== */
+
+/* Copies len bytes at *off of src to the end of dst through user space; the
+ * fallback where copy_file_range cannot work across these files. Returns
+ * bytes copied (0 at EOF) or -1 with errno. */
+static ssize_t bounce_copy(int src, off_t *off, int dst, size_t len, char **buf)
+{
+    if (!*buf && !(*buf = malloc(BOUNCE_SIZE))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ssize_t k = pread(src, *buf, len < BOUNCE_SIZE ? len : BOUNCE_SIZE, *off);
+    if (k <= 0)
+        return k;
+    int err = write_all(dst, *buf, (size_t)k);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    *off += k;
+    return k;
+}
+
+/* Appends seg's bytes to w: copy_file_range (in-kernel, reflinks where the
+ * filesystem can), falling back to pread/write on EXDEV/ENOSYS/EINVAL. */
+static enum pail_err copy_seg(struct fwriter *w, const struct pail_data_seg *seg, char **buf)
+{
+    int src;
+    uint64_t size;
+    enum pail_err e = open_blob(w->s, seg->id, &src, &size);
+    if (e != PAIL_OK)
+        return e;
+    if (seg->off > size || seg->len > size - seg->off) {
+        close(src);
+        return PAIL_E_InvalidRange;
+    }
+    off_t off = (off_t)seg->off;
+    uint64_t left = seg->len;
+    bool kernel = true;
+    while (left > 0 && e == PAIL_OK) {
+        size_t want = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
+        ssize_t k = kernel ? copy_file_range(src, &off, w->fd, NULL, want, 0)
+                           : bounce_copy(src, &off, w->fd, want, buf);
+        if (k < 0 && kernel && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                                errno == EOPNOTSUPP)) {
+            kernel = false;
+        } else if (k < 0 && errno != EINTR) {
+            e = io_fail("copy from", seg->id, errno);
+        } else if (k == 0) {
+            pail_error("data_file: %s shrank while being copied", seg->id);
+            e = PAIL_E_InternalError;
+        } else if (k > 0) {
+            left -= (uint64_t)k;
+        }
+    }
+    close(src);
+    return e;
+}
+
+static enum pail_err file_compose(void *vs, const struct pail_data_seg *segs, size_t n,
+                                  char id_out[33])
+{
+    struct pail_data_writer *base;
+    enum pail_err e = file_writer_open(vs, &base);
+    if (e != PAIL_OK)
+        return e;
+    struct fwriter *w = (struct fwriter *)base;
+    char *buf = NULL;
+    for (size_t i = 0; i < n && e == PAIL_OK; i++)
+        e = copy_seg(w, &segs[i], &buf);
+    free(buf);
+    if (e != PAIL_OK) {
+        file_abort(base);
+        return e;
+    }
+    char id[ID_LEN + 1];
+    memcpy(id, w->id, sizeof id); /* commit frees w */
+    e = file_commit(base);
+    if (e == PAIL_OK)
+        memcpy(id_out, id, sizeof id);
+    return e;
+}
+
+/* ===== 7. sweep ===== */
+
+/* Opens parent/name for reading entries; NULL (logged) on failure. */
+static DIR *open_dir(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        io_fail("opendir", name, errno);
+        if (fd >= 0)
+            close(fd);
+    }
+    return d;
+}
+
+static bool is_dot(const char *n) { return n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2])); }
+
+/* Two lower-case hex digits: a fan-out directory name. */
+static bool fanout_name(const char *n) { return lhex(n[0]) && lhex(n[1]) && !n[2]; }
+
+/* Deletes every temporary: at start-up no writer can be live. */
+static enum pail_err sweep_tmp(struct fstate *s, unsigned *removed)
+{
+    DIR *d = open_dir(s->root_fd, "tmp");
+    if (!d)
+        return PAIL_E_InternalError;
+    enum pail_err e = PAIL_OK;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (is_dot(de->d_name))
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+            (*removed)++;
+        else if (errno != ENOENT)
+            e = io_fail("unlink tmp", de->d_name, errno);
+    }
+    closedir(d);
+    return e;
+}
+
+/* Removes the unreferenced blobs of one objects/ab/cd directory. Names that
+ * are not ids of this directory were not made by us: left alone, logged. */
+static enum pail_err sweep_leaf(int ab_fd, const char *ab, const char *cd,
+                                bool (*used)(void *, const char *), void *ctx,
+                                unsigned *removed)
+{
+    DIR *d = open_dir(ab_fd, cd);
+    if (!d)
+        return PAIL_E_InternalError;
+    enum pail_err e = PAIL_OK;
+    for (struct dirent *de; (de = readdir(d));) {
+        const char *n = de->d_name;
+        if (is_dot(n))
+            continue;
+        if (!valid_id(n) || memcmp(n, ab, 2) != 0 || memcmp(n + 2, cd, 2) != 0) {
+            pail_warn("data_file: sweep: stray entry objects/%s/%s/%.64s", ab, cd, n);
+            continue;
+        }
+        if (used(ctx, n))
+            continue;
+        if (unlinkat(dirfd(d), n, 0) == 0)
+            (*removed)++;
+        else if (errno != ENOENT)
+            e = io_fail("unlink", n, errno);
+    }
+    closedir(d);
+    return e;
+}
+
+/* Walks objects/ab/cd/; keeps going past errors, returns the last one. */
+static enum pail_err sweep_objects(struct fstate *s, bool (*used)(void *, const char *),
+                                   void *ctx, unsigned *removed)
+{
+    DIR *top = open_dir(s->root_fd, "objects");
+    if (!top)
+        return PAIL_E_InternalError;
+    enum pail_err e = PAIL_OK, e2;
+    for (struct dirent *ab; (ab = readdir(top));) {
+        if (is_dot(ab->d_name) || !fanout_name(ab->d_name))
+            continue;
+        DIR *mid = open_dir(dirfd(top), ab->d_name);
+        if (!mid) {
+            e = PAIL_E_InternalError;
+            continue;
+        }
+        for (struct dirent *cd; (cd = readdir(mid));)
+            if (!is_dot(cd->d_name) && fanout_name(cd->d_name) &&
+                (e2 = sweep_leaf(dirfd(mid), ab->d_name, cd->d_name, used, ctx,
+                                 removed)) != PAIL_OK)
+                e = e2;
+        closedir(mid);
+    }
+    closedir(top);
+    return e;
+}
+
+static enum pail_err file_sweep(void *vs, bool (*used)(void *ctx, const char *id), void *ctx,
+                                unsigned *removed)
+{
+    enum pail_err e1 = sweep_tmp(vs, removed);
+    enum pail_err e2 = sweep_objects(vs, used, ctx, removed);
+    return e1 != PAIL_OK ? e1 : e2;
+}
+
+const struct pail_data_ops pail_data_file = {
+    .version = 1,
+    .name = "file",
+    .open = file_open,
+    .close = file_close,
+    .writer_open = file_writer_open,
+    .write = file_write,
+    .commit = file_commit,
+    .abort = file_abort,
+    .writer_id = file_writer_id,
+    .open_read = file_open_read,
+    .remove = file_remove,
+    .compose = file_compose,
+    .sweep = file_sweep,
+};

@@ -1,0 +1,211 @@
+/* store/meta.c — the metadata front door: a registry of backends by name and
+ * the thin pail_meta_* wrappers declared in meta.h (SQLite's os.c shape).
+ * Owns struct pail_meta. Each wrapper checks the caller's invariants where
+ * that is cheap, zeroes the outputs (so a failed call never leaves stale
+ * garbage ids a caller could act on), and forwards to the vtable in one line.
+ * Must not: know any backend's internals, or add behaviour beyond checks. */
+#include "store/meta.h"
+
+#include "core/log.h"
+#include "store/meta_backends.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pail_meta {
+    const struct pail_meta_ops *ops;
+    void *state;
+};
+
+/* Every backend this build knows, looked up by ops->name. */
+static const struct pail_meta_ops *const backends[] = {
+    &pail_meta_sqlite,
+};
+
+/* The backend called `name`, or NULL. */
+static const struct pail_meta_ops *find_backend(const char *name)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+    return NULL;
+}
+
+enum pail_err pail_meta_open(const char *name, const char *location,
+                             struct pail_meta **out)
+{
+    assert(name && location && out);
+    *out = NULL;
+    const struct pail_meta_ops *ops = find_backend(name);
+    if (!ops || ops->version < 1) {
+        pail_error("meta: unknown backend \"%s\"", name);
+        return PAIL_E_InvalidArgument;
+    }
+    struct pail_meta *m = calloc(1, sizeof *m);
+    if (!m)
+        return PAIL_E_InternalError;
+    m->ops = ops;
+    enum pail_err e = ops->open(location, &m->state);
+    if (e != PAIL_OK) {
+        free(m);
+        return e;
+    }
+    *out = m;
+    return PAIL_OK;
+}
+
+void pail_meta_close(struct pail_meta *m)
+{
+    if (!m)
+        return;
+    m->ops->close(m->state);
+    free(m);
+}
+
+/* Clears a garbage out-parameter before the backend fills it. */
+static void garbage_clear(struct pail_garbage *g)
+{
+    assert(g);
+    g->ids = NULL;
+    g->n = 0;
+}
+
+/* ---- buckets ---- */
+
+enum pail_err pail_meta_bucket_create(struct pail_meta *m, const struct pail_bucket_rec *b)
+{
+    assert(m && b && b->name && b->name[0]);
+    return m->ops->bucket_create(m->state, b);
+}
+
+enum pail_err pail_meta_bucket_get(struct pail_meta *m, const char *name,
+                                   struct pail_arena *a, struct pail_bucket_rec *out)
+{
+    assert(m && name && a && out);
+    memset(out, 0, sizeof *out);
+    return m->ops->bucket_get(m->state, name, a, out);
+}
+
+enum pail_err pail_meta_bucket_delete(struct pail_meta *m, const char *name,
+                                      struct pail_arena *a, struct pail_garbage *garbage)
+{
+    assert(m && name && a);
+    garbage_clear(garbage);
+    return m->ops->bucket_delete(m->state, name, a, garbage);
+}
+
+enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
+                                    struct pail_bucket_rec **out, size_t *n)
+{
+    assert(m && a && out && n);
+    *out = NULL;
+    *n = 0;
+    return m->ops->bucket_list(m->state, a, out, n);
+}
+
+/* ---- objects ---- */
+
+enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object_rec *o,
+                                   struct pail_arena *a, struct pail_garbage *garbage)
+{
+    assert(m && o && o->bucket && o->key && o->key[0] && o->etag && o->data_id && a);
+    assert(o->size <= INT64_MAX);
+    garbage_clear(garbage);
+    return m->ops->object_put(m->state, o, a, garbage);
+}
+
+enum pail_err pail_meta_object_get(struct pail_meta *m, const char *bucket, const char *key,
+                                   struct pail_arena *a, struct pail_object_rec *out)
+{
+    assert(m && bucket && key && a && out);
+    memset(out, 0, sizeof *out);
+    return m->ops->object_get(m->state, bucket, key, a, out);
+}
+
+enum pail_err pail_meta_object_delete(struct pail_meta *m, const char *bucket,
+                                      const char *key, struct pail_arena *a,
+                                      struct pail_garbage *garbage)
+{
+    assert(m && bucket && key && a);
+    garbage_clear(garbage);
+    return m->ops->object_delete(m->state, bucket, key, a, garbage);
+}
+
+enum pail_err pail_meta_object_list(struct pail_meta *m, const char *bucket,
+                                    const struct pail_list_opts *o, struct pail_arena *a,
+                                    struct pail_list_out *out)
+{
+    assert(m && bucket && o && a && out);
+    memset(out, 0, sizeof *out);
+    return m->ops->object_list(m->state, bucket, o, a, out);
+}
+
+/* ---- multipart ---- */
+
+enum pail_err pail_meta_upload_create(struct pail_meta *m, const struct pail_upload_rec *u)
+{
+    assert(m && u && u->upload_id && u->upload_id[0] && u->bucket && u->key);
+    return m->ops->upload_create(m->state, u);
+}
+
+enum pail_err pail_meta_upload_get(struct pail_meta *m, const char *bucket, const char *key,
+                                   const char *upload_id, struct pail_arena *a,
+                                   struct pail_upload_rec *out)
+{
+    assert(m && bucket && key && upload_id && a && out);
+    memset(out, 0, sizeof *out);
+    return m->ops->upload_get(m->state, bucket, key, upload_id, a, out);
+}
+
+enum pail_err pail_meta_part_put(struct pail_meta *m, const struct pail_part_rec *p,
+                                 struct pail_arena *a, struct pail_garbage *garbage)
+{
+    assert(m && p && p->upload_id && p->etag && p->data_id && a);
+    assert(p->part_number >= 1 && p->part_number <= 10000 && p->size <= INT64_MAX);
+    garbage_clear(garbage);
+    return m->ops->part_put(m->state, p, a, garbage);
+}
+
+enum pail_err pail_meta_part_list(struct pail_meta *m, const char *upload_id, int after_part,
+                                  unsigned max, struct pail_arena *a,
+                                  struct pail_parts_out *out)
+{
+    assert(m && upload_id && a && out && after_part >= 0);
+    memset(out, 0, sizeof *out);
+    return m->ops->part_list(m->state, upload_id, after_part, max, a, out);
+}
+
+enum pail_err pail_meta_upload_complete(struct pail_meta *m, const char *upload_id,
+                                        const struct pail_object_rec *o,
+                                        struct pail_arena *a, struct pail_garbage *garbage)
+{
+    assert(m && upload_id && o && o->bucket && o->key && o->etag && o->data_id && a);
+    assert(o->size <= INT64_MAX);
+    garbage_clear(garbage);
+    return m->ops->upload_complete(m->state, upload_id, o, a, garbage);
+}
+
+enum pail_err pail_meta_upload_abort(struct pail_meta *m, const char *bucket, const char *key,
+                                     const char *upload_id, struct pail_arena *a,
+                                     struct pail_garbage *garbage)
+{
+    assert(m && bucket && key && upload_id && a);
+    garbage_clear(garbage);
+    return m->ops->upload_abort(m->state, bucket, key, upload_id, a, garbage);
+}
+
+enum pail_err pail_meta_upload_list(struct pail_meta *m, const char *bucket,
+                                    const struct pail_uploads_opts *o, struct pail_arena *a,
+                                    struct pail_uploads_out *out)
+{
+    assert(m && bucket && o && a && out);
+    memset(out, 0, sizeof *out);
+    return m->ops->upload_list(m->state, bucket, o, a, out);
+}
+
+bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id)
+{
+    assert(m && data_id);
+    return m->ops->data_id_used(m->state, data_id);
+}

@@ -1,0 +1,229 @@
+/* store/meta.h — the metadata interface: buckets, objects, multipart uploads.
+ * A backend is a const struct pail_meta_ops (SQLite first, PostgreSQL later);
+ * the rest of pail calls only the pail_meta_* wrappers below. Every call is
+ * one transaction: when it returns PAIL_OK its effect is durable and visible
+ * to the next call from any thread. Strings in records that come back are
+ * copied into the caller's arena. Data ids name blobs in the data backend
+ * (store/data.h); the metadata never holds object bytes' paths. Calls that
+ * drop references to data return those ids in `garbage` so the caller removes
+ * the blobs after the commit; a crash in between leaves orphans that the
+ * start-up sweep removes (pail_meta_data_id_used). */
+#ifndef PAIL_STORE_META_H
+#define PAIL_STORE_META_H
+
+#include "core/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pail_arena;
+struct pail_meta;
+
+struct pail_bucket_rec {
+    const char *name;
+    int64_t created_ms;   /* ms since the epoch */
+    const char *region;   /* LocationConstraint; "" for us-east-1 */
+    const char *owner;    /* principal name */
+};
+
+struct pail_object_rec {
+    const char *bucket, *key;
+    uint64_t size;
+    const char *etag;          /* without quotes: 32 hex, or 32 hex + "-N" */
+    int64_t mtime_ms;
+    const char *data_id;       /* blob in the data backend */
+    const char *content_type;
+    const char *headers;       /* JSON object: stored response headers
+                                  (cache-control, content-disposition,
+                                  content-encoding, content-language, expires,
+                                  x-amz-meta-*), names lower-case */
+    const char *checksum_algo; /* "CRC32", "CRC32C", "CRC64NVME", "SHA1",
+                                  "SHA256" or NULL */
+    const char *checksum;      /* base64 value, NULL with algo */
+    const char *checksum_type; /* "FULL_OBJECT" / "COMPOSITE" or NULL */
+    const char *parts;         /* JSON array of part sizes for multipart
+                                  objects ([5242880, 1024]); NULL otherwise */
+    const char *owner;
+};
+
+struct pail_upload_rec {
+    const char *upload_id, *bucket, *key;
+    int64_t initiated_ms;
+    const char *content_type;
+    const char *headers;       /* as in pail_object_rec */
+    const char *checksum_algo; /* NULL or as above */
+    const char *checksum_type;
+    const char *owner;
+};
+
+struct pail_part_rec {
+    const char *upload_id;
+    int part_number;           /* 1..10000 */
+    uint64_t size;
+    const char *etag;          /* 32 hex, no quotes */
+    int64_t mtime_ms;
+    const char *data_id;
+    const char *checksum;      /* base64 under the upload's algo, or NULL */
+};
+
+/* Garbage: data ids that are no longer referenced after a commit. */
+struct pail_garbage {
+    const char **ids;          /* arena-owned */
+    size_t n;
+};
+
+/* ListObjects/ListObjectsV2 semantics: keys > after (exclusive; "" = from the
+ * start) that begin with prefix; with a delimiter, keys whose remainder after
+ * the prefix contains it roll up into one common prefix (prefix + up to and
+ * including the first delimiter), reported once and counted once toward max.
+ * A common prefix <= after is skipped. Results come in UTF-8 byte order. */
+struct pail_list_opts {
+    const char *prefix;    /* "" for all */
+    const char *delimiter; /* NULL or "" for none */
+    const char *after;     /* exclusive start key */
+    unsigned max;          /* 0 → nothing listed; truncated tells if any exist */
+};
+
+struct pail_list_out {
+    struct pail_object_rec *objects; /* arena-owned, in order */
+    size_t nobjects;
+    const char **prefixes;           /* common prefixes, in order */
+    size_t nprefixes;
+    bool truncated;                  /* more entries exist after the last one */
+    const char *last;                /* last key or prefix returned (NextMarker) */
+};
+
+struct pail_uploads_opts {
+    const char *prefix, *delimiter;
+    const char *key_marker, *upload_id_marker; /* exclusive (key, upload id) */
+    unsigned max;
+};
+
+struct pail_uploads_out {
+    struct pail_upload_rec *uploads;
+    size_t nuploads;
+    const char **prefixes;
+    size_t nprefixes;
+    bool truncated;
+    const char *next_key_marker, *next_upload_id_marker;
+};
+
+struct pail_parts_out {
+    struct pail_part_rec *parts; /* ascending part number */
+    size_t nparts;
+    bool truncated;
+    int next_marker;
+};
+
+/* The vtable a backend implements. Methods are only ever appended; a backend
+ * declares the version it implements. Error sets are those of the wrappers. */
+struct pail_meta_ops {
+    int version; /* 1 */
+    const char *name;
+    enum pail_err (*open)(const char *location, void **state);
+    void (*close)(void *state);
+    enum pail_err (*bucket_create)(void *s, const struct pail_bucket_rec *b);
+    enum pail_err (*bucket_get)(void *s, const char *name, struct pail_arena *a,
+                                struct pail_bucket_rec *out);
+    enum pail_err (*bucket_delete)(void *s, const char *name, struct pail_arena *a,
+                                   struct pail_garbage *garbage);
+    enum pail_err (*bucket_list)(void *s, struct pail_arena *a,
+                                 struct pail_bucket_rec **out, size_t *n);
+    enum pail_err (*object_put)(void *s, const struct pail_object_rec *o,
+                                struct pail_arena *a, struct pail_garbage *garbage);
+    enum pail_err (*object_get)(void *s, const char *bucket, const char *key,
+                                struct pail_arena *a, struct pail_object_rec *out);
+    enum pail_err (*object_delete)(void *s, const char *bucket, const char *key,
+                                   struct pail_arena *a, struct pail_garbage *garbage);
+    enum pail_err (*object_list)(void *s, const char *bucket,
+                                 const struct pail_list_opts *o,
+                                 struct pail_arena *a, struct pail_list_out *out);
+    enum pail_err (*upload_create)(void *s, const struct pail_upload_rec *u);
+    enum pail_err (*upload_get)(void *s, const char *bucket, const char *key,
+                                const char *upload_id, struct pail_arena *a,
+                                struct pail_upload_rec *out);
+    enum pail_err (*part_put)(void *s, const struct pail_part_rec *p,
+                              struct pail_arena *a, struct pail_garbage *garbage);
+    enum pail_err (*part_list)(void *s, const char *upload_id, int after_part,
+                               unsigned max, struct pail_arena *a,
+                               struct pail_parts_out *out);
+    enum pail_err (*upload_complete)(void *s, const char *upload_id,
+                                     const struct pail_object_rec *o,
+                                     struct pail_arena *a,
+                                     struct pail_garbage *garbage);
+    enum pail_err (*upload_abort)(void *s, const char *bucket, const char *key,
+                                  const char *upload_id, struct pail_arena *a,
+                                  struct pail_garbage *garbage);
+    enum pail_err (*upload_list)(void *s, const char *bucket,
+                                 const struct pail_uploads_opts *o,
+                                 struct pail_arena *a, struct pail_uploads_out *out);
+    bool (*data_id_used)(void *s, const char *data_id);
+};
+
+/* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
+ * database is <dir>/meta.db, WAL mode). *out freed by pail_meta_close.
+ * Errors: InvalidArgument (unknown backend), InternalError. */
+enum pail_err pail_meta_open(const char *name, const char *location,
+                             struct pail_meta **out);
+void pail_meta_close(struct pail_meta *m);
+
+/* Buckets. create: BucketAlreadyOwnedByYou if it exists. get/delete:
+ * NoSuchBucket; delete: BucketNotEmpty while objects remain (pending uploads
+ * are dropped with it and their parts' data ids returned as garbage). list:
+ * every bucket in name order. */
+enum pail_err pail_meta_bucket_create(struct pail_meta *m, const struct pail_bucket_rec *b);
+enum pail_err pail_meta_bucket_get(struct pail_meta *m, const char *name,
+                                   struct pail_arena *a, struct pail_bucket_rec *out);
+enum pail_err pail_meta_bucket_delete(struct pail_meta *m, const char *name,
+                                      struct pail_arena *a, struct pail_garbage *garbage);
+enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
+                                    struct pail_bucket_rec **out, size_t *n);
+
+/* Objects. put: inserts or replaces (bucket, key) atomically; the replaced
+ * object's data id goes to garbage. NoSuchBucket. get: NoSuchBucket, NoSuchKey.
+ * delete: PAIL_OK also when the key is absent (garbage then empty);
+ * NoSuchBucket. list: NoSuchBucket. */
+enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object_rec *o,
+                                   struct pail_arena *a, struct pail_garbage *garbage);
+enum pail_err pail_meta_object_get(struct pail_meta *m, const char *bucket, const char *key,
+                                   struct pail_arena *a, struct pail_object_rec *out);
+enum pail_err pail_meta_object_delete(struct pail_meta *m, const char *bucket,
+                                      const char *key, struct pail_arena *a,
+                                      struct pail_garbage *garbage);
+enum pail_err pail_meta_object_list(struct pail_meta *m, const char *bucket,
+                                    const struct pail_list_opts *o, struct pail_arena *a,
+                                    struct pail_list_out *out);
+
+/* Multipart. upload_create: NoSuchBucket. upload_get: NoSuchUpload when the id
+ * is unknown or belongs to another bucket/key. part_put: replaces a part of
+ * the same number (old data id → garbage); NoSuchUpload. part_list: parts with
+ * number > after_part, at most max. upload_complete: in one transaction puts
+ * the object o (replacing any, old data → garbage), and removes the upload and
+ * all its parts (their data ids → garbage: the caller composed o's data from
+ * them); NoSuchUpload. upload_abort: removes upload and parts (data →
+ * garbage); NoSuchUpload. upload_list: NoSuchBucket; ordered by (key,
+ * initiated, upload id). */
+enum pail_err pail_meta_upload_create(struct pail_meta *m, const struct pail_upload_rec *u);
+enum pail_err pail_meta_upload_get(struct pail_meta *m, const char *bucket, const char *key,
+                                   const char *upload_id, struct pail_arena *a,
+                                   struct pail_upload_rec *out);
+enum pail_err pail_meta_part_put(struct pail_meta *m, const struct pail_part_rec *p,
+                                 struct pail_arena *a, struct pail_garbage *garbage);
+enum pail_err pail_meta_part_list(struct pail_meta *m, const char *upload_id, int after_part,
+                                  unsigned max, struct pail_arena *a,
+                                  struct pail_parts_out *out);
+enum pail_err pail_meta_upload_complete(struct pail_meta *m, const char *upload_id,
+                                        const struct pail_object_rec *o,
+                                        struct pail_arena *a, struct pail_garbage *garbage);
+enum pail_err pail_meta_upload_abort(struct pail_meta *m, const char *bucket, const char *key,
+                                     const char *upload_id, struct pail_arena *a,
+                                     struct pail_garbage *garbage);
+enum pail_err pail_meta_upload_list(struct pail_meta *m, const char *bucket,
+                                    const struct pail_uploads_opts *o, struct pail_arena *a,
+                                    struct pail_uploads_out *out);
+
+/* True when any object or part references data_id (start-up orphan sweep). */
+bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);
+
+#endif

@@ -1,0 +1,1209 @@
+/* store/meta_sqlite.c — the SQLite metadata backend (pail_meta_sqlite).
+ * Owns <dir>/meta.db: its schema and migrations, the one connection to it and
+ * the statements prepared on it. Must not: let an SQLite result code escape
+ * (each is logged and mapped to a pail_err), hold a statement across calls,
+ * or touch object data (only data ids, which it hands back as garbage).
+ *
+ * Design. One connection (SQLITE_OPEN_FULLMUTEX) serialised by our own mutex:
+ * every method takes the mutex and runs as one transaction (BEGIN IMMEDIATE
+ * for writes, so a writer never upgrades mid-way; BEGIN for multi-statement
+ * reads). WAL + synchronous=FULL, so a returned PAIL_OK is on disk. Keys are
+ * TEXT with BINARY collation: memcmp order, which is S3's UTF-8 byte order.
+ *
+ * Sections, in order:
+ *   1. state, statement table and cache, binding, error mapping
+ *   2. transactions
+ *   3. open, close, schema migrations
+ *   4. rows -> records, garbage collection of data ids
+ *   5. buckets
+ *   6. objects
+ *   7. the listing walker (shared by object_list and upload_list)
+ *   8. multipart uploads and parts
+ *   9. upload listing, data_id_used, the vtable
+ */
+#include "store/meta.h"
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "store/meta_backends.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ===== 1. state, statement table and cache, binding, error mapping ===== */
+
+atomic_ulong pail__meta_sqlite_list_rows;
+
+#define OBJ_COLS "key, size, etag, mtime_ms, data_id, content_type, headers, " \
+                 "checksum_algo, checksum, checksum_type, parts, owner"
+#define UPL_COLS "key, upload_id, initiated_ms, content_type, headers, " \
+                 "checksum_algo, checksum_type, owner, bucket"
+#define PART_COLS "part_number, size, etag, mtime_ms, data_id, checksum"
+
+/* Every statement this backend runs, prepared once per handle on first use.
+ * The *_RANGE queries bind ?3 to a zero-length BLOB for "no upper bound":
+ * SQLite sorts every TEXT value before every BLOB, and unlike an OR-ed
+ * "?3 IS NULL" this stays an index range bound (no scan to the bucket end). */
+#define QUERIES(X)                                                              \
+    X(Q_BEGIN_READ, "BEGIN")                                                    \
+    X(Q_BEGIN_WRITE, "BEGIN IMMEDIATE")                                         \
+    X(Q_COMMIT, "COMMIT")                                                       \
+    X(Q_ROLLBACK, "ROLLBACK")                                                   \
+    X(Q_BUCKET_INSERT, "INSERT INTO buckets(name, created_ms, region, owner) "  \
+      "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING")                    \
+    X(Q_BUCKET_GET, "SELECT name, created_ms, region, owner FROM buckets "      \
+      "WHERE name = ?1")                                                        \
+    X(Q_BUCKET_LIST, "SELECT name, created_ms, region, owner FROM buckets "     \
+      "ORDER BY name")                                                          \
+    X(Q_BUCKET_HAS_OBJECTS, "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1")  \
+    X(Q_BUCKET_PART_IDS, "SELECT p.data_id FROM uploads u JOIN parts p "        \
+      "ON p.upload_id = u.upload_id WHERE u.bucket = ?1")                       \
+    X(Q_BUCKET_DEL_PARTS, "DELETE FROM parts WHERE upload_id IN "               \
+      "(SELECT upload_id FROM uploads WHERE bucket = ?1)")                      \
+    X(Q_BUCKET_DEL_UPLOADS, "DELETE FROM uploads WHERE bucket = ?1")            \
+    X(Q_BUCKET_DELETE, "DELETE FROM buckets WHERE name = ?1")                   \
+    X(Q_OBJ_GET, "SELECT " OBJ_COLS " FROM objects "                            \
+      "WHERE bucket = ?1 AND key = ?2")                                         \
+    X(Q_OBJ_DATA_ID, "SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2") \
+    X(Q_OBJ_PUT, "INSERT OR REPLACE INTO objects(bucket, " OBJ_COLS ") VALUES"  \
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")               \
+    X(Q_OBJ_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2")       \
+    X(Q_OBJ_RANGE, "SELECT " OBJ_COLS " FROM objects "                          \
+      "WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key")              \
+    X(Q_UPL_INSERT, "INSERT INTO uploads(" UPL_COLS ") "                        \
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                             \
+    X(Q_UPL_GET, "SELECT " UPL_COLS " FROM uploads WHERE upload_id = ?1")       \
+    X(Q_UPL_PART_IDS, "SELECT data_id FROM parts WHERE upload_id = ?1")         \
+    X(Q_UPL_DEL_PARTS, "DELETE FROM parts WHERE upload_id = ?1")                \
+    X(Q_UPL_DELETE, "DELETE FROM uploads WHERE upload_id = ?1")                 \
+    X(Q_UPL_OF_KEY, "SELECT " UPL_COLS " FROM uploads WHERE bucket = ?1 "       \
+      "AND key = ?2 ORDER BY initiated_ms, upload_id")                          \
+    X(Q_UPL_RANGE, "SELECT " UPL_COLS " FROM uploads WHERE bucket = ?1 "        \
+      "AND key >= ?2 AND key < ?3 ORDER BY key, initiated_ms, upload_id")       \
+    X(Q_PART_DATA_ID, "SELECT data_id FROM parts "                              \
+      "WHERE upload_id = ?1 AND part_number = ?2")                              \
+    X(Q_PART_PUT, "INSERT OR REPLACE INTO parts(upload_id, " PART_COLS ") "     \
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                     \
+    X(Q_PART_LIST, "SELECT " PART_COLS " FROM parts WHERE upload_id = ?1 "      \
+      "AND part_number > ?2 ORDER BY part_number LIMIT ?3")                     \
+    X(Q_DATA_ID_USED, "SELECT EXISTS(SELECT 1 FROM objects WHERE data_id = ?1) " \
+      "OR EXISTS(SELECT 1 FROM parts WHERE data_id = ?1)")
+
+enum qid {
+#define X(id, sql) id,
+    QUERIES(X)
+#undef X
+    Q__COUNT
+};
+
+static const char *const query_sql[Q__COUNT] = {
+#define X(id, sql) [id] = sql,
+    QUERIES(X)
+#undef X
+};
+
+_Static_assert(Q__COUNT <= 64, "the used-statement mask is a uint64_t");
+
+struct msq {
+    sqlite3 *db;
+    pthread_mutex_t mu;          /* one method (= one transaction) at a time */
+    sqlite3_stmt *stmt[Q__COUNT];
+    uint64_t used;               /* statements handed out in this transaction */
+};
+
+/* Logs an SQLite failure and maps it; only SQLITE_FULL has its own code. */
+static enum pail_err db_fail(struct msq *s, int rc, const char *what)
+{
+    pail_error("meta_sqlite: %s: %s (%d): %s", what, sqlite3_errstr(rc), rc,
+               sqlite3_errmsg(s->db));
+    return (rc & 0xff) == SQLITE_FULL ? PAIL_E_InsufficientStorage
+                                      : PAIL_E_InternalError;
+}
+
+/* Statement q, reset and unbound, marked used so tx_end resets it again;
+ * NULL (logged) if it cannot be prepared. */
+static sqlite3_stmt *prep(struct msq *s, enum qid q)
+{
+    sqlite3_stmt *st = s->stmt[q];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        int rc = sqlite3_prepare_v3(s->db, query_sql[q], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+            db_fail(s, rc, "prepare");
+            return NULL;
+        }
+        s->stmt[q] = st;
+    }
+    s->used |= UINT64_C(1) << q;
+    return st;
+}
+
+/* Resets every statement handed out since the last call, so no statement
+ * stays active (or bound to a caller's memory) past the current method. */
+static void reset_used(struct msq *s)
+{
+    for (int q = 0; s->used; q++, s->used >>= 1)
+        if (s->used & 1) {
+            sqlite3_reset(s->stmt[q]);
+            sqlite3_clear_bindings(s->stmt[q]);
+        }
+}
+
+/* Binds ?1, ?2… from fmt: 's' text or NULL (SQLITE_STATIC: valid for the
+ * method), 'i' int64_t, 'u' uint64_t, 'n' int, 'z' empty BLOB (no argument).
+ * Returns an SQLite code. */
+static int bindv(sqlite3_stmt *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = SQLITE_OK;
+    for (int i = 1; rc == SQLITE_OK && fmt[i - 1]; i++) {
+        const char *v;
+        switch (fmt[i - 1]) {
+        case 's':
+            v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+            break;
+        case 'i': rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
+        case 'u': rc = sqlite3_bind_int64(st, i, (sqlite3_int64)va_arg(ap, uint64_t)); break;
+        case 'n': rc = sqlite3_bind_int(st, i, va_arg(ap, int)); break;
+        case 'z': rc = sqlite3_bind_zeroblob(st, i, 0); break;
+        default: rc = SQLITE_MISUSE;
+        }
+    }
+    va_end(ap);
+    return rc;
+}
+
+/* Steps a statement that returns no rows. */
+static enum pail_err step_done(struct msq *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, what);
+}
+
+/* ===== 2. transactions ===== */
+
+/* Locks the handle and opens a transaction; unlocks again on failure. */
+static enum pail_err tx_begin(struct msq *s, bool write)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = prep(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ);
+    enum pail_err e = st ? step_done(s, st, "begin") : PAIL_E_InternalError;
+    reset_used(s);
+    if (e != PAIL_OK)
+        pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+/* Ends the transaction tx_begin opened: commits when e is PAIL_OK, else (or
+ * when the commit fails) rolls back and empties *g, since a rolled-back
+ * change freed nothing. Resets every statement used, unlocks, returns e. */
+static enum pail_err tx_end(struct msq *s, enum pail_err e, struct pail_garbage *g)
+{
+    reset_used(s);
+    if (e == PAIL_OK) {
+        sqlite3_stmt *st = prep(s, Q_COMMIT);
+        e = st ? step_done(s, st, "commit") : PAIL_E_InternalError;
+        reset_used(s);
+    }
+    if (e != PAIL_OK && !sqlite3_get_autocommit(s->db)) {
+        sqlite3_stmt *st = prep(s, Q_ROLLBACK);
+        if (st)
+            step_done(s, st, "rollback");
+        reset_used(s);
+    }
+    if (e != PAIL_OK && g) {
+        g->ids = NULL;
+        g->n = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+/* ===== 3. open, close, schema migrations ===== */
+
+/* migrations[i] takes the schema from user_version i to i + 1. Append only. */
+static const char *const migrations[] = {
+    "CREATE TABLE buckets("
+    "  name TEXT NOT NULL PRIMARY KEY,"
+    "  created_ms INTEGER NOT NULL,"
+    "  region TEXT NOT NULL DEFAULT '',"
+    "  owner TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+    "CREATE TABLE objects("
+    "  bucket TEXT NOT NULL REFERENCES buckets(name),"
+    "  key TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, etag TEXT NOT NULL, mtime_ms INTEGER NOT NULL,"
+    "  data_id TEXT NOT NULL, content_type TEXT, headers TEXT,"
+    "  checksum_algo TEXT, checksum TEXT, checksum_type TEXT, parts TEXT,"
+    "  owner TEXT, PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
+    "CREATE INDEX objects_data_id ON objects(data_id);"
+    "CREATE TABLE uploads("
+    "  upload_id TEXT NOT NULL PRIMARY KEY,"
+    "  bucket TEXT NOT NULL REFERENCES buckets(name),"
+    "  key TEXT NOT NULL, initiated_ms INTEGER NOT NULL,"
+    "  content_type TEXT, headers TEXT, checksum_algo TEXT,"
+    "  checksum_type TEXT, owner TEXT) WITHOUT ROWID;"
+    "CREATE INDEX uploads_by_key ON uploads(bucket, key, initiated_ms, upload_id);"
+    "CREATE TABLE parts("
+    "  upload_id TEXT NOT NULL REFERENCES uploads(upload_id),"
+    "  part_number INTEGER NOT NULL,"
+    "  size INTEGER NOT NULL, etag TEXT NOT NULL, mtime_ms INTEGER NOT NULL,"
+    "  data_id TEXT NOT NULL, checksum TEXT,"
+    "  PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
+    "CREATE INDEX parts_data_id ON parts(data_id);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* sqlite3_exec with the error logged and mapped. */
+static enum pail_err exec(struct msq *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return PAIL_OK;
+    pail_error("meta_sqlite: \"%.60s\": %s", sql, msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return (rc & 0xff) == SQLITE_FULL ? PAIL_E_InsufficientStorage : PAIL_E_InternalError;
+}
+
+/* Runs a one-row, one-column query into *v (PRAGMA reads). */
+static enum pail_err query_int(struct msq *s, const char *sql, int *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(s, rc, sql);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? PAIL_OK : db_fail(s, rc, sql);
+}
+
+/* Connection settings: WAL (readers never block the writer), FULL sync (a
+ * 200 means durable), foreign keys, and a busy timeout for other processes
+ * (e.g. an admin sqlite3 shell) holding the lock. */
+static enum pail_err configure(struct msq *s)
+{
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    enum pail_err e = exec(s, "PRAGMA journal_mode=WAL");
+    if (e == PAIL_OK)
+        e = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    int wal = 0;
+    if (e == PAIL_OK)
+        e = query_int(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode", &wal);
+    if (e == PAIL_OK && !wal) {
+        pail_error("meta_sqlite: the database refused WAL mode");
+        e = PAIL_E_InternalError;
+    }
+    return e;
+}
+
+/* Brings the schema to SCHEMA_VERSION, one transaction per step. */
+static enum pail_err migrate(struct msq *s)
+{
+    int v = 0;
+    enum pail_err e = query_int(s, "PRAGMA user_version", &v);
+    if (e == PAIL_OK && v > SCHEMA_VERSION) {
+        pail_error("meta_sqlite: schema version %d is newer than this pail (%d)",
+                   v, SCHEMA_VERSION);
+        return PAIL_E_InternalError;
+    }
+    for (; e == PAIL_OK && v < SCHEMA_VERSION; v++) {
+        char bump[48];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        e = exec(s, "BEGIN IMMEDIATE");
+        if (e == PAIL_OK && (e = exec(s, migrations[v])) == PAIL_OK &&
+            (e = exec(s, bump)) == PAIL_OK)
+            e = exec(s, "COMMIT");
+        if (e != PAIL_OK && !sqlite3_get_autocommit(s->db))
+            exec(s, "ROLLBACK");
+    }
+    return e;
+}
+
+static void sq_close(void *state)
+{
+    struct msq *s = state;
+    if (!s)
+        return;
+    for (int q = 0; q < Q__COUNT; q++)
+        sqlite3_finalize(s->stmt[q]);
+    int rc = sqlite3_close(s->db);
+    if (rc != SQLITE_OK)
+        pail_error("meta_sqlite: close: %s", sqlite3_errstr(rc));
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static enum pail_err sq_open(const char *location, void **state)
+{
+    *state = NULL;
+    if (mkdir(location, 0700) != 0 && errno != EEXIST) {
+        pail_error("meta_sqlite: mkdir %s: %s", location, strerror(errno));
+        return PAIL_E_InternalError;
+    }
+    struct msq *s = calloc(1, sizeof *s);
+    size_t n = strlen(location) + sizeof "/meta.db";
+    char *path = malloc(n);
+    if (!s || !path) {
+        free(s);
+        free(path);
+        return PAIL_E_InternalError;
+    }
+    snprintf(path, n, "%s/meta.db", location);
+    pthread_mutex_init(&s->mu, NULL);
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                               SQLITE_OPEN_FULLMUTEX, NULL);
+    enum pail_err e = rc == SQLITE_OK ? PAIL_OK : db_fail(s, rc, path);
+    free(path);
+    if (e == PAIL_OK)
+        e = configure(s);
+    if (e == PAIL_OK)
+        e = migrate(s);
+    if (e != PAIL_OK) {
+        sq_close(s);
+        return e;
+    }
+    *state = s;
+    return PAIL_OK;
+}
+
+/* ===== 4. rows -> records, garbage collection of data ids ===== */
+
+/* Column i copied into the arena; NULL for SQL NULL. */
+static const char *col_str(sqlite3_stmt *st, int i, struct pail_arena *a)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (!t)
+        return NULL;
+    return pail_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Grows an arena array of elements of size sz so that index n fits. */
+static void *grow(struct pail_arena *a, void *v, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *nv = pail_arena_alloc(a, ncap * sz);
+    if (n)
+        memcpy(nv, v, n * sz);
+    *cap = ncap;
+    return nv;
+}
+
+/* A Q_BUCKET_GET/LIST row. */
+static void row_bucket(sqlite3_stmt *st, struct pail_arena *a, struct pail_bucket_rec *b)
+{
+    b->name = col_str(st, 0, a);
+    b->created_ms = sqlite3_column_int64(st, 1);
+    b->region = col_str(st, 2, a);
+    b->owner = col_str(st, 3, a);
+}
+
+/* An OBJ_COLS row; bucket is already arena-owned. */
+static void row_object(sqlite3_stmt *st, struct pail_arena *a, const char *bucket,
+                       struct pail_object_rec *o)
+{
+    o->bucket = bucket;
+    o->key = col_str(st, 0, a);
+    o->size = (uint64_t)sqlite3_column_int64(st, 1);
+    o->etag = col_str(st, 2, a);
+    o->mtime_ms = sqlite3_column_int64(st, 3);
+    o->data_id = col_str(st, 4, a);
+    o->content_type = col_str(st, 5, a);
+    o->headers = col_str(st, 6, a);
+    o->checksum_algo = col_str(st, 7, a);
+    o->checksum = col_str(st, 8, a);
+    o->checksum_type = col_str(st, 9, a);
+    o->parts = col_str(st, 10, a);
+    o->owner = col_str(st, 11, a);
+}
+
+/* An UPL_COLS row. */
+static void row_upload(sqlite3_stmt *st, struct pail_arena *a, struct pail_upload_rec *u)
+{
+    u->key = col_str(st, 0, a);
+    u->upload_id = col_str(st, 1, a);
+    u->initiated_ms = sqlite3_column_int64(st, 2);
+    u->content_type = col_str(st, 3, a);
+    u->headers = col_str(st, 4, a);
+    u->checksum_algo = col_str(st, 5, a);
+    u->checksum_type = col_str(st, 6, a);
+    u->owner = col_str(st, 7, a);
+    u->bucket = col_str(st, 8, a);
+}
+
+/* Data ids a change may orphan, gathered before it runs. */
+struct idvec {
+    const char **v;
+    size_t n, cap;
+};
+
+/* Appends column 0 of every row of st (bound by the caller) to iv. */
+static enum pail_err collect_ids(struct msq *s, sqlite3_stmt *st, struct pail_arena *a,
+                                 struct idvec *iv)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        iv->v = grow(a, iv->v, iv->n, &iv->cap, sizeof *iv->v);
+        iv->v[iv->n++] = col_str(st, 0, a);
+    }
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, "collect ids");
+}
+
+/* Collects the data ids of query q bound to (text a1[, int n2]). */
+static enum pail_err collect_q(struct msq *s, enum qid q, const char *a1, const char *a2,
+                               struct pail_arena *a, struct idvec *iv)
+{
+    sqlite3_stmt *st = prep(s, q);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = a2 ? bindv(st, "ss", a1, a2) : bindv(st, "s", a1);
+    return rc == SQLITE_OK ? collect_ids(s, st, a, iv) : db_fail(s, rc, "bind");
+}
+
+/* True (or an error) when any object or part references id. */
+static enum pail_err id_used(struct msq *s, const char *id, bool *used)
+{
+    sqlite3_stmt *st = prep(s, Q_DATA_ID_USED);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "s", id);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *used = sqlite3_column_int(st, 0) != 0;
+        return PAIL_OK;
+    }
+    return db_fail(s, rc, "data id used");
+}
+
+/* After the change: garbage = the candidates nothing references any more
+ * (a re-put of the same data id, or a part's blob reused as the object's,
+ * is therefore never returned). */
+static enum pail_err garbage_finish(struct msq *s, struct idvec *iv, struct pail_garbage *g)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < iv->n; i++) {
+        bool used = true;
+        enum pail_err e = id_used(s, iv->v[i], &used);
+        if (e != PAIL_OK)
+            return e;
+        if (!used)
+            iv->v[kept++] = iv->v[i];
+    }
+    g->ids = iv->v;
+    g->n = kept;
+    return PAIL_OK;
+}
+
+/* ===== 5. buckets ===== */
+
+/* PAIL_OK when bucket `name` exists, else NoSuchBucket (or an error). */
+static enum pail_err bucket_check(struct msq *s, const char *name)
+{
+    sqlite3_stmt *st = prep(s, Q_BUCKET_GET);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "s", name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return PAIL_OK;
+    return rc == SQLITE_DONE ? PAIL_E_NoSuchBucket : db_fail(s, rc, "bucket get");
+}
+
+/* Same owner → BucketAlreadyOwnedByYou; another owner → BucketAlreadyExists
+ * (S3 answers differently for the two). */
+static enum pail_err do_bucket_create(struct msq *s, const struct pail_bucket_rec *b)
+{
+    sqlite3_stmt *st = prep(s, Q_BUCKET_INSERT);
+    if (!st)
+        return PAIL_E_InternalError;
+    const char *owner = b->owner ? b->owner : "";
+    int rc = bindv(st, "siss", b->name, b->created_ms, b->region ? b->region : "", owner);
+    enum pail_err e = rc == SQLITE_OK ? step_done(s, st, "bucket insert") : db_fail(s, rc, "bind");
+    if (e != PAIL_OK || sqlite3_changes(s->db) == 1)
+        return e;
+    st = prep(s, Q_BUCKET_GET);
+    if (!st)
+        return PAIL_E_InternalError;
+    rc = bindv(st, "s", b->name);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(st, 3);
+        return have && strcmp(have, owner) == 0 ? PAIL_E_BucketAlreadyOwnedByYou
+                                                : PAIL_E_BucketAlreadyExists;
+    }
+    return db_fail(s, rc, "bucket get");
+}
+
+static enum pail_err sq_bucket_create(void *vs, const struct pail_bucket_rec *b)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_bucket_create(s, b), NULL);
+}
+
+static enum pail_err do_bucket_get(struct msq *s, const char *name, struct pail_arena *a,
+                                   struct pail_bucket_rec *out)
+{
+    enum pail_err e = bucket_check(s, name);
+    if (e == PAIL_OK)
+        row_bucket(s->stmt[Q_BUCKET_GET], a, out);
+    return e;
+}
+
+static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena *a,
+                                   struct pail_bucket_rec *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, do_bucket_get(s, name, a, out), NULL);
+}
+
+/* Runs a one-parameter statement that returns no rows. */
+static enum pail_err run1(struct msq *s, enum qid q, const char *arg)
+{
+    sqlite3_stmt *st = prep(s, q);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "s", arg);
+    return rc == SQLITE_OK ? step_done(s, st, query_sql[q]) : db_fail(s, rc, "bind");
+}
+
+static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pail_arena *a,
+                                      struct pail_garbage *g)
+{
+    enum pail_err e = bucket_check(s, name);
+    if (e != PAIL_OK)
+        return e;
+    sqlite3_stmt *st = prep(s, Q_BUCKET_HAS_OBJECTS);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "s", name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return PAIL_E_BucketNotEmpty;
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, "bucket has objects");
+    struct idvec iv = {0};
+    if ((e = collect_q(s, Q_BUCKET_PART_IDS, name, NULL, a, &iv)) != PAIL_OK ||
+        (e = run1(s, Q_BUCKET_DEL_PARTS, name)) != PAIL_OK ||
+        (e = run1(s, Q_BUCKET_DEL_UPLOADS, name)) != PAIL_OK ||
+        (e = run1(s, Q_BUCKET_DELETE, name)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_bucket_delete(void *vs, const char *name, struct pail_arena *a,
+                                      struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_bucket_delete(s, name, a, g), g);
+}
+
+static enum pail_err do_bucket_list(struct msq *s, struct pail_arena *a,
+                                    struct pail_bucket_rec **out, size_t *n)
+{
+    sqlite3_stmt *st = prep(s, Q_BUCKET_LIST);
+    if (!st)
+        return PAIL_E_InternalError;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = grow(a, *out, *n, &cap, sizeof **out);
+        row_bucket(st, a, &(*out)[(*n)++]);
+    }
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, "bucket list");
+}
+
+static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
+                                    struct pail_bucket_rec **out, size_t *n)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, do_bucket_list(s, a, out, n), NULL);
+}
+
+/* ===== 6. objects ===== */
+
+/* Inserts or replaces object o (its bucket is known to exist). */
+static enum pail_err object_write(struct msq *s, const struct pail_object_rec *o)
+{
+    sqlite3_stmt *st = prep(s, Q_OBJ_PUT);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "ssusissssssss", o->bucket, o->key, o->size, o->etag, o->mtime_ms,
+                   o->data_id, o->content_type, o->headers, o->checksum_algo,
+                   o->checksum, o->checksum_type, o->parts, o->owner);
+    return rc == SQLITE_OK ? step_done(s, st, "object put") : db_fail(s, rc, "bind");
+}
+
+static enum pail_err do_object_put(struct msq *s, const struct pail_object_rec *o,
+                                   struct pail_arena *a, struct pail_garbage *g)
+{
+    struct idvec iv = {0};
+    enum pail_err e;
+    if ((e = bucket_check(s, o->bucket)) != PAIL_OK ||
+        (e = collect_q(s, Q_OBJ_DATA_ID, o->bucket, o->key, a, &iv)) != PAIL_OK ||
+        (e = object_write(s, o)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
+                                   struct pail_arena *a, struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_object_put(s, o, a, g), g);
+}
+
+static enum pail_err do_object_get(struct msq *s, const char *bucket, const char *key,
+                                   struct pail_arena *a, struct pail_object_rec *out)
+{
+    sqlite3_stmt *st = prep(s, Q_OBJ_GET);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "ss", bucket, key);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        row_object(st, a, pail_arena_strdup(a, bucket), out);
+        return PAIL_OK;
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, "object get");
+    enum pail_err e = bucket_check(s, bucket);
+    return e == PAIL_OK ? PAIL_E_NoSuchKey : e;
+}
+
+static enum pail_err sq_object_get(void *vs, const char *bucket, const char *key,
+                                   struct pail_arena *a, struct pail_object_rec *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, do_object_get(s, bucket, key, a, out), NULL);
+}
+
+static enum pail_err do_object_delete(struct msq *s, const char *bucket, const char *key,
+                                      struct pail_arena *a, struct pail_garbage *g)
+{
+    struct idvec iv = {0};
+    enum pail_err e;
+    if ((e = bucket_check(s, bucket)) != PAIL_OK ||
+        (e = collect_q(s, Q_OBJ_DATA_ID, bucket, key, a, &iv)) != PAIL_OK)
+        return e;
+    if (iv.n == 0)
+        return PAIL_OK; /* absent: S3 DeleteObject still succeeds */
+    sqlite3_stmt *st = prep(s, Q_OBJ_DELETE);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "ss", bucket, key);
+    e = rc == SQLITE_OK ? step_done(s, st, "object delete") : db_fail(s, rc, "bind");
+    return e != PAIL_OK ? e : garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_object_delete(void *vs, const char *bucket, const char *key,
+                                      struct pail_arena *a, struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_object_delete(s, bucket, key, a, g), g);
+}
+
+/* ===== 7. the listing walker ===== */
+
+/* One listing in progress. The walker visits rows of a *_RANGE query (column
+ * 0 = key) in key order between the prefix and its upper bound, skips keys
+ * <= after, rolls keys containing the delimiter (after the prefix) into
+ * common prefixes, and hands each resulting entry to on_row / on_prefix until
+ * max entries are out; one more entry existing sets truncated. */
+struct walk {
+    struct msq *s;
+    enum qid q;
+    const char *bucket;              /* arena copy */
+    const char *prefix, *delim, *after;
+    size_t plen, dlen, alen;
+    unsigned max, n;
+    bool truncated;
+    struct pail_arena *a;
+    void (*on_row)(struct walk *w, sqlite3_stmt *st);
+    void (*on_prefix)(struct walk *w, const char *cp);
+    void *out;                       /* pail_list_out or pail_uploads_out */
+    size_t cap_rows, cap_prefixes;
+};
+
+enum { WALK_NEXT, WALK_SEEK, WALK_STOP };
+
+/* memcmp order with the shorter string first on a tie: S3's key order. */
+static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* The smallest string greater than every string beginning with p[0..n): p
+ * without its trailing 0xFF bytes, last byte plus one. NULL when there is
+ * none (p empty or all 0xFF): the range is then unbounded above. */
+static const char *upper_bound(struct pail_arena *a, const char *p, size_t n)
+{
+    while (n > 0 && (unsigned char)p[n - 1] == 0xFF)
+        n--;
+    if (n == 0)
+        return NULL;
+    char *u = pail_arena_strndup(a, p, n);
+    u[n - 1] = (char)((unsigned char)u[n - 1] + 1);
+    return u;
+}
+
+/* Counts one more entry, or marks the page truncated when it is full. */
+static bool walk_take(struct walk *w)
+{
+    if (w->n == w->max) {
+        w->truncated = true;
+        return false;
+    }
+    w->n++;
+    return true;
+}
+
+/* Handles one row; on WALK_SEEK *lo is where the next range query starts
+ * (NULL: nothing can follow). */
+static int walk_row(struct walk *w, sqlite3_stmt *st, const char **lo)
+{
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    size_t klen = (size_t)sqlite3_column_bytes(st, 0);
+    if (!key || cmp_bytes(key, klen, w->after, w->alen) <= 0)
+        return WALK_NEXT;
+    const char *d = NULL;
+    if (w->dlen && klen > w->plen)
+        d = memmem(key + w->plen, klen - w->plen, w->delim, w->dlen);
+    if (!d) {
+        if (!walk_take(w))
+            return WALK_STOP;
+        w->on_row(w, st);
+        return WALK_NEXT;
+    }
+    size_t cplen = (size_t)(d - key) + w->dlen;
+    /* A prefix <= after was returned by an earlier page (after is it, or a
+     * key inside it): skip it, but still jump over its whole group. */
+    if (cmp_bytes(key, cplen, w->after, w->alen) > 0) {
+        if (!walk_take(w))
+            return WALK_STOP;
+        w->on_prefix(w, pail_arena_strndup(w->a, key, cplen));
+    }
+    *lo = upper_bound(w->a, key, cplen);
+    return WALK_SEEK;
+}
+
+/* Runs the walk: one indexed range query per common prefix emitted (plus the
+ * first), so a rolled-up group costs one row, not one row per key in it. */
+static enum pail_err walk_run(struct walk *w)
+{
+    const char *lo = cmp_bytes(w->after, w->alen, w->prefix, w->plen) > 0 ? w->after : w->prefix;
+    const char *hi = upper_bound(w->a, w->prefix, w->plen);
+    while (lo) {
+        sqlite3_stmt *st = prep(w->s, w->q);
+        if (!st)
+            return PAIL_E_InternalError;
+        int rc = bindv(st, hi ? "sss" : "ssz", w->bucket, lo, hi);
+        if (rc != SQLITE_OK)
+            return db_fail(w->s, rc, "bind");
+        int act = WALK_NEXT;
+        const char *next = NULL;
+        while (act == WALK_NEXT && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            atomic_fetch_add_explicit(&pail__meta_sqlite_list_rows, 1, memory_order_relaxed);
+            act = walk_row(w, st, &next);
+        }
+        if (act == WALK_STOP)
+            return PAIL_OK;
+        if (act == WALK_NEXT)
+            return rc == SQLITE_DONE ? PAIL_OK : db_fail(w->s, rc, "list");
+        lo = next;
+    }
+    return PAIL_OK;
+}
+
+/* Sets up a walk over query q of bucket with the given prefix/delimiter/after
+ * (NULL taken as ""). */
+static void walk_init(struct walk *w, struct msq *s, enum qid q, const char *bucket,
+                      const char *prefix, const char *delim, const char *after,
+                      unsigned max, struct pail_arena *a, void *out)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->q = q;
+    w->bucket = pail_arena_strdup(a, bucket);
+    w->prefix = prefix ? prefix : "";
+    w->delim = delim ? delim : "";
+    w->after = after ? after : "";
+    w->plen = strlen(w->prefix);
+    w->dlen = strlen(w->delim);
+    w->alen = strlen(w->after);
+    w->max = max;
+    w->a = a;
+    w->out = out;
+}
+
+static void obj_on_row(struct walk *w, sqlite3_stmt *st)
+{
+    struct pail_list_out *out = w->out;
+    out->objects = grow(w->a, out->objects, out->nobjects, &w->cap_rows, sizeof *out->objects);
+    struct pail_object_rec *o = &out->objects[out->nobjects++];
+    row_object(st, w->a, w->bucket, o);
+    out->last = o->key;
+}
+
+static void obj_on_prefix(struct walk *w, const char *cp)
+{
+    struct pail_list_out *out = w->out;
+    out->prefixes = grow(w->a, out->prefixes, out->nprefixes, &w->cap_prefixes,
+                         sizeof *out->prefixes);
+    out->prefixes[out->nprefixes++] = cp;
+    out->last = cp;
+}
+
+static enum pail_err do_object_list(struct msq *s, const char *bucket,
+                                    const struct pail_list_opts *o, struct pail_arena *a,
+                                    struct pail_list_out *out)
+{
+    enum pail_err e = bucket_check(s, bucket);
+    if (e != PAIL_OK)
+        return e;
+    struct walk w;
+    walk_init(&w, s, Q_OBJ_RANGE, bucket, o->prefix, o->delimiter, o->after, o->max, a, out);
+    w.on_row = obj_on_row;
+    w.on_prefix = obj_on_prefix;
+    e = walk_run(&w);
+    out->truncated = w.truncated;
+    return e;
+}
+
+static enum pail_err sq_object_list(void *vs, const char *bucket,
+                                    const struct pail_list_opts *o, struct pail_arena *a,
+                                    struct pail_list_out *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, do_object_list(s, bucket, o, a, out), NULL);
+}
+
+/* ===== 8. multipart uploads and parts ===== */
+
+/* Finds upload_id; NoSuchUpload if absent or (bucket/key given) it belongs
+ * elsewhere. Copies it into *out when out is not NULL. */
+static enum pail_err upload_find(struct msq *s, const char *upload_id, const char *bucket,
+                                 const char *key, struct pail_arena *a,
+                                 struct pail_upload_rec *out)
+{
+    sqlite3_stmt *st = prep(s, Q_UPL_GET);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "s", upload_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return PAIL_E_NoSuchUpload;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc, "upload get");
+    const char *k = (const char *)sqlite3_column_text(st, 0);
+    const char *b = (const char *)sqlite3_column_text(st, 8);
+    if ((key && (!k || strcmp(k, key) != 0)) || (bucket && (!b || strcmp(b, bucket) != 0)))
+        return PAIL_E_NoSuchUpload;
+    if (out)
+        row_upload(st, a, out);
+    return PAIL_OK;
+}
+
+static enum pail_err do_upload_create(struct msq *s, const struct pail_upload_rec *u)
+{
+    enum pail_err e = bucket_check(s, u->bucket);
+    if (e != PAIL_OK)
+        return e;
+    sqlite3_stmt *st = prep(s, Q_UPL_INSERT);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "ssissssss", u->key, u->upload_id, u->initiated_ms, u->content_type,
+                   u->headers, u->checksum_algo, u->checksum_type, u->owner, u->bucket);
+    return rc == SQLITE_OK ? step_done(s, st, "upload insert") : db_fail(s, rc, "bind");
+}
+
+static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_upload_create(s, u), NULL);
+}
+
+static enum pail_err sq_upload_get(void *vs, const char *bucket, const char *key,
+                                   const char *upload_id, struct pail_arena *a,
+                                   struct pail_upload_rec *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, upload_find(s, upload_id, bucket, key, a, out), NULL);
+}
+
+/* Collects the part's old data id (if any), then writes the part. */
+static enum pail_err do_part_put(struct msq *s, const struct pail_part_rec *p,
+                                 struct pail_arena *a, struct pail_garbage *g)
+{
+    enum pail_err e = upload_find(s, p->upload_id, NULL, NULL, a, NULL);
+    if (e != PAIL_OK)
+        return e;
+    struct idvec iv = {0};
+    sqlite3_stmt *st = prep(s, Q_PART_DATA_ID);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "sn", p->upload_id, p->part_number);
+    if (rc != SQLITE_OK || (e = collect_ids(s, st, a, &iv)) != PAIL_OK)
+        return rc != SQLITE_OK ? db_fail(s, rc, "bind") : e;
+    if (!(st = prep(s, Q_PART_PUT)))
+        return PAIL_E_InternalError;
+    rc = bindv(st, "snusiss", p->upload_id, p->part_number, p->size, p->etag, p->mtime_ms,
+               p->data_id, p->checksum);
+    e = rc == SQLITE_OK ? step_done(s, st, "part put") : db_fail(s, rc, "bind");
+    return e != PAIL_OK ? e : garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_part_put(void *vs, const struct pail_part_rec *p,
+                                 struct pail_arena *a, struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_part_put(s, p, a, g), g);
+}
+
+/* Fetches max + 1 parts: the extra one only decides `truncated`. */
+static enum pail_err do_part_list(struct msq *s, const char *upload_id, int after_part,
+                                  unsigned max, struct pail_arena *a, struct pail_parts_out *out)
+{
+    enum pail_err e = upload_find(s, upload_id, NULL, NULL, a, NULL);
+    if (e != PAIL_OK)
+        return e;
+    sqlite3_stmt *st = prep(s, Q_PART_LIST);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "sni", upload_id, after_part, (int64_t)max + 1);
+    const char *uid = pail_arena_strdup(a, upload_id);
+    size_t cap = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->nparts == max) {
+            out->truncated = true;
+            return PAIL_OK;
+        }
+        out->parts = grow(a, out->parts, out->nparts, &cap, sizeof *out->parts);
+        struct pail_part_rec *p = &out->parts[out->nparts++];
+        p->upload_id = uid;
+        p->part_number = sqlite3_column_int(st, 0);
+        p->size = (uint64_t)sqlite3_column_int64(st, 1);
+        p->etag = col_str(st, 2, a);
+        p->mtime_ms = sqlite3_column_int64(st, 3);
+        p->data_id = col_str(st, 4, a);
+        p->checksum = col_str(st, 5, a);
+        out->next_marker = p->part_number;
+        rc = SQLITE_OK;
+    }
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, "part list");
+}
+
+static enum pail_err sq_part_list(void *vs, const char *upload_id, int after_part,
+                                  unsigned max, struct pail_arena *a, struct pail_parts_out *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e
+                        : tx_end(s, do_part_list(s, upload_id, after_part, max, a, out), NULL);
+}
+
+/* Removes an upload and its parts, collecting the parts' data ids. */
+static enum pail_err upload_drop(struct msq *s, const char *upload_id, struct pail_arena *a,
+                                 struct idvec *iv)
+{
+    enum pail_err e;
+    if ((e = collect_q(s, Q_UPL_PART_IDS, upload_id, NULL, a, iv)) != PAIL_OK ||
+        (e = run1(s, Q_UPL_DEL_PARTS, upload_id)) != PAIL_OK)
+        return e;
+    return run1(s, Q_UPL_DELETE, upload_id);
+}
+
+static enum pail_err do_upload_complete(struct msq *s, const char *upload_id,
+                                        const struct pail_object_rec *o, struct pail_arena *a,
+                                        struct pail_garbage *g)
+{
+    struct idvec iv = {0};
+    enum pail_err e;
+    if ((e = upload_find(s, upload_id, o->bucket, o->key, a, NULL)) != PAIL_OK ||
+        (e = collect_q(s, Q_OBJ_DATA_ID, o->bucket, o->key, a, &iv)) != PAIL_OK ||
+        (e = upload_drop(s, upload_id, a, &iv)) != PAIL_OK ||
+        (e = object_write(s, o)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_upload_complete(void *vs, const char *upload_id,
+                                        const struct pail_object_rec *o, struct pail_arena *a,
+                                        struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_upload_complete(s, upload_id, o, a, g), g);
+}
+
+static enum pail_err do_upload_abort(struct msq *s, const char *bucket, const char *key,
+                                     const char *upload_id, struct pail_arena *a,
+                                     struct pail_garbage *g)
+{
+    struct idvec iv = {0};
+    enum pail_err e;
+    if ((e = upload_find(s, upload_id, bucket, key, a, NULL)) != PAIL_OK ||
+        (e = upload_drop(s, upload_id, a, &iv)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_upload_abort(void *vs, const char *bucket, const char *key,
+                                     const char *upload_id, struct pail_arena *a,
+                                     struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_upload_abort(s, bucket, key, upload_id, a, g), g);
+}
+
+/* ===== 9. upload listing, data_id_used, the vtable ===== */
+
+static void upl_on_row(struct walk *w, sqlite3_stmt *st)
+{
+    struct pail_uploads_out *out = w->out;
+    out->uploads = grow(w->a, out->uploads, out->nuploads, &w->cap_rows, sizeof *out->uploads);
+    struct pail_upload_rec *u = &out->uploads[out->nuploads++];
+    row_upload(st, w->a, u);
+    out->next_key_marker = u->key;
+    out->next_upload_id_marker = u->upload_id;
+}
+
+static void upl_on_prefix(struct walk *w, const char *cp)
+{
+    struct pail_uploads_out *out = w->out;
+    out->prefixes = grow(w->a, out->prefixes, out->nprefixes, &w->cap_prefixes,
+                         sizeof *out->prefixes);
+    out->prefixes[out->nprefixes++] = cp;
+    out->next_key_marker = cp;
+    out->next_upload_id_marker = NULL;
+}
+
+/* The rest of key_marker's own uploads, after upload_id_marker in (initiated,
+ * id) order. AWS: "uploads for a key equal to the key-marker might be
+ * included … only if they have an upload ID lexicographically greater than
+ * the upload-id-marker"; we use that rule only when the marker upload is
+ * gone, since our order within a key is initiation time. Only called when
+ * key_marker itself lies under the prefix and does not roll up. */
+static enum pail_err upl_marker_rest(struct walk *w, const char *key_marker,
+                                     const char *id_marker)
+{
+    struct pail_upload_rec m = {0};
+    enum pail_err e = upload_find(w->s, id_marker, w->bucket, key_marker, w->a, &m);
+    if (e != PAIL_OK && e != PAIL_E_NoSuchUpload)
+        return e;
+    bool found = e == PAIL_OK;
+    sqlite3_stmt *st = prep(w->s, Q_UPL_OF_KEY);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = bindv(st, "ss", w->bucket, key_marker);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        int64_t t = sqlite3_column_int64(st, 2);
+        int c = strcmp((const char *)sqlite3_column_text(st, 1), id_marker);
+        bool after = found ? (t > m.initiated_ms || (t == m.initiated_ms && c > 0)) : c > 0;
+        if (!after)
+            continue;
+        if (!walk_take(w))
+            return PAIL_OK;
+        w->on_row(w, st);
+    }
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(w->s, rc, "uploads of key");
+}
+
+static enum pail_err do_upload_list(struct msq *s, const char *bucket,
+                                    const struct pail_uploads_opts *o, struct pail_arena *a,
+                                    struct pail_uploads_out *out)
+{
+    enum pail_err e = bucket_check(s, bucket);
+    if (e != PAIL_OK)
+        return e;
+    struct walk w;
+    walk_init(&w, s, Q_UPL_RANGE, bucket, o->prefix, o->delimiter, o->key_marker, o->max,
+              a, out);
+    w.on_row = upl_on_row;
+    w.on_prefix = upl_on_prefix;
+    /* The marker key's own later uploads come first; the walk then starts
+     * strictly after the marker key. */
+    bool marker_listable = w.alen && o->upload_id_marker && o->upload_id_marker[0] &&
+                           w.alen >= w.plen && memcmp(w.after, w.prefix, w.plen) == 0 &&
+                           !(w.dlen && memmem(w.after + w.plen, w.alen - w.plen, w.delim, w.dlen));
+    if (marker_listable)
+        e = upl_marker_rest(&w, w.after, o->upload_id_marker);
+    if (e == PAIL_OK && !w.truncated)
+        e = walk_run(&w);
+    out->truncated = w.truncated;
+    return e;
+}
+
+static enum pail_err sq_upload_list(void *vs, const char *bucket,
+                                    const struct pail_uploads_opts *o, struct pail_arena *a,
+                                    struct pail_uploads_out *out)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, false);
+    return e != PAIL_OK ? e : tx_end(s, do_upload_list(s, bucket, o, a, out), NULL);
+}
+
+/* On any error this answers true: the sweep must never delete data because
+ * the database could not be read. */
+static bool sq_data_id_used(void *vs, const char *data_id)
+{
+    struct msq *s = vs;
+    if (tx_begin(s, false) != PAIL_OK)
+        return true;
+    bool used = true;
+    tx_end(s, id_used(s, data_id, &used), NULL);
+    return used;
+}
+
+const struct pail_meta_ops pail_meta_sqlite = {
+    .version = 1,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .bucket_create = sq_bucket_create,
+    .bucket_get = sq_bucket_get,
+    .bucket_delete = sq_bucket_delete,
+    .bucket_list = sq_bucket_list,
+    .object_put = sq_object_put,
+    .object_get = sq_object_get,
+    .object_delete = sq_object_delete,
+    .object_list = sq_object_list,
+    .upload_create = sq_upload_create,
+    .upload_get = sq_upload_get,
+    .part_put = sq_part_put,
+    .part_list = sq_part_list,
+    .upload_complete = sq_upload_complete,
+    .upload_abort = sq_upload_abort,
+    .upload_list = sq_upload_list,
+    .data_id_used = sq_data_id_used,
+};

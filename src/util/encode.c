@@ -1,0 +1,139 @@
+/* util/encode.c — see encode.h. */
+#include "util/encode.h"
+
+#include "core/buf.h"
+
+#include <string.h>
+
+static const char hexd[] = "0123456789abcdef";
+
+void pail_hex(const unsigned char *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hexd[p[i] >> 4];
+        out[2 * i + 1] = hexd[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool pail_unhex(const char *s, unsigned char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval((unsigned char)s[2 * i]);
+        int lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return s[2 * n] == 0;
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void pail_base64(const unsigned char *p, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = b64[(v >> 6) & 63];
+        out[o++] = b64[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = 0;
+}
+
+static int b64val(int c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+long pail_unbase64(const char *s, unsigned char *out, size_t cap)
+{
+    size_t n = strlen(s), o = 0;
+    if (n % 4)
+        return -1;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int j = 0; j < 4; j++) {
+            if (s[i + j] == '=' && i + 4 == n && j >= 2) {
+                v[j] = 0;
+                pad++;
+            } else if (pad || (v[j] = b64val((unsigned char)s[i + j])) < 0) {
+                return -1;
+            }
+        }
+        unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        unsigned char bytes[3] = {(unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w};
+        for (int j = 0; j < 3 - pad; j++) {
+            if (o >= cap)
+                return -1;
+            out[o++] = bytes[j];
+        }
+    }
+    return (long)o;
+}
+
+bool pail_uri_encode(struct pail_buf *b, const char *s, size_t n, bool encode_slash)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                    c == '~' || (c == '/' && !encode_slash);
+        if (keep) {
+            if (!pail_buf_append(b, &s[i], 1))
+                return false;
+        } else {
+            char e[3] = {'%', HEX[c >> 4], HEX[c & 15]};
+            if (!pail_buf_append(b, e, 3))
+                return false;
+        }
+    }
+    return true;
+}
+
+long pail_uri_decode(const char *s, size_t n, char *out, bool plus_is_space)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n)
+                return -1;
+            int hi = hexval((unsigned char)s[i + 1]);
+            int lo = hi < 0 ? -1 : hexval((unsigned char)s[i + 2]);
+            if (lo < 0)
+                return -1;
+            out[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (s[i] == '+' && plus_is_space) {
+            out[o++] = ' ';
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = 0;
+    return (long)o;
+}

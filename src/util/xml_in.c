@@ -1,0 +1,375 @@
+/* util/xml_in.c — see xml_in.h.
+ * Sections: 1. safe document loading  2. tree helpers (namespace-tolerant
+ * matching, exact leaf text)  3. the three request documents.
+ * Must not: enable entity substitution, DTD loading or network access, touch
+ * libxml2's global SAX defaults or error handlers, or keep libxml2 memory
+ * beyond a call (everything returned is copied into the arena). */
+#include "util/xml_in.h"
+
+#include "core/arena.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+
+#define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define MALFORMED PAIL_E_MalformedXML
+
+/* ---- 1. safe document loading ------------------------------------------- */
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void parser_init(void)
+{
+    xmlInitParser();
+}
+
+/* SAX hook for <!DOCTYPE ...>: fires before any internal subset is read, so
+ * entity declarations (billion laughs, external entities) are never parsed. */
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+                       const xmlChar *sys_id)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    *(bool *)ctxt->_private = true;
+    xmlStopParser(ctxt);
+}
+
+/* Per-context structured error sink: keeps parse errors off stderr without
+ * touching libxml2's process-wide handlers. */
+static void on_error(void *data, xmlErrorPtr err)
+{
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool all_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_space(s[i]))
+            return false;
+    return true;
+}
+
+/* Matches an element by local name, in no namespace or the S3 namespace. */
+static bool named(const xmlNode *n, const char *name)
+{
+    if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
+        return false;
+    return !n->ns || !n->ns->href || strcmp((const char *)n->ns->href, S3_NS) == 0;
+}
+
+/* Parses body into *doc whose root element must be root_name. */
+static enum pail_err load(const char *body, size_t len, const char *root_name,
+                          xmlDocPtr *doc, xmlNodePtr *root)
+{
+    *doc = NULL;
+    if (len == 0 || len > INT_MAX)
+        return MALFORMED;
+    pthread_once(&parser_once, parser_init);
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        return PAIL_E_InternalError;
+    bool doctype = false;
+    ctxt->_private = &doctype;
+    ctxt->sax->internalSubset = on_doctype;
+    ctxt->sax->serror = on_error;
+    xmlDocPtr d = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    bool ok = d && ctxt->wellFormed && !doctype && !d->intSubset && !d->extSubset;
+    xmlFreeParserCtxt(ctxt);
+    xmlNodePtr r = ok ? xmlDocGetRootElement(d) : NULL;
+    if (!r || !named(r, root_name)) {
+        xmlFreeDoc(d);
+        return MALFORMED;
+    }
+    *doc = d;
+    *root = r;
+    return PAIL_OK;
+}
+
+/* ---- 2. tree helpers ---------------------------------------------------- */
+
+/* Non-element children allowed between elements: comments, processing
+ * instructions and whitespace. Anything else (stray text) is malformed. */
+static bool ignorable(const xmlNode *n)
+{
+    if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE)
+        return true;
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        const char *s = (const char *)n->content;
+        return !s || all_space(s, strlen(s));
+    }
+    return false;
+}
+
+/* Copies the character data of a leaf element into the arena, byte for byte
+ * (CDATA included, comments skipped). A child element, an entity reference
+ * or a repeated element (*out already set) is malformed. */
+static enum pail_err leaf_text(struct pail_arena *a, const xmlNode *n, char **out)
+{
+    if (*out)
+        return MALFORMED;
+    size_t len = 0;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
+            len += c->content ? strlen((const char *)c->content) : 0;
+        else if (c->type != XML_COMMENT_NODE && c->type != XML_PI_NODE)
+            return MALFORMED;
+    }
+    char *s = pail_arena_alloc(a, len + 1), *p = s;
+    for (const xmlNode *c = n->children; c; c = c->next)
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content) {
+            size_t k = strlen((const char *)c->content);
+            memcpy(p, c->content, k);
+            p += k;
+        }
+    *p = 0;
+    *out = s;
+    return PAIL_OK;
+}
+
+/* Trims XML whitespace in place; for values whose surrounding blanks are
+ * formatting (numbers, booleans, ETags, checksums), never for keys. */
+static char *trim(char *s)
+{
+    while (is_space(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && is_space(s[n - 1]))
+        n--;
+    s[n] = 0;
+    return s;
+}
+
+/* A leaf child we know: its name, where its text goes, whether to trim. */
+struct field {
+    const char *name;
+    char **slot;
+    bool trim;
+};
+
+/* Fills fields from parent's children; unknown elements are malformed unless
+ * lenient. */
+static enum pail_err leaves(struct pail_arena *a, const xmlNode *parent,
+                            const struct field *f, size_t nf, bool lenient)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            if (!ignorable(c))
+                return MALFORMED;
+            continue;
+        }
+        size_t i = 0;
+        while (i < nf && !named(c, f[i].name))
+            i++;
+        if (i == nf) {
+            if (lenient)
+                continue;
+            return MALFORMED;
+        }
+        enum pail_err e = leaf_text(a, c, f[i].slot);
+        if (e)
+            return e;
+        if (f[i].trim)
+            *f[i].slot = trim(*f[i].slot);
+    }
+    return PAIL_OK;
+}
+
+/* Counts the children named name (to size the array before filling it). */
+static size_t count_named(const xmlNode *parent, const char *name)
+{
+    size_t n = 0;
+    for (const xmlNode *c = parent->children; c; c = c->next)
+        if (named(c, name))
+            n++;
+    return n;
+}
+
+/* ---- 3. request documents ------------------------------------------------ */
+
+static enum pail_err delete_object(struct pail_arena *a, const xmlNode *obj,
+                                   struct pail_delete_obj *o)
+{
+    char *key = NULL, *vid = NULL, *etag = NULL, *lm = NULL, *size = NULL;
+    const struct field f[] = {
+        {"Key", &key, false},           {"VersionId", &vid, true},
+        {"ETag", &etag, true},          {"LastModifiedTime", &lm, true},
+        {"Size", &size, true},
+    };
+    enum pail_err e = leaves(a, obj, f, sizeof(f) / sizeof(f[0]), false);
+    if (e)
+        return e;
+    if (!key)
+        return MALFORMED;
+    *o = (struct pail_delete_obj){key, vid, etag, lm, size};
+    return PAIL_OK;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    if (strcasecmp(s, "true") == 0)
+        *out = true;
+    else if (strcasecmp(s, "false") == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+static enum pail_err delete_tree(struct pail_arena *a, const xmlNode *root,
+                                 struct pail_delete_req *out)
+{
+    size_t count = count_named(root, "Object");
+    if (count == 0 || count > PAIL_XML_DELETE_MAX)
+        return MALFORMED;
+    out->objects = pail_arena_alloc(a, count * sizeof(*out->objects));
+    char *quiet = NULL;
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Object"))
+            e = delete_object(a, c, &out->objects[out->n++]);
+        else if (named(c, "Quiet"))
+            e = leaf_text(a, c, &quiet);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    if (quiet && !parse_bool(trim(quiet), &out->quiet))
+        return MALFORMED;
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_delete(const char *body, size_t len, struct pail_arena *a,
+                                    struct pail_delete_req *out)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "Delete", &doc, &root);
+    if (e)
+        return e;
+    e = delete_tree(a, root, out);
+    xmlFreeDoc(doc);
+    if (e)
+        memset(out, 0, sizeof(*out));
+    return e;
+}
+
+/* PartNumber: an integer (optionally signed) or MalformedXML; an integer
+ * outside 1..10000 is InvalidArgument, as AWS answers for part numbers. */
+static enum pail_err part_number(const char *s, int *out)
+{
+    bool neg = false;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (!*s)
+        return MALFORMED;
+    long v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return MALFORMED;
+        if (v <= PAIL_XML_PARTS_MAX)
+            v = v * 10 + (*s - '0');
+    }
+    if (neg || v < 1 || v > PAIL_XML_PARTS_MAX)
+        return PAIL_E_InvalidArgument;
+    *out = (int)v;
+    return PAIL_OK;
+}
+
+static enum pail_err complete_part(struct pail_arena *a, const xmlNode *part,
+                                   struct pail_complete_part *p)
+{
+    char *num = NULL, *etag = NULL, *ck[PAIL_CKSUM__COUNT] = {0};
+    const struct field f[] = {
+        {"PartNumber", &num, true},
+        {"ETag", &etag, true},
+        {"ChecksumCRC32", &ck[PAIL_CKSUM_CRC32], true},
+        {"ChecksumCRC32C", &ck[PAIL_CKSUM_CRC32C], true},
+        {"ChecksumCRC64NVME", &ck[PAIL_CKSUM_CRC64NVME], true},
+        {"ChecksumSHA1", &ck[PAIL_CKSUM_SHA1], true},
+        {"ChecksumSHA256", &ck[PAIL_CKSUM_SHA256], true},
+    };
+    enum pail_err e = leaves(a, part, f, sizeof(f) / sizeof(f[0]), false);
+    if (e)
+        return e;
+    if (!num || !etag)
+        return MALFORMED;
+    if ((e = part_number(num, &p->part_number)))
+        return e;
+    size_t n = strlen(etag);
+    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"') {
+        etag[n - 1] = 0;
+        etag++;
+    }
+    p->etag = etag;
+    for (int i = 0; i < PAIL_CKSUM__COUNT; i++)
+        p->checksum[i] = ck[i];
+    return PAIL_OK;
+}
+
+static enum pail_err complete_tree(struct pail_arena *a, const xmlNode *root,
+                                   struct pail_complete_req *out)
+{
+    size_t count = count_named(root, "Part");
+    if (count == 0 || count > PAIL_XML_PARTS_MAX)
+        return MALFORMED;
+    out->parts = pail_arena_alloc(a, count * sizeof(*out->parts));
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Part"))
+            e = complete_part(a, c, &out->parts[out->n++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_complete(const char *body, size_t len, struct pail_arena *a,
+                                      struct pail_complete_req *out)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "CompleteMultipartUpload", &doc, &root);
+    if (e)
+        return e;
+    e = complete_tree(a, root, out);
+    xmlFreeDoc(doc);
+    if (e)
+        memset(out, 0, sizeof(*out));
+    return e;
+}
+
+enum pail_err pail_xml_parse_create_bucket(const char *body, size_t len,
+                                           struct pail_arena *a,
+                                           const char **location_constraint)
+{
+    *location_constraint = NULL;
+    if (len == 0 || all_space(body, len))
+        return PAIL_OK;
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "CreateBucketConfiguration", &doc, &root);
+    if (e)
+        return e;
+    char *loc = NULL;
+    const struct field f[] = {{"LocationConstraint", &loc, true}};
+    e = leaves(a, root, f, 1, true);
+    xmlFreeDoc(doc);
+    if (!e && loc && *loc)
+        *location_constraint = loc;
+    return e;
+}

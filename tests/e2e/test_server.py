@@ -1,0 +1,200 @@
+"""Server behaviour: connection reuse, HEAD without bodies, concurrency, and
+(with a pail process of the test's own) data surviving a restart and SIGTERM
+letting an upload in flight finish."""
+import concurrent.futures
+import hashlib
+import os
+import signal
+import socket
+import time
+
+import pytest
+import requests
+
+from conftest import ACCESS_KEY, SECRET_KEY, unique_name
+from e2e_util import HttpReader, RawClient, md5_hex, multipart_etag
+
+MiB = 1024 * 1024
+
+
+# ------------------------------------------------------------- connections
+def test_keep_alive_http_client(raw, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="ka", Body=b"keep alive")
+    conn = raw.connection()
+    try:
+        conn.connect()
+        first = conn.sock
+        for i in range(6):
+            method, key, want = [("GET", "ka", 200), ("GET", "missing", 404), ("HEAD", "ka", 200),
+                                 ("PUT", "ka2", 200), ("HEAD", "missing", 404), ("DELETE", "ka2", 204)][i]
+            body = b"second object" if method == "PUT" else b""
+            target, hdrs = raw.prepare(method, bucket, key, body=body)
+            conn.request(method, target, body=body or None, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            assert resp.status == want, (method, key, resp.status, data[:300])
+            assert resp.version == 11
+            if (method, want) == ("GET", 200):
+                assert data == b"keep alive"
+            assert conn.sock is first, "server closed the connection after %s %s -> %d" % (method, key, want)
+    finally:
+        conn.close()
+
+
+def test_keep_alive_requests_session(raw, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    with requests.Session() as session:
+        for _ in range(8):
+            r = raw.request("GET", bucket, "k", session=session)
+            assert r.status_code == 200
+            assert r.content == b"v"
+        pools = session.get_adapter(raw.endpoint).poolmanager.pools
+        opened = sum(pools[k].num_connections for k in pools.keys())
+        assert opened == 1, "opened %d connections for 8 requests" % opened
+
+
+def test_head_has_no_body_on_the_wire(raw, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="sized", Body=b"z" * 12345)
+    sock = raw.socket()
+    try:
+        reader = HttpReader(sock, deadline=15)
+        for key, want in (("sized", 200), ("missing", 404)):
+            target, hdrs = raw.prepare("HEAD", bucket, key)
+            sock.sendall(("HEAD %s HTTP/1.1\r\n%s\r\n" % (target, "".join(
+                "%s: %s\r\n" % kv for kv in hdrs.items()))).encode())
+            status, rh, _ = reader.response(head_only=True)
+            assert status == want
+            if want == 200:
+                assert rh.get("content-length") == "12345"
+            time.sleep(0.3)
+            sock.setblocking(False)
+            try:
+                stray = sock.recv(65536)
+            except BlockingIOError:
+                stray = b""
+            finally:
+                sock.setblocking(True)
+            assert reader.buf + stray == b"", "bytes after a HEAD response: %r" % (reader.buf + stray)[:200]
+        target, hdrs = raw.prepare("GET", bucket, "sized")
+        sock.sendall(("GET %s HTTP/1.1\r\n%s\r\n" % (target, "".join(
+            "%s: %s\r\n" % kv for kv in hdrs.items()))).encode())
+        status, _, body = reader.response()
+        assert status == 200 and body == b"z" * 12345
+    finally:
+        sock.close()
+
+
+def test_concurrent_clients(s3, bucket):
+    def work(i):
+        data = os.urandom(256 * 1024 + i)
+        key = "conc/%03d" % i
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        got = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3.head_object(Bucket=bucket, Key=key)
+        return key, hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(64)))
+    assert all(okay for _, okay in results)
+    keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="conc/")
+            for o in p.get("Contents", [])]
+    assert keys == sorted(k for k, _ in results)
+
+
+def test_concurrent_overwrites_of_one_key(s3, bucket):
+    bodies = [bytes([i]) * (64 * 1024) for i in range(16)]
+
+    def put(b):
+        s3.put_object(Bucket=bucket, Key="same", Body=b)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, bodies))
+    got = s3.get_object(Bucket=bucket, Key="same")
+    data = got["Body"].read()
+    assert data in bodies  # one whole write wins; never a mix
+    assert got["ETag"] == '"%s"' % md5_hex(data)
+
+
+# ----------------------------------------------------- own server process
+def own_client(s3_client_factory, proc):
+    return s3_client_factory(endpoint=proc.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+
+
+@pytest.mark.own_server
+def test_data_survives_restart(start_pail, s3_client_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    p1 = start_pail(data_dir)
+    c = own_client(s3_client_factory, p1)
+    b = unique_name()
+    c.create_bucket(Bucket=b)
+    small = os.urandom(70_000)
+    c.put_object(Bucket=b, Key="dir/small", Body=small, ContentType="text/x-kept", Metadata={"kept": "yes"})
+    c.put_object(Bucket=b, Key="empty", Body=b"")
+    parts = [os.urandom(5 * MiB), os.urandom(1000)]
+    uid = c.create_multipart_upload(Bucket=b, Key="mp")["UploadId"]
+    done = []
+    for i, part in enumerate(parts, 1):
+        done.append({"PartNumber": i, "ETag": c.upload_part(Bucket=b, Key="mp", UploadId=uid,
+                                                            PartNumber=i, Body=part)["ETag"]})
+    c.complete_multipart_upload(Bucket=b, Key="mp", UploadId=uid, MultipartUpload={"Parts": done})
+    pending = c.create_multipart_upload(Bucket=b, Key="pending")["UploadId"]
+    p_etag = c.upload_part(Bucket=b, Key="pending", UploadId=pending, PartNumber=1, Body=b"half")["ETag"]
+    c.put_object(Bucket=b, Key="deleted", Body=b"gone soon")
+    c.delete_object(Bucket=b, Key="deleted")
+    assert p1.stop() == 0, p1.tail()
+
+    p2 = start_pail(data_dir)
+    c = own_client(s3_client_factory, p2)
+    assert b in [x["Name"] for x in c.list_buckets()["Buckets"]]
+    g = c.get_object(Bucket=b, Key="dir/small")
+    assert g["Body"].read() == small
+    assert g["ContentType"] == "text/x-kept"
+    assert g["Metadata"] == {"kept": "yes"}
+    assert g["ETag"] == '"%s"' % md5_hex(small)
+    assert c.get_object(Bucket=b, Key="empty")["Body"].read() == b""
+    g = c.get_object(Bucket=b, Key="mp")
+    assert g["ETag"] == multipart_etag(parts)
+    assert g["Body"].read() == b"".join(parts)
+    assert sorted(o["Key"] for o in c.list_objects_v2(Bucket=b)["Contents"]) == ["dir/small", "empty", "mp"]
+    # The pending upload survived too and can be finished.
+    assert [u["UploadId"] for u in c.list_multipart_uploads(Bucket=b)["Uploads"]] == [pending]
+    c.complete_multipart_upload(Bucket=b, Key="pending", UploadId=pending,
+                                MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": p_etag}]})
+    assert c.get_object(Bucket=b, Key="pending")["Body"].read() == b"half"
+    assert p2.stop() == 0, p2.tail()
+
+
+@pytest.mark.own_server
+def test_sigterm_lets_inflight_upload_finish(start_pail, s3_client_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    p1 = start_pail(data_dir)
+    c = own_client(s3_client_factory, p1)
+    b = unique_name()
+    c.create_bucket(Bucket=b)
+    data = os.urandom(32 * MiB)
+    raw = RawClient(p1.endpoint, ACCESS_KEY, SECRET_KEY)
+    target, hdrs = raw.prepare("PUT", b, "inflight", body=data, headers={"Content-Length": str(len(data))})
+    sock = raw.socket(timeout=60)
+    try:
+        sock.sendall(("PUT %s HTTP/1.1\r\n%s\r\n" % (target, "".join(
+            "%s: %s\r\n" % kv for kv in hdrs.items()))).encode())
+        sock.sendall(data[:len(data) // 2])
+        time.sleep(0.5)
+        p1.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert p1.alive(), "pail exited with an upload in flight\n" + p1.tail()
+        sock.sendall(data[len(data) // 2:])
+        status, _, body = HttpReader(sock, deadline=60).response()
+        assert status == 200, body[:500]
+    except (ConnectionError, socket.error) as e:
+        pytest.fail("connection dropped after SIGTERM: %r\n%s" % (e, p1.tail()))
+    finally:
+        sock.close()
+    p1.proc.wait(timeout=60)
+    p1.returncode = p1.proc.returncode
+    assert p1.returncode == 0, p1.tail()
+
+    p2 = start_pail(data_dir)
+    c = own_client(s3_client_factory, p2)
+    got = c.get_object(Bucket=b, Key="inflight")["Body"].read()
+    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()

@@ -1,0 +1,400 @@
+/* tests/unit/xml_in_test.c — util/xml_in: the three request documents, with
+ * and without the S3 namespace; DOCTYPE/entity attacks rejected; limits;
+ * malformed input; keys whose bytes must survive exactly; concurrent use. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "util/xml_in.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NS "http://s3.amazonaws.com/doc/2006-03-01/"
+
+static enum pail_err del(struct pail_arena *a, const char *doc, struct pail_delete_req *r)
+{
+    return pail_xml_parse_delete(doc, strlen(doc), a, r);
+}
+
+static enum pail_err cmp(struct pail_arena *a, const char *doc, struct pail_complete_req *r)
+{
+    return pail_xml_parse_complete(doc, strlen(doc), a, r);
+}
+
+static int setup(void **state)
+{
+    *state = pail_arena_new();
+    return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    pail_arena_free(*state);
+    return 0;
+}
+
+static void test_delete_basic(void **state)
+{
+    struct pail_delete_req r;
+    const char *doc =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Delete xmlns=\"" NS "\">\n  <Quiet>true</Quiet>\n"
+        "  <Object><Key>a.txt</Key></Object>\n"
+        "  <Object><Key>b/c</Key><VersionId>v1</VersionId></Object>\n"
+        "  <!-- a comment -->\n</Delete>";
+    assert_int_equal(del(*state, doc, &r), PAIL_OK);
+    assert_true(r.quiet);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.objects[0].key, "a.txt");
+    assert_null(r.objects[0].version_id);
+    assert_string_equal(r.objects[1].key, "b/c");
+    assert_string_equal(r.objects[1].version_id, "v1");
+    assert_null(r.objects[1].etag);
+}
+
+static void test_delete_namespaces(void **state)
+{
+    struct pail_delete_req r;
+    assert_int_equal(del(*state, "<Delete><Object><Key>k</Key></Object></Delete>", &r), PAIL_OK);
+    assert_false(r.quiet);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(del(*state, "<s3:Delete xmlns:s3=\"" NS "\"><s3:Object><s3:Key>k</s3:Key>"
+                                 "</s3:Object></s3:Delete>", &r), PAIL_OK);
+    assert_string_equal(r.objects[0].key, "k");
+    /* A foreign namespace is not S3's document. */
+    assert_int_equal(del(*state, "<Delete xmlns=\"urn:other\"><Object><Key>k</Key></Object>"
+                                 "</Delete>", &r), PAIL_E_MalformedXML);
+    assert_int_equal(del(*state, "<Delete xmlns=\"" NS "\"><Object><o:Key xmlns:o=\"urn:x\">k"
+                                 "</o:Key></Object></Delete>", &r), PAIL_E_MalformedXML);
+}
+
+static void test_delete_quiet_values(void **state)
+{
+    struct pail_delete_req r;
+    assert_int_equal(del(*state, "<Delete><Quiet> false </Quiet><Object><Key>k</Key></Object>"
+                                 "</Delete>", &r), PAIL_OK);
+    assert_false(r.quiet);
+    assert_int_equal(del(*state, "<Delete><Quiet>True</Quiet><Object><Key>k</Key></Object>"
+                                 "</Delete>", &r), PAIL_OK);
+    assert_true(r.quiet);
+    assert_int_equal(del(*state, "<Delete><Quiet>yes</Quiet><Object><Key>k</Key></Object>"
+                                 "</Delete>", &r), PAIL_E_MalformedXML);
+    assert_int_equal(del(*state, "<Delete><Quiet>true</Quiet><Quiet>true</Quiet><Object><Key>k"
+                                 "</Key></Object></Delete>", &r), PAIL_E_MalformedXML);
+}
+
+static void test_delete_exact_key_bytes(void **state)
+{
+    struct pail_delete_req r;
+    const char *doc =
+        "<Delete>"
+        "<Object><Key>  two spaces  </Key></Object>"
+        "<Object><Key>line\nbreak</Key></Object>"
+        "<Object><Key>cr&#xD;lf&#xA;</Key></Object>"
+        "<Object><Key>a&amp;b&lt;c&gt;&quot;&apos;</Key></Object>"
+        "<Object><Key>\xC3\xA9t\xC3\xA9/\xE2\x82\xAC/\xF0\x9D\x84\x9E</Key></Object>"
+        "<Object><Key><![CDATA[<raw & cdata>]]></Key></Object>"
+        "<Object><Key>tab\there&#9;</Key></Object>"
+        "<Object><Key> </Key></Object>"
+        "<Object><Key></Key></Object>"
+        "<Object><Key>x<!-- c -->y</Key></Object>"
+        "</Delete>";
+    assert_int_equal(del(*state, doc, &r), PAIL_OK);
+    assert_int_equal(r.n, 10);
+    assert_string_equal(r.objects[0].key, "  two spaces  ");
+    assert_string_equal(r.objects[1].key, "line\nbreak");
+    assert_string_equal(r.objects[2].key, "cr\rlf\n");
+    assert_string_equal(r.objects[3].key, "a&b<c>\"'");
+    assert_string_equal(r.objects[4].key, "\xC3\xA9t\xC3\xA9/\xE2\x82\xAC/\xF0\x9D\x84\x9E");
+    assert_string_equal(r.objects[5].key, "<raw & cdata>");
+    assert_string_equal(r.objects[6].key, "tab\there\t");
+    assert_string_equal(r.objects[7].key, " ");
+    assert_string_equal(r.objects[8].key, "");
+    assert_string_equal(r.objects[9].key, "xy");
+    /* A literal CR is normalised to LF by XML itself; clients send &#xD;. */
+    assert_int_equal(del(*state, "<Delete><Object><Key>a\r\nb</Key></Object></Delete>", &r),
+                     PAIL_OK);
+    assert_string_equal(r.objects[0].key, "a\nb");
+}
+
+static void test_delete_conditional_fields(void **state)
+{
+    struct pail_delete_req r;
+    assert_int_equal(del(*state, "<Delete><Object><Key>k</Key><ETag>\"e\"</ETag>"
+                                 "<LastModifiedTime>2024-01-01T00:00:00Z</LastModifiedTime>"
+                                 "<Size>12</Size></Object></Delete>", &r), PAIL_OK);
+    assert_string_equal(r.objects[0].etag, "\"e\"");
+    assert_string_equal(r.objects[0].last_modified, "2024-01-01T00:00:00Z");
+    assert_string_equal(r.objects[0].size, "12");
+}
+
+static enum pail_err delete_with_n(struct pail_arena *a, size_t n, struct pail_delete_req *r)
+{
+    struct pail_buf b;
+    pail_buf_init(&b, 1 << 20);
+    pail_buf_puts(&b, "<Delete xmlns=\"" NS "\">");
+    for (size_t i = 0; i < n; i++)
+        pail_buf_printf(&b, "<Object><Key>key-%zu</Key></Object>", i);
+    pail_buf_puts(&b, "</Delete>");
+    enum pail_err e = pail_xml_parse_delete(b.data, b.len, a, r);
+    pail_buf_free(&b);
+    return e;
+}
+
+static void test_delete_limits(void **state)
+{
+    struct pail_delete_req r;
+    assert_int_equal(delete_with_n(*state, 1000, &r), PAIL_OK);
+    assert_int_equal(r.n, 1000);
+    assert_string_equal(r.objects[999].key, "key-999");
+    assert_int_equal(delete_with_n(*state, 1001, &r), PAIL_E_MalformedXML);
+    assert_int_equal(r.n, 0);
+    assert_null(r.objects);
+    assert_int_equal(delete_with_n(*state, 0, &r), PAIL_E_MalformedXML);
+    assert_int_equal(del(*state, "<Delete><Quiet>true</Quiet></Delete>", &r), PAIL_E_MalformedXML);
+}
+
+static void test_delete_malformed(void **state)
+{
+    static const char *bad[] = {
+        "",
+        "   ",
+        "not xml",
+        "<Delete><Object><Key>k</Key></Object>",            /* truncated */
+        "<Delete><Object><Key>k</Object></Key></Delete>",   /* crossed */
+        "<Remove><Object><Key>k</Key></Object></Remove>",   /* wrong root */
+        "<Delete><Object><VersionId>v</VersionId></Object></Delete>", /* no Key */
+        "<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>", /* repeated */
+        "<Delete><Object><Key>a<b/></Key></Object></Delete>", /* element in leaf */
+        "<Delete><Object><Key>k</Key><Color>red</Color></Object></Delete>", /* unknown */
+        "<Delete><Bogus/><Object><Key>k</Key></Object></Delete>",
+        "<Delete>stray<Object><Key>k</Key></Object></Delete>", /* text between */
+        "<Delete><Object><Key>k&undefined;</Key></Object></Delete>", /* no DTD */
+        "<Delete><Object><Key>k</Key></Object></Delete><Delete/>", /* two roots */
+        "<Delete><Object><Key>\xFF</Key></Object></Delete>", /* not UTF-8 */
+        "<Delete><Object><Key>a&#x1;b</Key></Object></Delete>", /* XML 1.0 forbids */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct pail_delete_req r;
+        enum pail_err e = del(*state, bad[i], &r);
+        if (e != PAIL_E_MalformedXML)
+            fail_msg("case %zu (%s): got %d", i, bad[i], (int)e);
+    }
+    struct pail_delete_req r;
+    /* Length bounds the parse: a valid prefix of a longer buffer. */
+    const char *two = "<Delete><Object><Key>k</Key></Object></Delete>garbage";
+    assert_int_equal(pail_xml_parse_delete(two, strlen(two) - 7, *state, &r), PAIL_OK);
+}
+
+static void test_doctype_rejected(void **state)
+{
+    static const char *attacks[] = {
+        /* billion laughs */
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
+        " <!ENTITY lol \"lol\">\n"
+        " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+        " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+        " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+        " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+        " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+        " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+        " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+        " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+        " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+        "]>\n<Delete><Object><Key>&lol9;</Key></Object></Delete>",
+        /* external entity (XXE) */
+        "<!DOCTYPE Delete [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+        "<Delete><Object><Key>&xxe;</Key></Object></Delete>",
+        /* external DTD over the network */
+        "<!DOCTYPE Delete SYSTEM \"http://127.0.0.1:1/x.dtd\">"
+        "<Delete><Object><Key>k</Key></Object></Delete>",
+        /* even a harmless DOCTYPE */
+        "<!DOCTYPE Delete><Delete><Object><Key>k</Key></Object></Delete>",
+        /* parameter entities */
+        "<!DOCTYPE Delete [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>"
+        "<Delete><Object><Key>k</Key></Object></Delete>",
+    };
+    for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+        struct pail_delete_req r;
+        if (del(*state, attacks[i], &r) != PAIL_E_MalformedXML)
+            fail_msg("attack %zu accepted", i);
+        struct pail_complete_req c;
+        assert_int_equal(cmp(*state, attacks[i], &c), PAIL_E_MalformedXML);
+        const char *loc;
+        assert_int_equal(pail_xml_parse_create_bucket(attacks[i], strlen(attacks[i]), *state,
+                                                      &loc), PAIL_E_MalformedXML);
+    }
+}
+
+static void test_complete_basic(void **state)
+{
+    struct pail_complete_req r;
+    const char *doc =
+        "<CompleteMultipartUpload xmlns=\"" NS "\">"
+        "<Part><ETag>\"aaa\"</ETag><PartNumber>3</PartNumber>"
+        "<ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>\n"
+        "<Part><PartNumber> 1 </PartNumber><ETag>&quot;bbb&quot;</ETag>"
+        "<ChecksumCRC32C>x</ChecksumCRC32C><ChecksumCRC64NVME>y</ChecksumCRC64NVME>"
+        "<ChecksumSHA1>z</ChecksumSHA1><ChecksumSHA256> w </ChecksumSHA256></Part>"
+        "<Part><PartNumber>10000</PartNumber><ETag>ccc</ETag></Part>"
+        "</CompleteMultipartUpload>";
+    assert_int_equal(cmp(*state, doc, &r), PAIL_OK);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.parts[0].part_number, 3);
+    assert_string_equal(r.parts[0].etag, "aaa");
+    assert_string_equal(r.parts[0].checksum[PAIL_CKSUM_CRC32], "AAAAAA==");
+    assert_null(r.parts[0].checksum[PAIL_CKSUM_CRC32C]);
+    assert_int_equal(r.parts[1].part_number, 1);
+    assert_string_equal(r.parts[1].etag, "bbb");
+    assert_null(r.parts[1].checksum[PAIL_CKSUM_CRC32]);
+    assert_string_equal(r.parts[1].checksum[PAIL_CKSUM_CRC32C], "x");
+    assert_string_equal(r.parts[1].checksum[PAIL_CKSUM_CRC64NVME], "y");
+    assert_string_equal(r.parts[1].checksum[PAIL_CKSUM_SHA1], "z");
+    assert_string_equal(r.parts[1].checksum[PAIL_CKSUM_SHA256], "w");
+    assert_int_equal(r.parts[2].part_number, 10000);
+    assert_string_equal(r.parts[2].etag, "ccc");
+    assert_null(r.parts[2].checksum[PAIL_CKSUM_MD5]);
+    assert_null(r.parts[2].checksum[PAIL_CKSUM_NONE]);
+}
+
+static void test_complete_errors(void **state)
+{
+    struct pail_complete_req r;
+#define P(x) "<CompleteMultipartUpload>" x "</CompleteMultipartUpload>"
+    assert_int_equal(cmp(*state, P(""), &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, "<CompleteMultipartUpload/>", &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, "", &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>0</PartNumber><ETag>e</ETag></Part>"), &r),
+                     PAIL_E_InvalidArgument);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>10001</PartNumber><ETag>e</ETag></Part>"),
+                         &r), PAIL_E_InvalidArgument);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>-1</PartNumber><ETag>e</ETag></Part>"), &r),
+                     PAIL_E_InvalidArgument);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>99999999999999999999</PartNumber>"
+                                   "<ETag>e</ETag></Part>"), &r), PAIL_E_InvalidArgument);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>1x</PartNumber><ETag>e</ETag></Part>"), &r),
+                     PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber></PartNumber><ETag>e</ETag></Part>"), &r),
+                     PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>1</PartNumber></Part>"), &r),
+                     PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><ETag>e</ETag></Part>"), &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>1</PartNumber><ETag>e</ETag>"
+                                   "<Size>3</Size></Part>"), &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, P("<Part><PartNumber>1</PartNumber><ETag>e</ETag></Part>"
+                                   "<Extra/>"), &r), PAIL_E_MalformedXML);
+    assert_int_equal(cmp(*state, "<Complete><Part><PartNumber>1</PartNumber><ETag>e</ETag>"
+                                 "</Part></Complete>", &r), PAIL_E_MalformedXML);
+    assert_int_equal(r.n, 0);
+#undef P
+}
+
+static void test_complete_many_parts(void **state)
+{
+    struct pail_buf b;
+    struct pail_complete_req r;
+    pail_buf_init(&b, 4 << 20);
+    pail_buf_puts(&b, "<CompleteMultipartUpload>");
+    for (int i = 1; i <= 10000; i++)
+        pail_buf_printf(&b, "<Part><PartNumber>%d</PartNumber><ETag>\"%08x\"</ETag></Part>", i, i);
+    pail_buf_puts(&b, "</CompleteMultipartUpload>");
+    assert_int_equal(pail_xml_parse_complete(b.data, b.len, *state, &r), PAIL_OK);
+    assert_int_equal(r.n, 10000);
+    assert_int_equal(r.parts[9999].part_number, 10000);
+    assert_string_equal(r.parts[9999].etag, "00002710");
+    pail_buf_free(&b);
+}
+
+static void test_create_bucket(void **state)
+{
+    const char *loc = "sentinel";
+    assert_int_equal(pail_xml_parse_create_bucket("", 0, *state, &loc), PAIL_OK);
+    assert_null(loc);
+    assert_int_equal(pail_xml_parse_create_bucket(" \r\n", 3, *state, &loc), PAIL_OK);
+    assert_null(loc);
+    const char *doc = "<CreateBucketConfiguration xmlns=\"" NS "\">"
+                      "<LocationConstraint>eu-west-1</LocationConstraint>"
+                      "</CreateBucketConfiguration>";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc), PAIL_OK);
+    assert_string_equal(loc, "eu-west-1");
+    doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreateBucketConfiguration>\n"
+          "  <LocationConstraint>\n us-west-2 </LocationConstraint>\n"
+          "  <Location><Type>AvailabilityZone</Type></Location>\n"
+          "</CreateBucketConfiguration>\n";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc), PAIL_OK);
+    assert_string_equal(loc, "us-west-2");
+    doc = "<CreateBucketConfiguration><LocationConstraint/></CreateBucketConfiguration>";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc), PAIL_OK);
+    assert_null(loc);
+    doc = "<CreateBucketConfiguration/>";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc), PAIL_OK);
+    assert_null(loc);
+    doc = "<CreateBucketConfiguration><LocationConstraint>a</LocationConstraint>"
+          "<LocationConstraint>b</LocationConstraint></CreateBucketConfiguration>";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc),
+                     PAIL_E_MalformedXML);
+    doc = "<BucketConfiguration><LocationConstraint>a</LocationConstraint></BucketConfiguration>";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc),
+                     PAIL_E_MalformedXML);
+    doc = "eu-west-1";
+    assert_int_equal(pail_xml_parse_create_bucket(doc, strlen(doc), *state, &loc),
+                     PAIL_E_MalformedXML);
+}
+
+/* Several threads parse at once, each with its own arena. */
+static void *parse_worker(void *arg)
+{
+    const char *doc = "<Delete><Quiet>true</Quiet><Object><Key>k1</Key></Object>"
+                      "<Object><Key>k2</Key><VersionId>v</VersionId></Object></Delete>";
+    long failures = 0;
+    for (int i = 0; i < 300; i++) {
+        struct pail_arena *a = pail_arena_new();
+        struct pail_delete_req r;
+        if (pail_xml_parse_delete(doc, strlen(doc), a, &r) != PAIL_OK || r.n != 2 ||
+            strcmp(r.objects[1].key, "k2") != 0)
+            failures++;
+        const char *bad = "<Delete><Object><Key>k</Object></Delete>";
+        if (pail_xml_parse_delete(bad, strlen(bad), a, &r) != PAIL_E_MalformedXML)
+            failures++;
+        pail_arena_free(a);
+    }
+    return (void *)failures;
+}
+
+static void test_threads(void **state)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, parse_worker, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *res;
+        assert_int_equal(pthread_join(t[i], &res), 0);
+        assert_int_equal((long)res, 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_delete_basic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_namespaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_quiet_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_exact_key_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_conditional_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_doctype_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complete_basic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complete_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complete_many_parts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_bucket, setup, teardown),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
