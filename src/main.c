@@ -131,6 +131,16 @@ static int open_store(const struct options *o, struct pail_server *srv)
     return 0;
 }
 
+static void close_store(struct pail_server *srv)
+{
+    if (srv->meta)
+        pail_meta_close(srv->meta);
+    if (srv->data)
+        pail_data_close(srv->data);
+    srv->meta = NULL;
+    srv->data = NULL;
+}
+
 static int serve(int argc, char **argv)
 {
     struct options o;
@@ -145,10 +155,10 @@ static int serve(int argc, char **argv)
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     struct pail_server srv = {.listen = o.listen, .region = o.region};
-    if (open_store(&o, &srv) != 0)
+    if (open_store(&o, &srv) != 0 || pail_server_start(&srv) != PAIL_OK) {
+        close_store(&srv);
         return 1;
-    if (pail_server_start(&srv) != PAIL_OK)
-        return 1;
+    }
     printf("pail %s serving S3 on http://%s (data in %s)\n"
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
            VERSION, o.listen, o.data, o.listen, srv.creds.access_key, srv.creds.secret_key,
@@ -159,8 +169,7 @@ static int serve(int argc, char **argv)
     sigwait(&set, &sig);
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
-    pail_meta_close(srv.meta);
-    pail_data_close(srv.data);
+    close_store(&srv);
     pail_info("stopped");
     return 0;
 }

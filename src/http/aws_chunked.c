@@ -47,6 +47,7 @@ struct pail_awschunked {
     enum pail_err err;
     const char *detail;
     uint64_t remaining, decoded;
+    uint64_t last_size;  /* size of the previous data chunk; 0 before the first */
     size_t llen;
     char line[PAIL_AWSCHUNKED_LINE_MAX + 1];
 
@@ -169,6 +170,11 @@ static enum pail_err size_line(struct pail_awschunked *d, char *s, size_t n)
         d->st = ST_TRAILER; /* the hash is fresh: the empty chunk hashes "" */
         return verify_chunk(d);
     }
+    /* S3 requires every signed chunk but the last to carry at least 8 KiB. */
+    if (d->verify && d->last_size && d->last_size < PAIL_AWSCHUNKED_MIN_CHUNK)
+        return fail(d, PAIL_E_InvalidChunkSizeError,
+                    "Only the last chunk is allowed to have a size less than 8192 bytes");
+    d->last_size = size;
     d->remaining = size;
     d->st = ST_DATA;
     return PAIL_OK;

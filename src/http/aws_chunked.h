@@ -31,6 +31,7 @@ struct pail_awschunked;
 
 #define PAIL_AWSCHUNKED_LINE_MAX 4096      /* one size or trailer line */
 #define PAIL_AWSCHUNKED_MAX_TRAILERS 16
+#define PAIL_AWSCHUNKED_MIN_CHUNK 8192    /* signed chunks but the last */
 #define PAIL_AWSCHUNKED_TRAILER_BYTES 16384 /* all trailer lines together */
 
 struct pail_awschunked_cfg {

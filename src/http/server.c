@@ -155,8 +155,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
     MHD_add_response_header(mr, "Server", "pail");
     MHD_add_response_header(mr, "x-amz-request-id", r->id);
     MHD_add_response_header(mr, "x-amz-id-2", r->id);
+    /* MHD refuses empty values; S3 sends empty x-amz-meta-* values, and a
+     * lone space is the same field value once the client trims it. */
     for (struct pail_resp_hdr *h = r->resp.headers; h; h = h->next)
-        MHD_add_response_header(mr, h->name, h->value);
+        MHD_add_response_header(mr, h->name, *h->value ? h->value : " ");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->resp.status, mr);
     MHD_destroy_response(mr);
     return ret;

@@ -84,6 +84,40 @@ static bool valid_bucket_name(const char *s)
     return !looks_like_ip(s);
 }
 
+/* A LocationConstraint names a region ("eu-west-1", "us-gov-west-1") or is
+ * the legacy "EU"; "us-east-1" itself is never a valid constraint. */
+static bool valid_region(const char *s)
+{
+    if (strcmp(s, "EU") == 0)
+        return true;
+    if (strcmp(s, "us-east-1") == 0 || !islower((unsigned char)s[0]) ||
+        !islower((unsigned char)s[1]) || s[2] != '-')
+        return false;
+    static const char *const areas[] = {"us-", "eu-", "ap-", "ca-", "sa-", "me-", "af-",
+                                        "il-", "mx-", "cn-", NULL};
+    bool known = false;
+    for (int i = 0; areas[i]; i++)
+        known |= strncmp(s, areas[i], 3) == 0;
+    size_t n = strlen(s);
+    if (!known || n > 32 || !isdigit((unsigned char)s[n - 1]))
+        return false;
+    for (size_t i = 3; i < n; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+            return false;
+    return s[n - 2] == '-';
+}
+
+/* In us-east-1, S3 answers 200 when the owner re-creates a bucket there;
+ * every other region says BucketAlreadyOwnedByYou. */
+static bool recreate_is_ok(struct pail_req *r, const char *loc)
+{
+    struct pail_bucket_rec old;
+    if (loc || strcmp(r->srv->region, "us-east-1") != 0 ||
+        pail_meta_bucket_get(r->srv->meta, r->bucket, r->arena, &old) != PAIL_OK)
+        return false;
+    return !*old.region;
+}
+
 enum pail_err s3_create_bucket(struct pail_req *r)
 {
     if (!valid_bucket_name(r->bucket))
@@ -94,7 +128,7 @@ enum pail_err s3_create_bucket(struct pail_req *r)
     enum pail_err e = pail_xml_parse_create_bucket(body, len, r->arena, &loc);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
-    if (loc && (strcmp(loc, "us-east-1") == 0 || !*loc))
+    if (loc && !valid_region(loc))
         return pail_req_fail(r, PAIL_E_InvalidLocationConstraint, NULL);
     struct pail_bucket_rec b = {
         .name = r->bucket,
@@ -103,6 +137,8 @@ enum pail_err s3_create_bucket(struct pail_req *r)
         .owner = r->auth.principal,
     };
     e = pail_meta_bucket_create(r->srv->meta, &b);
+    if (e == PAIL_E_BucketAlreadyOwnedByYou && recreate_is_ok(r, loc))
+        e = PAIL_OK;
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     pail_resp_headerf(r, "Location", "/%s", r->bucket);

@@ -68,8 +68,22 @@ static const char *strip_aws_chunked(struct pail_req *r, const char *v)
     return *out ? out : NULL;
 }
 
+static bool valid_storage_class(const char *v)
+{
+    static const char *const classes[] = {
+        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", NULL};
+    for (int i = 0; classes[i]; i++)
+        if (strcmp(v, classes[i]) == 0)
+            return true;
+    return false;
+}
+
 enum pail_err s3_stored_headers(struct pail_req *r, const char **json)
 {
+    const char *sc = pail_req_header(r, "x-amz-storage-class");
+    if (sc && !valid_storage_class(sc))
+        return pail_req_fail(r, PAIL_E_InvalidStorageClass, NULL);
     json_t *obj = json_object();
     size_t user = 0;
     for (size_t i = 0; i < r->nheaders; i++) {

@@ -94,6 +94,17 @@ static void write_head(struct pail_req *r, struct pail_xml *x, const struct list
         pail_xml_elem(x, "EncodingType", "url");
 }
 
+static enum pail_err run_list(struct pail_req *r, const struct list_params *p,
+                              struct pail_list_out *out)
+{
+    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p->o, r->arena, out);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    if (p->o.max == 0) /* S3 answers max-keys=0 with an empty, complete page */
+        out->truncated = false;
+    return PAIL_OK;
+}
+
 enum pail_err s3_list_objects(struct pail_req *r)
 {
     struct list_params p = {0};
@@ -102,9 +113,8 @@ enum pail_err s3_list_objects(struct pail_req *r)
     const char *marker = pail_req_query(r, "marker");
     p.o.after = marker ? marker : "";
     struct pail_list_out out;
-    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p.o, r->arena, &out);
-    if (e != PAIL_OK)
-        return pail_req_fail(r, e, NULL);
+    if (run_list(r, &p, &out) != PAIL_OK)
+        return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "ListBucketResult");
     write_head(r, &x, &p);
@@ -152,9 +162,8 @@ enum pail_err s3_list_objects_v2(struct pail_req *r)
     const char *fo = pail_req_query(r, "fetch-owner");
     bool owner = fo && strcmp(fo, "true") == 0;
     struct pail_list_out out;
-    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p.o, r->arena, &out);
-    if (e != PAIL_OK)
-        return pail_req_fail(r, e, NULL);
+    if (run_list(r, &p, &out) != PAIL_OK)
+        return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "ListBucketResult");
     write_head(r, &x, &p);

@@ -84,11 +84,32 @@ static enum pail_err put_commit(struct pail_req *r, struct pail_object_rec *o)
     return PAIL_OK;
 }
 
+/* Conditional writes: If-None-Match: * (create only) and If-Match: etag.
+ * Checked just before the commit; two racing conditional writers can both
+ * pass (the metadata interface has no compare-and-swap yet). */
+static enum pail_err put_preconditions(struct pail_req *r)
+{
+    const char *inm = pail_req_header(r, "if-none-match");
+    const char *im = pail_req_header(r, "if-match");
+    if (!inm && !im)
+        return PAIL_OK;
+    if (inm && strcmp(inm, "*") != 0)
+        return pail_req_fail(r, PAIL_E_NotImplemented,
+                             "If-None-Match on writes supports only '*'");
+    struct pail_object_rec cur;
+    enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &cur);
+    if (e == PAIL_E_NoSuchKey)
+        return im ? pail_req_fail(r, PAIL_E_NoSuchKey, NULL) : PAIL_OK;
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    return s3_conditions(r, "if-", &cur, false);
+}
+
 enum pail_err s3_put_object(struct pail_req *r)
 {
     struct s3_upload *u = r->op_state;
     const char *headers;
-    if (s3_stored_headers(r, &headers) != PAIL_OK)
+    if (s3_stored_headers(r, &headers) != PAIL_OK || put_preconditions(r) != PAIL_OK)
         return r->err;
     if (s3_upload_commit(r, u) != PAIL_OK)
         return r->err;

@@ -1,8 +1,10 @@
 /* store/meta.c — the metadata front door: a registry of backends by name and
  * the thin pail_meta_* wrappers declared in meta.h (SQLite's os.c shape).
- * Owns struct pail_meta. Each wrapper checks the caller's invariants where
- * that is cheap, zeroes the outputs (so a failed call never leaves stale
- * garbage ids a caller could act on), and forwards to the vtable in one line.
+ * Owns struct pail_meta. Each wrapper asserts its pointer arguments, answers
+ * InvalidArgument for values a backend cannot store (sizes past INT64_MAX,
+ * part numbers outside 1..10000: request-derived, so not asserts), zeroes
+ * the outputs (a failed call never leaves stale garbage ids a caller could
+ * act on), and forwards to the vtable in one line.
  * Must not: know any backend's internals, or add behaviour beyond checks. */
 #include "store/meta.h"
 
@@ -75,7 +77,7 @@ static void garbage_clear(struct pail_garbage *g)
 
 enum pail_err pail_meta_bucket_create(struct pail_meta *m, const struct pail_bucket_rec *b)
 {
-    assert(m && b && b->name && b->name[0]);
+    assert(m && b && b->name);
     return m->ops->bucket_create(m->state, b);
 }
 
@@ -109,9 +111,10 @@ enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
 enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object_rec *o,
                                    struct pail_arena *a, struct pail_garbage *garbage)
 {
-    assert(m && o && o->bucket && o->key && o->key[0] && o->etag && o->data_id && a);
-    assert(o->size <= INT64_MAX);
+    assert(m && o && o->bucket && o->key && o->etag && o->data_id && a);
     garbage_clear(garbage);
+    if (o->size > INT64_MAX)
+        return PAIL_E_InvalidArgument;
     return m->ops->object_put(m->state, o, a, garbage);
 }
 
@@ -145,7 +148,7 @@ enum pail_err pail_meta_object_list(struct pail_meta *m, const char *bucket,
 
 enum pail_err pail_meta_upload_create(struct pail_meta *m, const struct pail_upload_rec *u)
 {
-    assert(m && u && u->upload_id && u->upload_id[0] && u->bucket && u->key);
+    assert(m && u && u->upload_id && u->bucket && u->key);
     return m->ops->upload_create(m->state, u);
 }
 
@@ -162,8 +165,9 @@ enum pail_err pail_meta_part_put(struct pail_meta *m, const struct pail_part_rec
                                  struct pail_arena *a, struct pail_garbage *garbage)
 {
     assert(m && p && p->upload_id && p->etag && p->data_id && a);
-    assert(p->part_number >= 1 && p->part_number <= 10000 && p->size <= INT64_MAX);
     garbage_clear(garbage);
+    if (p->part_number < 1 || p->part_number > 10000 || p->size > INT64_MAX)
+        return PAIL_E_InvalidArgument;
     return m->ops->part_put(m->state, p, a, garbage);
 }
 
@@ -171,7 +175,7 @@ enum pail_err pail_meta_part_list(struct pail_meta *m, const char *upload_id, in
                                   unsigned max, struct pail_arena *a,
                                   struct pail_parts_out *out)
 {
-    assert(m && upload_id && a && out && after_part >= 0);
+    assert(m && upload_id && a && out);
     memset(out, 0, sizeof *out);
     return m->ops->part_list(m->state, upload_id, after_part, max, a, out);
 }
@@ -181,8 +185,9 @@ enum pail_err pail_meta_upload_complete(struct pail_meta *m, const char *upload_
                                         struct pail_arena *a, struct pail_garbage *garbage)
 {
     assert(m && upload_id && o && o->bucket && o->key && o->etag && o->data_id && a);
-    assert(o->size <= INT64_MAX);
     garbage_clear(garbage);
+    if (o->size > INT64_MAX)
+        return PAIL_E_InvalidArgument;
     return m->ops->upload_complete(m->state, upload_id, o, a, garbage);
 }
 

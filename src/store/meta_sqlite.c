@@ -161,10 +161,8 @@ static void reset_used(struct msq *s)
 /* Binds ?1, ?2… from fmt: 's' text or NULL (SQLITE_STATIC: valid for the
  * method), 'i' int64_t, 'u' uint64_t, 'n' int, 'z' empty BLOB (no argument).
  * Returns an SQLite code. */
-static int bindv(sqlite3_stmt *st, const char *fmt, ...)
+static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     int rc = SQLITE_OK;
     for (int i = 1; rc == SQLITE_OK && fmt[i - 1]; i++) {
         const char *v;
@@ -180,15 +178,42 @@ static int bindv(sqlite3_stmt *st, const char *fmt, ...)
         default: rc = SQLITE_MISUSE;
         }
     }
-    va_end(ap);
     return rc;
 }
 
-/* Steps a statement that returns no rows. */
-static enum pail_err step_done(struct msq *s, sqlite3_stmt *st, const char *what)
+/* Statement q with its parameters bound from fmt (see vbind); NULL, logged,
+ * if it cannot be prepared or bound. */
+static sqlite3_stmt *vquery(struct msq *s, enum qid q, const char *fmt, va_list ap)
 {
+    sqlite3_stmt *st = prep(s, q);
+    int rc = st ? vbind(st, fmt, ap) : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        return st;
+    db_fail(s, rc, "bind");
+    return NULL;
+}
+
+/* vquery with the arguments inline. */
+static sqlite3_stmt *query(struct msq *s, enum qid q, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vquery(s, q, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* Runs statement q, which returns no rows. */
+static enum pail_err run(struct msq *s, enum qid q, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vquery(s, q, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return PAIL_E_InternalError;
     int rc = sqlite3_step(st);
-    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, what);
+    return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, query_sql[q]);
 }
 
 /* ===== 2. transactions ===== */
@@ -197,8 +222,7 @@ static enum pail_err step_done(struct msq *s, sqlite3_stmt *st, const char *what
 static enum pail_err tx_begin(struct msq *s, bool write)
 {
     pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = prep(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ);
-    enum pail_err e = st ? step_done(s, st, "begin") : PAIL_E_InternalError;
+    enum pail_err e = run(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ, "");
     reset_used(s);
     if (e != PAIL_OK)
         pthread_mutex_unlock(&s->mu);
@@ -211,15 +235,11 @@ static enum pail_err tx_begin(struct msq *s, bool write)
 static enum pail_err tx_end(struct msq *s, enum pail_err e, struct pail_garbage *g)
 {
     reset_used(s);
-    if (e == PAIL_OK) {
-        sqlite3_stmt *st = prep(s, Q_COMMIT);
-        e = st ? step_done(s, st, "commit") : PAIL_E_InternalError;
-        reset_used(s);
-    }
+    if (e == PAIL_OK)
+        e = run(s, Q_COMMIT, "");
+    reset_used(s);
     if (e != PAIL_OK && !sqlite3_get_autocommit(s->db)) {
-        sqlite3_stmt *st = prep(s, Q_ROLLBACK);
-        if (st)
-            step_done(s, st, "rollback");
+        run(s, Q_ROLLBACK, "");
         reset_used(s);
     }
     if (e != PAIL_OK && g) {
@@ -452,10 +472,16 @@ struct idvec {
     size_t n, cap;
 };
 
-/* Appends column 0 of every row of st (bound by the caller) to iv. */
-static enum pail_err collect_ids(struct msq *s, sqlite3_stmt *st, struct pail_arena *a,
-                                 struct idvec *iv)
+/* Appends column 0 of every row of query q (bound from fmt) to iv. */
+static enum pail_err collect_q(struct msq *s, struct pail_arena *a, struct idvec *iv,
+                               enum qid q, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vquery(s, q, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return PAIL_E_InternalError;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         iv->v = grow(a, iv->v, iv->n, &iv->cap, sizeof *iv->v);
@@ -464,29 +490,17 @@ static enum pail_err collect_ids(struct msq *s, sqlite3_stmt *st, struct pail_ar
     return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, "collect ids");
 }
 
-/* Collects the data ids of query q bound to (text a1[, int n2]). */
-static enum pail_err collect_q(struct msq *s, enum qid q, const char *a1, const char *a2,
-                               struct pail_arena *a, struct idvec *iv)
-{
-    sqlite3_stmt *st = prep(s, q);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = a2 ? bindv(st, "ss", a1, a2) : bindv(st, "s", a1);
-    return rc == SQLITE_OK ? collect_ids(s, st, a, iv) : db_fail(s, rc, "bind");
-}
-
 /* True (or an error) when any object or part references id. */
 static enum pail_err id_used(struct msq *s, const char *id, bool *used)
 {
-    sqlite3_stmt *st = prep(s, Q_DATA_ID_USED);
+    sqlite3_stmt *st = query(s, Q_DATA_ID_USED, "s", id);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "s", id);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *used = sqlite3_column_int(st, 0) != 0;
-        return PAIL_OK;
-    }
-    return db_fail(s, rc, "data id used");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc, "data id used");
+    *used = sqlite3_column_int(st, 0) != 0;
+    return PAIL_OK;
 }
 
 /* After the change: garbage = the candidates nothing references any more
@@ -513,12 +527,10 @@ static enum pail_err garbage_finish(struct msq *s, struct idvec *iv, struct pail
 /* PAIL_OK when bucket `name` exists, else NoSuchBucket (or an error). */
 static enum pail_err bucket_check(struct msq *s, const char *name)
 {
-    sqlite3_stmt *st = prep(s, Q_BUCKET_GET);
+    sqlite3_stmt *st = query(s, Q_BUCKET_GET, "s", name);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "s", name);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return PAIL_OK;
     return rc == SQLITE_DONE ? PAIL_E_NoSuchBucket : db_fail(s, rc, "bucket get");
@@ -528,24 +540,16 @@ static enum pail_err bucket_check(struct msq *s, const char *name)
  * (S3 answers differently for the two). */
 static enum pail_err do_bucket_create(struct msq *s, const struct pail_bucket_rec *b)
 {
-    sqlite3_stmt *st = prep(s, Q_BUCKET_INSERT);
-    if (!st)
-        return PAIL_E_InternalError;
     const char *owner = b->owner ? b->owner : "";
-    int rc = bindv(st, "siss", b->name, b->created_ms, b->region ? b->region : "", owner);
-    enum pail_err e = rc == SQLITE_OK ? step_done(s, st, "bucket insert") : db_fail(s, rc, "bind");
+    enum pail_err e = run(s, Q_BUCKET_INSERT, "siss", b->name, b->created_ms,
+                          b->region ? b->region : "", owner);
     if (e != PAIL_OK || sqlite3_changes(s->db) == 1)
         return e;
-    st = prep(s, Q_BUCKET_GET);
-    if (!st)
-        return PAIL_E_InternalError;
-    rc = bindv(st, "s", b->name);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *have = (const char *)sqlite3_column_text(st, 3);
-        return have && strcmp(have, owner) == 0 ? PAIL_E_BucketAlreadyOwnedByYou
-                                                : PAIL_E_BucketAlreadyExists;
-    }
-    return db_fail(s, rc, "bucket get");
+    if ((e = bucket_check(s, b->name)) != PAIL_OK) /* it exists: we are in its tx */
+        return e;
+    const char *have = (const char *)sqlite3_column_text(s->stmt[Q_BUCKET_GET], 3);
+    return have && strcmp(have, owner) == 0 ? PAIL_E_BucketAlreadyOwnedByYou
+                                            : PAIL_E_BucketAlreadyExists;
 }
 
 static enum pail_err sq_bucket_create(void *vs, const struct pail_bucket_rec *b)
@@ -572,37 +576,25 @@ static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena
     return e != PAIL_OK ? e : tx_end(s, do_bucket_get(s, name, a, out), NULL);
 }
 
-/* Runs a one-parameter statement that returns no rows. */
-static enum pail_err run1(struct msq *s, enum qid q, const char *arg)
-{
-    sqlite3_stmt *st = prep(s, q);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = bindv(st, "s", arg);
-    return rc == SQLITE_OK ? step_done(s, st, query_sql[q]) : db_fail(s, rc, "bind");
-}
-
 static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pail_arena *a,
                                       struct pail_garbage *g)
 {
     enum pail_err e = bucket_check(s, name);
     if (e != PAIL_OK)
         return e;
-    sqlite3_stmt *st = prep(s, Q_BUCKET_HAS_OBJECTS);
+    sqlite3_stmt *st = query(s, Q_BUCKET_HAS_OBJECTS, "s", name);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "s", name);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return PAIL_E_BucketNotEmpty;
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, "bucket has objects");
     struct idvec iv = {0};
-    if ((e = collect_q(s, Q_BUCKET_PART_IDS, name, NULL, a, &iv)) != PAIL_OK ||
-        (e = run1(s, Q_BUCKET_DEL_PARTS, name)) != PAIL_OK ||
-        (e = run1(s, Q_BUCKET_DEL_UPLOADS, name)) != PAIL_OK ||
-        (e = run1(s, Q_BUCKET_DELETE, name)) != PAIL_OK)
+    if ((e = collect_q(s, a, &iv, Q_BUCKET_PART_IDS, "s", name)) != PAIL_OK ||
+        (e = run(s, Q_BUCKET_DEL_PARTS, "s", name)) != PAIL_OK ||
+        (e = run(s, Q_BUCKET_DEL_UPLOADS, "s", name)) != PAIL_OK ||
+        (e = run(s, Q_BUCKET_DELETE, "s", name)) != PAIL_OK)
         return e;
     return garbage_finish(s, &iv, g);
 }
@@ -618,7 +610,7 @@ static enum pail_err sq_bucket_delete(void *vs, const char *name, struct pail_ar
 static enum pail_err do_bucket_list(struct msq *s, struct pail_arena *a,
                                     struct pail_bucket_rec **out, size_t *n)
 {
-    sqlite3_stmt *st = prep(s, Q_BUCKET_LIST);
+    sqlite3_stmt *st = query(s, Q_BUCKET_LIST, "");
     if (!st)
         return PAIL_E_InternalError;
     size_t cap = 0;
@@ -643,13 +635,9 @@ static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
 /* Inserts or replaces object o (its bucket is known to exist). */
 static enum pail_err object_write(struct msq *s, const struct pail_object_rec *o)
 {
-    sqlite3_stmt *st = prep(s, Q_OBJ_PUT);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = bindv(st, "ssusissssssss", o->bucket, o->key, o->size, o->etag, o->mtime_ms,
-                   o->data_id, o->content_type, o->headers, o->checksum_algo,
-                   o->checksum, o->checksum_type, o->parts, o->owner);
-    return rc == SQLITE_OK ? step_done(s, st, "object put") : db_fail(s, rc, "bind");
+    return run(s, Q_OBJ_PUT, "ssusissssssss", o->bucket, o->key, o->size, o->etag, o->mtime_ms,
+               o->data_id, o->content_type, o->headers, o->checksum_algo, o->checksum,
+               o->checksum_type, o->parts, o->owner);
 }
 
 static enum pail_err do_object_put(struct msq *s, const struct pail_object_rec *o,
@@ -658,7 +646,7 @@ static enum pail_err do_object_put(struct msq *s, const struct pail_object_rec *
     struct idvec iv = {0};
     enum pail_err e;
     if ((e = bucket_check(s, o->bucket)) != PAIL_OK ||
-        (e = collect_q(s, Q_OBJ_DATA_ID, o->bucket, o->key, a, &iv)) != PAIL_OK ||
+        (e = collect_q(s, a, &iv, Q_OBJ_DATA_ID, "ss", o->bucket, o->key)) != PAIL_OK ||
         (e = object_write(s, o)) != PAIL_OK)
         return e;
     return garbage_finish(s, &iv, g);
@@ -675,12 +663,10 @@ static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
 static enum pail_err do_object_get(struct msq *s, const char *bucket, const char *key,
                                    struct pail_arena *a, struct pail_object_rec *out)
 {
-    sqlite3_stmt *st = prep(s, Q_OBJ_GET);
+    sqlite3_stmt *st = query(s, Q_OBJ_GET, "ss", bucket, key);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "ss", bucket, key);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row_object(st, a, pail_arena_strdup(a, bucket), out);
         return PAIL_OK;
@@ -705,16 +691,13 @@ static enum pail_err do_object_delete(struct msq *s, const char *bucket, const c
     struct idvec iv = {0};
     enum pail_err e;
     if ((e = bucket_check(s, bucket)) != PAIL_OK ||
-        (e = collect_q(s, Q_OBJ_DATA_ID, bucket, key, a, &iv)) != PAIL_OK)
+        (e = collect_q(s, a, &iv, Q_OBJ_DATA_ID, "ss", bucket, key)) != PAIL_OK)
         return e;
     if (iv.n == 0)
         return PAIL_OK; /* absent: S3 DeleteObject still succeeds */
-    sqlite3_stmt *st = prep(s, Q_OBJ_DELETE);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = bindv(st, "ss", bucket, key);
-    e = rc == SQLITE_OK ? step_done(s, st, "object delete") : db_fail(s, rc, "bind");
-    return e != PAIL_OK ? e : garbage_finish(s, &iv, g);
+    if ((e = run(s, Q_OBJ_DELETE, "ss", bucket, key)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
 }
 
 static enum pail_err sq_object_delete(void *vs, const char *bucket, const char *key,
@@ -817,13 +800,10 @@ static enum pail_err walk_run(struct walk *w)
     const char *lo = cmp_bytes(w->after, w->alen, w->prefix, w->plen) > 0 ? w->after : w->prefix;
     const char *hi = upper_bound(w->a, w->prefix, w->plen);
     while (lo) {
-        sqlite3_stmt *st = prep(w->s, w->q);
+        sqlite3_stmt *st = query(w->s, w->q, hi ? "sss" : "ssz", w->bucket, lo, hi);
         if (!st)
             return PAIL_E_InternalError;
-        int rc = bindv(st, hi ? "sss" : "ssz", w->bucket, lo, hi);
-        if (rc != SQLITE_OK)
-            return db_fail(w->s, rc, "bind");
-        int act = WALK_NEXT;
+        int rc, act = WALK_NEXT;
         const char *next = NULL;
         while (act == WALK_NEXT && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             atomic_fetch_add_explicit(&pail__meta_sqlite_list_rows, 1, memory_order_relaxed);
@@ -833,6 +813,10 @@ static enum pail_err walk_run(struct walk *w)
             return PAIL_OK;
         if (act == WALK_NEXT)
             return rc == SQLITE_DONE ? PAIL_OK : db_fail(w->s, rc, "list");
+        if (next && cmp_bytes(next, strlen(next), lo, strlen(lo)) <= 0) {
+            pail_error("meta_sqlite: list: seek did not advance"); /* never loop */
+            return PAIL_E_InternalError;
+        }
         lo = next;
     }
     return PAIL_OK;
@@ -910,12 +894,10 @@ static enum pail_err upload_find(struct msq *s, const char *upload_id, const cha
                                  const char *key, struct pail_arena *a,
                                  struct pail_upload_rec *out)
 {
-    sqlite3_stmt *st = prep(s, Q_UPL_GET);
+    sqlite3_stmt *st = query(s, Q_UPL_GET, "s", upload_id);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "s", upload_id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
         return PAIL_E_NoSuchUpload;
     if (rc != SQLITE_ROW)
@@ -934,12 +916,9 @@ static enum pail_err do_upload_create(struct msq *s, const struct pail_upload_re
     enum pail_err e = bucket_check(s, u->bucket);
     if (e != PAIL_OK)
         return e;
-    sqlite3_stmt *st = prep(s, Q_UPL_INSERT);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = bindv(st, "ssissssss", u->key, u->upload_id, u->initiated_ms, u->content_type,
-                   u->headers, u->checksum_algo, u->checksum_type, u->owner, u->bucket);
-    return rc == SQLITE_OK ? step_done(s, st, "upload insert") : db_fail(s, rc, "bind");
+    return run(s, Q_UPL_INSERT, "ssissssss", u->key, u->upload_id, u->initiated_ms,
+               u->content_type, u->headers, u->checksum_algo, u->checksum_type, u->owner,
+               u->bucket);
 }
 
 static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
@@ -962,22 +941,15 @@ static enum pail_err sq_upload_get(void *vs, const char *bucket, const char *key
 static enum pail_err do_part_put(struct msq *s, const struct pail_part_rec *p,
                                  struct pail_arena *a, struct pail_garbage *g)
 {
-    enum pail_err e = upload_find(s, p->upload_id, NULL, NULL, a, NULL);
-    if (e != PAIL_OK)
-        return e;
     struct idvec iv = {0};
-    sqlite3_stmt *st = prep(s, Q_PART_DATA_ID);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = bindv(st, "sn", p->upload_id, p->part_number);
-    if (rc != SQLITE_OK || (e = collect_ids(s, st, a, &iv)) != PAIL_OK)
-        return rc != SQLITE_OK ? db_fail(s, rc, "bind") : e;
-    if (!(st = prep(s, Q_PART_PUT)))
-        return PAIL_E_InternalError;
-    rc = bindv(st, "snusiss", p->upload_id, p->part_number, p->size, p->etag, p->mtime_ms,
-               p->data_id, p->checksum);
-    e = rc == SQLITE_OK ? step_done(s, st, "part put") : db_fail(s, rc, "bind");
-    return e != PAIL_OK ? e : garbage_finish(s, &iv, g);
+    enum pail_err e;
+    if ((e = upload_find(s, p->upload_id, NULL, NULL, a, NULL)) != PAIL_OK ||
+        (e = collect_q(s, a, &iv, Q_PART_DATA_ID, "sn", p->upload_id, p->part_number)) !=
+            PAIL_OK ||
+        (e = run(s, Q_PART_PUT, "snusiss", p->upload_id, p->part_number, p->size, p->etag,
+                 p->mtime_ms, p->data_id, p->checksum)) != PAIL_OK)
+        return e;
+    return garbage_finish(s, &iv, g);
 }
 
 static enum pail_err sq_part_put(void *vs, const struct pail_part_rec *p,
@@ -995,13 +967,13 @@ static enum pail_err do_part_list(struct msq *s, const char *upload_id, int afte
     enum pail_err e = upload_find(s, upload_id, NULL, NULL, a, NULL);
     if (e != PAIL_OK)
         return e;
-    sqlite3_stmt *st = prep(s, Q_PART_LIST);
+    sqlite3_stmt *st = query(s, Q_PART_LIST, "sni", upload_id, after_part, (int64_t)max + 1);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "sni", upload_id, after_part, (int64_t)max + 1);
     const char *uid = pail_arena_strdup(a, upload_id);
     size_t cap = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (out->nparts == max) {
             out->truncated = true;
             return PAIL_OK;
@@ -1016,7 +988,6 @@ static enum pail_err do_part_list(struct msq *s, const char *upload_id, int afte
         p->data_id = col_str(st, 4, a);
         p->checksum = col_str(st, 5, a);
         out->next_marker = p->part_number;
-        rc = SQLITE_OK;
     }
     return rc == SQLITE_DONE ? PAIL_OK : db_fail(s, rc, "part list");
 }
@@ -1035,10 +1006,10 @@ static enum pail_err upload_drop(struct msq *s, const char *upload_id, struct pa
                                  struct idvec *iv)
 {
     enum pail_err e;
-    if ((e = collect_q(s, Q_UPL_PART_IDS, upload_id, NULL, a, iv)) != PAIL_OK ||
-        (e = run1(s, Q_UPL_DEL_PARTS, upload_id)) != PAIL_OK)
+    if ((e = collect_q(s, a, iv, Q_UPL_PART_IDS, "s", upload_id)) != PAIL_OK ||
+        (e = run(s, Q_UPL_DEL_PARTS, "s", upload_id)) != PAIL_OK)
         return e;
-    return run1(s, Q_UPL_DELETE, upload_id);
+    return run(s, Q_UPL_DELETE, "s", upload_id);
 }
 
 static enum pail_err do_upload_complete(struct msq *s, const char *upload_id,
@@ -1048,7 +1019,7 @@ static enum pail_err do_upload_complete(struct msq *s, const char *upload_id,
     struct idvec iv = {0};
     enum pail_err e;
     if ((e = upload_find(s, upload_id, o->bucket, o->key, a, NULL)) != PAIL_OK ||
-        (e = collect_q(s, Q_OBJ_DATA_ID, o->bucket, o->key, a, &iv)) != PAIL_OK ||
+        (e = collect_q(s, a, &iv, Q_OBJ_DATA_ID, "ss", o->bucket, o->key)) != PAIL_OK ||
         (e = upload_drop(s, upload_id, a, &iv)) != PAIL_OK ||
         (e = object_write(s, o)) != PAIL_OK)
         return e;
@@ -1121,12 +1092,11 @@ static enum pail_err upl_marker_rest(struct walk *w, const char *key_marker,
     if (e != PAIL_OK && e != PAIL_E_NoSuchUpload)
         return e;
     bool found = e == PAIL_OK;
-    sqlite3_stmt *st = prep(w->s, Q_UPL_OF_KEY);
+    sqlite3_stmt *st = query(w->s, Q_UPL_OF_KEY, "ss", w->bucket, key_marker);
     if (!st)
         return PAIL_E_InternalError;
-    int rc = bindv(st, "ss", w->bucket, key_marker);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = SQLITE_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t t = sqlite3_column_int64(st, 2);
         int c = strcmp((const char *)sqlite3_column_text(st, 1), id_marker);
         bool after = found ? (t > m.initiated_ms || (t == m.initiated_ms && c > 0)) : c > 0;

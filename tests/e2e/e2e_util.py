@@ -258,12 +258,12 @@ class RawClient:
         return target, hdrs
 
     def request(self, method, bucket=None, key=None, query=None, headers=None, body=b"",
-                session=None, timeout=60, **kw):
+                session=None, timeout=60, stream=False, **kw):
         target, hdrs = self.prepare(method, bucket, key, query, headers, body, **kw)
         hdrs.pop("host")
         send = (session or requests).request
         return send(method, self.endpoint + target, headers=hdrs, data=body,
-                    timeout=timeout, allow_redirects=False)
+                    timeout=timeout, allow_redirects=False, stream=stream)
 
     def signed_for_stream(self, method, bucket, key, headers, payload_hash, amz_date=None):
         """Signs a streaming upload's headers; returns (target, headers, Signed)."""

@@ -131,3 +131,24 @@ def test_course_delete_bucket_then_use_it(s3, course_bucket):
         s3.list_objects(Bucket=course_bucket)
     assert e.value.response["Error"]["Code"] == "NoSuchBucket"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_course_presigned_url_default_signature(s3, bucket):
+    """The course's share link, verbatim. boto3's default presigner emits SigV2
+    query auth (AWSAccessKeyId, Signature, Expires) for us-east-1 clients."""
+    df = make_requests_df(20, rows=30)
+    s3.put_object(Bucket=bucket, Key="potholes.csv", Body=df.to_csv(index=False).encode())
+    share_url = s3.generate_presigned_url(
+        ClientMethod="get_object", ExpiresIn=3600, Params={"Bucket": bucket, "Key": "potholes.csv"})
+    assert "Signature=" in share_url and "Expires=" in share_url
+    pd.testing.assert_frame_equal(pd.read_csv(share_url), df)
+
+
+def test_course_presigned_url_sigv4(s3_client_factory, s3, bucket):
+    df = make_requests_df(21, rows=30)
+    s3.put_object(Bucket=bucket, Key="potholes.csv", Body=df.to_csv(index=False).encode())
+    v4 = s3_client_factory(signature_version="s3v4")
+    share_url = v4.generate_presigned_url(
+        ClientMethod="get_object", ExpiresIn=3600, Params={"Bucket": bucket, "Key": "potholes.csv"})
+    assert "X-Amz-Signature=" in share_url
+    pd.testing.assert_frame_equal(pd.read_csv(share_url), df)

@@ -120,9 +120,6 @@ def test_v1_invalid_max_keys(raw, bucket):
     r = raw.request("GET", bucket, query=[("max-keys", "blah")])
     assert r.status_code == 400
     assert "<Code>InvalidArgument</Code>" in r.text
-    r = raw.request("GET", bucket, query=[("max-keys", "-1")])
-    assert r.status_code == 400
-    assert "<Code>InvalidArgument</Code>" in r.text
 
 
 # ---------------------------------------------------------------------- v2
@@ -263,6 +260,8 @@ def test_control_characters_in_keys_url_encoded(s3, raw, bucket):
     listed = find_all_text(xml_root(r.content), "Key")
     assert sorted(listed) == sorted(["line%0Afeed", "ctl%01char", "tab%09key"])
     assert keys(s3.list_objects_v2(Bucket=bucket)) == sorted(ks)
+    for k in ks:  # DeleteObjects cannot carry U+0001 in XML 1.0
+        s3.delete_object(Bucket=bucket, Key=k)
 
 
 def test_encoding_type_url_prefixes_and_delimiter_raw(raw, odd):

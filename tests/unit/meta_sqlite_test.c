@@ -268,6 +268,18 @@ static void test_reopen(void **state)
     struct pail_meta *m2;
     assert_err(pail_meta_open("nosuch", f->dir, &m2), PAIL_E_InvalidArgument);
     assert_null(m2);
+    assert_err(pail_meta_open("sqlite", "/proc/self/nonexistent/x", &m2), PAIL_E_InternalError);
+    assert_null(m2);
+    /* A database from a newer pail is refused, not "migrated". */
+    pail_meta_close(f->m);
+    f->m = NULL;
+    char path[300];
+    snprintf(path, sizeof path, "%s/meta.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_err(pail_meta_open("sqlite", f->dir, &m2), PAIL_E_InternalError);
 }
 
 /* ---- listing: fixed cases ---- */
@@ -395,11 +407,15 @@ static const char *const tokens[] = {"a", "b", "/", "//", "é", "日本", "\xef\
 
 static char *random_key(struct fx *f, unsigned *seed)
 {
-    char buf[64] = "";
-    int n = 1 + rand_r(seed) % 5;
-    for (int i = 0; i < n; i++)
-        strcat(buf, tokens[rand_r(seed) % NTOK]);
-    return pail_arena_strdup(f->a, buf);
+    char buf[64];
+    size_t len = 0;
+    int n = 1 + rand_r(seed) % 6;
+    for (int i = 0; i < n; i++) {
+        const char *t = tokens[rand_r(seed) % NTOK];
+        memcpy(buf + len, t, strlen(t)); /* at most 6 x 4 bytes */
+        len += strlen(t);
+    }
+    return pail_arena_strndup(f->a, buf, len);
 }
 
 static void test_list_model(void **state)
@@ -407,7 +423,7 @@ static void test_list_model(void **state)
     struct fx *f = *state;
     mk_bucket(f, "b");
     unsigned seed = 12345;
-    enum { N = 2000 };
+    enum { N = 3000 };
     char **keys = pail_arena_alloc(f->a, N * sizeof *keys);
     for (size_t i = 0; i < N; i++) {
         keys[i] = random_key(f, &seed);
@@ -560,6 +576,11 @@ static void test_multipart(void **state)
     assert_string_equal(g.ids[0], "P2a");
     struct pail_part_rec bad = {.upload_id = "nope", .part_number = 1, .etag = "e", .data_id = "x"};
     assert_err(pail_meta_part_put(f->m, &bad, f->a, &g), PAIL_E_NoSuchUpload);
+    bad.upload_id = "U1";
+    bad.part_number = 0;
+    assert_err(pail_meta_part_put(f->m, &bad, f->a, &g), PAIL_E_InvalidArgument);
+    bad.part_number = 10001;
+    assert_err(pail_meta_part_put(f->m, &bad, f->a, &g), PAIL_E_InvalidArgument);
 
     struct pail_parts_out po;
     assert_err(pail_meta_part_list(f->m, "U1", 0, 2, f->a, &po), PAIL_OK);

@@ -772,7 +772,8 @@ static void test_verify_presigned_params(void **state)
     for (size_t i = 0; i < N(bad); i++) {
         struct fixture f;
         fx_presigned(&f, bad[i]);
-        assert_int_equal(pail_auth_verify(&f.req), PAIL_E_InvalidArgument);
+        enum pail_err e = pail_auth_verify(&f.req);
+        assert_true(e == PAIL_E_AuthorizationQueryParametersError || e == PAIL_E_InvalidArgument);
         assert_non_null(f.req.err_msg);
         fx_free(&f);
     }

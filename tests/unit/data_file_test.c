@@ -1,0 +1,362 @@
+/* tests/unit/data_file_test.c — the "file" data backend through the
+ * pail_data_* wrappers: write/commit/read back, abort, compose of ranges,
+ * sweep, remove, id validation, concurrent writers. Each test gets a fresh
+ * directory under $PAIL_TEST_DIR, else $TMPDIR, else /tmp (a real disk
+ * filesystem, so copy_file_range and fsync take their real paths). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "store/data.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define assert_err(expr, want)                                                    \
+    do {                                                                          \
+        enum pail_err got_ = (expr);                                              \
+        if (got_ != (want))                                                       \
+            fail_msg("%s: got %s, want %s", #expr, pail_err_code(got_),           \
+                     pail_err_code(want));                                        \
+    } while (0)
+
+struct fx {
+    char dir[256];
+    struct pail_data *d;
+};
+
+/* ---- fixture and helpers ---- */
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    const char *root = getenv("PAIL_TEST_DIR");
+    if (!root)
+        root = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/pail-data-XXXXXX", root ? root : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    /* A location that does not exist yet: open must create it. */
+    char *loc = f->dir + strlen(f->dir);
+    snprintf(loc, sizeof f->dir - strlen(f->dir), "/blobs/x");
+    assert_err(pail_data_open("file", f->dir, &f->d), PAIL_OK);
+    *state = f;
+    return 0;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(p);
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    pail_data_close(f->d);
+    *strstr(f->dir, "/blobs/x") = 0;
+    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* Deterministic pseudo-random bytes. */
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (unsigned char)(seed >> 16);
+    }
+}
+
+/* Writes n bytes (in uneven chunks) and commits; returns the id. */
+static char *put_blob(struct fx *f, const unsigned char *p, size_t n)
+{
+    struct pail_data_writer *w;
+    assert_err(pail_data_writer_open(f->d, &w), PAIL_OK);
+    char *id = strdup(pail_data_writer_id(w));
+    for (size_t off = 0, step = 1; off < n; off += step, step = step * 3 + 7) {
+        if (step > n - off)
+            step = n - off;
+        assert_err(pail_data_write(w, p + off, step), PAIL_OK);
+    }
+    assert_err(pail_data_commit(w), PAIL_OK);
+    return id;
+}
+
+/* Reads blob id whole into a malloc'd buffer; *n its size. */
+static unsigned char *read_blob(struct fx *f, const char *id, size_t *n)
+{
+    int fd;
+    uint64_t size;
+    assert_err(pail_data_open_read(f->d, id, &fd, &size), PAIL_OK);
+    unsigned char *p = malloc(size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t k = pread(fd, p + got, size - got, (off_t)got);
+        assert_true(k > 0);
+        got += (size_t)k;
+    }
+    close(fd);
+    *n = size;
+    return p;
+}
+
+/* Entries in <dir>/<sub>, "." and ".." excluded. */
+static int count_dir(struct fx *f, const char *sub)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", f->dir, sub);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_write_commit_read(void **state)
+{
+    struct fx *f = *state;
+    size_t n = 3u << 20;
+    unsigned char *src = malloc(n);
+    fill(src, n, 1);
+    char *id = put_blob(f, src, n);
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    size_t got_n;
+    unsigned char *got = read_blob(f, id, &got_n);
+    assert_int_equal(got_n, n);
+    assert_memory_equal(got, src, n);
+    /* Layout: objects/ab/cd/<id>, mode 0600, nothing left in tmp/. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/objects/%.2s/%.2s/%s", f->dir, id, id + 2, id);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(count_dir(f, "tmp"), 0);
+    /* An empty blob is a blob too. */
+    char *empty = put_blob(f, src, 0);
+    free(read_blob(f, empty, &got_n));
+    assert_int_equal(got_n, 0);
+    /* Survives close/reopen. */
+    pail_data_close(f->d);
+    assert_err(pail_data_open("file", f->dir, &f->d), PAIL_OK);
+    free(got);
+    got = read_blob(f, id, &got_n);
+    assert_memory_equal(got, src, n);
+    struct pail_data *d2;
+    assert_err(pail_data_open("nosuch", f->dir, &d2), PAIL_E_InvalidArgument);
+    assert_err(pail_data_open("file", "/proc/self/nonexistent/x", &d2), PAIL_E_InternalError);
+    assert_null(d2);
+    free(got);
+    free(src);
+    free(id);
+    free(empty);
+}
+
+static void test_abort(void **state)
+{
+    struct fx *f = *state;
+    struct pail_data_writer *w;
+    assert_err(pail_data_writer_open(f->d, &w), PAIL_OK);
+    char id[33];
+    memcpy(id, pail_data_writer_id(w), sizeof id);
+    assert_err(pail_data_write(w, "hello", 5), PAIL_OK);
+    assert_int_equal(count_dir(f, "tmp"), 1);
+    pail_data_abort(w);
+    pail_data_abort(NULL);
+    assert_int_equal(count_dir(f, "tmp"), 0);
+    assert_int_equal(count_dir(f, "objects"), 0);
+    int fd;
+    uint64_t size;
+    assert_err(pail_data_open_read(f->d, id, &fd, &size), PAIL_E_NoSuchKey);
+    assert_int_equal(fd, -1);
+}
+
+static void test_compose(void **state)
+{
+    struct fx *f = *state;
+    enum { NA = 1 << 20, NB = 300000 };
+    unsigned char *a = malloc(NA), *b = malloc(NB);
+    fill(a, NA, 2);
+    fill(b, NB, 3);
+    char *ida = put_blob(f, a, NA), *idb = put_blob(f, b, NB);
+    struct pail_data_seg segs[] = {
+        {ida, 10, 1000}, {idb, 0, NB}, {ida, 5, 0}, {ida, NA - 4096, 4096}, {idb, 7, 1},
+    };
+    char id[33];
+    assert_err(pail_data_compose(f->d, segs, 5, id), PAIL_OK);
+    assert_int_equal(strlen(id), 32);
+    size_t n;
+    unsigned char *got = read_blob(f, id, &n);
+    assert_int_equal(n, 1000 + NB + 4096 + 1);
+    assert_memory_equal(got, a + 10, 1000);
+    assert_memory_equal(got + 1000, b, NB);
+    assert_memory_equal(got + 1000 + NB, a + NA - 4096, 4096);
+    assert_int_equal(got[n - 1], b[7]);
+    free(got);
+    assert_err(pail_data_compose(f->d, segs, 0, id), PAIL_OK); /* empty blob */
+    free(read_blob(f, id, &n));
+    assert_int_equal(n, 0);
+
+    struct pail_data_seg past = {idb, NB - 10, 11}, far = {idb, UINT64_MAX, 1},
+                         gone = {"0123456789abcdef0123456789abcdef", 0, 1},
+                         evil = {"../../../../etc/passwd", 0, 1};
+    assert_err(pail_data_compose(f->d, &past, 1, id), PAIL_E_InvalidRange);
+    assert_int_equal(id[0], 0);
+    assert_err(pail_data_compose(f->d, &far, 1, id), PAIL_E_InvalidRange);
+    assert_err(pail_data_compose(f->d, &gone, 1, id), PAIL_E_NoSuchKey);
+    assert_err(pail_data_compose(f->d, &evil, 1, id), PAIL_E_NoSuchKey);
+    assert_int_equal(count_dir(f, "tmp"), 0); /* failures leave nothing */
+    free(a);
+    free(b);
+    free(ida);
+    free(idb);
+}
+
+struct keep {
+    const char *id;
+    int calls;
+};
+
+static bool keep_one(void *ctx, const char *id)
+{
+    struct keep *k = ctx;
+    k->calls++;
+    return strcmp(id, k->id) == 0;
+}
+
+static void test_sweep(void **state)
+{
+    struct fx *f = *state;
+    char *x = put_blob(f, (const unsigned char *)"x", 1);
+    char *y = put_blob(f, (const unsigned char *)"y", 1);
+    char *z = put_blob(f, (const unsigned char *)"z", 1);
+    /* Crash leftovers: a temporary (a writer never committed nor aborted;
+     * real sweeps run at start-up, with no live writers), and a stray file
+     * that is not an id. */
+    struct pail_data_writer *w;
+    assert_err(pail_data_writer_open(f->d, &w), PAIL_OK);
+    assert_err(pail_data_write(w, "partial", 7), PAIL_OK);
+    assert_int_equal(count_dir(f, "tmp"), 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/objects/%.2s/%.2s/README", f->dir, x, x + 2);
+    int fd = open(path, O_CREAT | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+
+    struct keep k = {x, 0};
+    unsigned removed;
+    assert_err(pail_data_sweep(f->d, keep_one, &k, &removed), PAIL_OK);
+    assert_int_equal(removed, 3); /* y, z and the temporary */
+    assert_int_equal(k.calls, 3);
+    assert_int_equal(count_dir(f, "tmp"), 0);
+    size_t n;
+    free(read_blob(f, x, &n));
+    uint64_t size;
+    assert_err(pail_data_open_read(f->d, y, &fd, &size), PAIL_E_NoSuchKey);
+    assert_err(pail_data_open_read(f->d, z, &fd, &size), PAIL_E_NoSuchKey);
+    assert_int_equal(access(path, F_OK), 0); /* not ours: left alone */
+    pail_data_abort(w); /* its temporary is already gone: abort copes */
+    assert_err(pail_data_sweep(f->d, keep_one, &k, &removed), PAIL_OK);
+    assert_int_equal(removed, 0);
+    free(x);
+    free(y);
+    free(z);
+}
+
+static void test_remove_and_ids(void **state)
+{
+    struct fx *f = *state;
+    char *id = put_blob(f, (const unsigned char *)"abc", 3);
+    assert_err(pail_data_remove(f->d, id), PAIL_OK);
+    int fd;
+    uint64_t size;
+    assert_err(pail_data_open_read(f->d, id, &fd, &size), PAIL_E_NoSuchKey);
+    assert_err(pail_data_remove(f->d, id), PAIL_OK); /* idempotent */
+    const char *bad[] = {"", "../objects", "0123456789abcdef0123456789abcde",
+                         "0123456789abcdef0123456789abcdef0", "0123456789ABCDEF0123456789abcdef",
+                         "0123456789abcdef0123456789abcde/", "../../../../../../../../etc/passwd"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_err(pail_data_open_read(f->d, bad[i], &fd, &size), PAIL_E_NoSuchKey);
+        assert_true(pail_data_remove(f->d, bad[i]) != PAIL_OK);
+    }
+    free(id);
+}
+
+struct thr {
+    struct fx *f;
+    int seed, errors;
+};
+
+static void *writer_thread(void *arg)
+{
+    struct thr *t = arg;
+    for (int i = 0; i < 40; i++) {
+        unsigned char buf[512];
+        fill(buf, sizeof buf, (unsigned)(t->seed * 1000 + i));
+        struct pail_data_writer *w;
+        if (pail_data_writer_open(t->f->d, &w) != PAIL_OK) {
+            t->errors++;
+            continue;
+        }
+        char id[33];
+        memcpy(id, pail_data_writer_id(w), sizeof id);
+        t->errors += pail_data_write(w, buf, sizeof buf) != PAIL_OK;
+        t->errors += pail_data_commit(w) != PAIL_OK;
+        int fd;
+        uint64_t size;
+        if (pail_data_open_read(t->f->d, id, &fd, &size) != PAIL_OK) {
+            t->errors++;
+            continue;
+        }
+        unsigned char back[512];
+        t->errors += size != sizeof buf || pread(fd, back, sizeof back, 0) != sizeof back ||
+                     memcmp(back, buf, sizeof buf) != 0;
+        close(fd);
+    }
+    return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    struct fx *f = *state;
+    pthread_t th[4];
+    struct thr t[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (struct thr){f, i, 0};
+        pthread_create(&th[i], NULL, writer_thread, &t[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].errors, 0);
+    }
+    assert_int_equal(count_dir(f, "tmp"), 0);
+}
+
+int main(void)
+{
+    pail_log_set_level(PAIL_LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_write_commit_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compose, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_and_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("data_file", tests, NULL, NULL);
+}
