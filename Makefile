@@ -32,7 +32,8 @@ $(REL_DIR)/%.o: %.c $(wildcard src/*/*.h src/*/*.def)
 	@$(CC) $(CSTD) -O2 -g -Isrc $(PKG_CFLAGS) -c $< -o $@
 
 $(REL_DIR)/pail: $(REL_OBJS)
-	$(CC) -o $@ $^ $(PKG_LIBS)
+	@echo '  LD      $@'
+	@$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(ASAN_DIR)/%.o: %.c $(wildcard src/*/*.h src/*/*.def)
 	@mkdir -p $(dir $@)
@@ -40,7 +41,8 @@ $(ASAN_DIR)/%.o: %.c $(wildcard src/*/*.h src/*/*.def)
 	@$(CC) $(CSTD) -O1 -g $(SANFLAGS) -DPAIL_TESTING -Isrc $(PKG_CFLAGS) -c $< -o $@
 
 $(ASAN_DIR)/pail: $(ASAN_LIB_OBJS) $(ASAN_DIR)/src/main.o
-	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo '  LD asan $@'
+	@$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(ASAN_DIR)/unit/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -54,10 +56,17 @@ run: deps $(REL_DIR)/pail
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 
-e2e: $(ASAN_DIR)/pail
-	@PAIL_BIN=$(abspath $(ASAN_DIR)/pail) python3 tests/e2e/run.py tests/e2e
+# npm ci writes node_modules/.package-lock.json: it stamps the JS SDK install.
+JS_STAMP  := tests/js/node_modules/.package-lock.json
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund
 
-test: deps
+e2e: $(ASAN_DIR)/pail $(JS_STAMP)
+	@ASAN_OPTIONS=detect_stack_use_after_return=1 PAIL_BIN=$(abspath $(ASAN_DIR)/pail) \
+	  python3 tests/e2e/run.py tests/e2e
+
+test:
+	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 

@@ -3,11 +3,19 @@
 # otherwise prints the exact apt-get line and fails. Quiet when all are present.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libxml2-dev libjansson-dev
-libsqlite3-dev libisal-dev libcmocka-dev python3-pytest python3-pytest-timeout python3-pandas"
+libsqlite3-dev libisal-dev libcmocka-dev python3-pytest python3-pytest-timeout python3-pandas
+rclone s3cmd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# The JS SDK tests need node >= 20 with npm (the image's NodeSource build);
+# Debian 12's nodejs is 18, too old for @aws-sdk/client-s3.
+if [ "${1:-}" = test ] && ! { command -v node >/dev/null &&
+    node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; }; then
+    echo "pail: the tests need node >= 20 with npm on PATH" >&2
+    exit 1
+fi
 [ -z "$missing" ] && exit 0
 line="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" = 0 ]; then

@@ -1,20 +1,23 @@
 /* auth/auth.c — pail_auth_verify(): who sent the request and how its body is
- * protected (see auth.h). Owns the request-level policy of SigV4: which
- * scheme applies (anonymous, Authorization header, presigned query), dates
- * and clock skew, presigned expiry, x-amz-content-sha256, the credential
- * lookup and the final constant-time signature check. The signature maths is
- * in sigv4.c. It never logs or keeps the secret key; the derived signing key
- * is kept in req->auth only for streaming (aws-chunked) uploads.
+ * protected (see auth.h). Owns the request-level policy of SigV4 and of the
+ * legacy SigV2: which scheme applies (anonymous, Authorization header,
+ * presigned query, each in V4 or V2), dates and clock skew, presigned expiry,
+ * x-amz-content-sha256, the credential lookup and the final constant-time
+ * signature check. The signature maths is in sigv4.c and sigv2.c. It never
+ * logs or keeps the secret key; the derived SigV4 signing key is kept in
+ * req->auth only for streaming (aws-chunked) uploads.
  *
  * Sections: 1. credentials  2. shared checks  3. header auth  4. query auth
- *           5. entry point. */
+ *           5. SigV2 (header and query)  6. entry point. */
 #include "auth/auth.h"
 
 #include "auth/crypto.h"
+#include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "http/request.h"
 #include "http/server.h"
 #include "util/encode.h"
+#include "util/time.h"
 
 #include <string.h>
 
@@ -22,7 +25,6 @@
  * (400); err.def has no such code yet, so the nearest 400 stands in. */
 #define QUERY_PARAMS_ERR PAIL_E_AuthorizationQueryParametersError
 
-static const char MSG_USE_V4[] = "Please use AWS4-HMAC-SHA256.";
 static const char MSG_BAD_DATE[] = "AWS authentication requires a valid Date or x-amz-date header";
 static const char MSG_CRED_DATE[] = "Invalid credential date. Date is not the same as X-Amz-Date.";
 
@@ -279,7 +281,161 @@ static enum pail_err verify_query(struct pail_req *req)
                            payload);
 }
 
-/* ---- 5. entry point ------------------------------------------------------ */
+/* ---- 5. SigV2 (header and query) ---------------------------------------- */
+
+/* SigV2 signs no body: an x-amz-content-sha256 a client still sends says how
+ * the body is framed (aws-chunked with an unsigned trailer) or lets the body
+ * be checked against a digest; absent, the payload is simply unsigned. */
+static enum pail_err v2_payload(struct pail_req *req)
+{
+    const char *v = pail_req_header(req, "x-amz-content-sha256");
+    req->auth.payload = PAIL_PAYLOAD_UNSIGNED;
+    if (!v)
+        return PAIL_OK;
+    enum pail_err e = classify_payload(req, v);
+    if (!e && is_streaming_signed(req->auth.payload))
+        return pail_req_fail(req, PAIL_E_InvalidRequest,
+                             "A signed streaming payload needs AWS4-HMAC-SHA256.");
+    return e;
+}
+
+/* The request's headers in the shape sigv2.c takes. */
+static struct pail_sigv2_hdr *sigv2_headers(struct pail_req *req)
+{
+    struct pail_sigv2_hdr *h = pail_arena_alloc(req->arena, (req->nheaders + 1) * sizeof(*h));
+    for (size_t i = 0; i < req->nheaders; i++) {
+        h[i].name = req->headers[i].name;
+        h[i].value = req->headers[i].value;
+    }
+    return h;
+}
+
+/* Signs every candidate (resource path × empty-value form × Date line)
+ * until one matches the given signature; each comparison is constant-time.
+ * Clients disagree on details S3 accepts either way: "/bucket/" is what
+ * botocore, boto2 and s3cmd sign for a path-style bucket request while the S3
+ * guide read literally gives "/bucket"; botocore signs "?uploads=" as sent
+ * while aws-sdk-go based signers (rclone) sign "?uploads". */
+static enum pail_err match_v2(struct pail_req *req, struct pail_sigv2_input *in,
+                              const char *secret, const char *given,
+                              const char *const *dates, size_t ndates)
+{
+    const char *paths[2] = {pail_sigv2_resource_path(req->arena, req->raw_path), req->raw_path};
+    size_t npaths = strcmp(paths[0], paths[1]) != 0 ? 2 : 1;
+    size_t nforms = pail_sigv2_has_empty_subresource(req->raw_query) ? 2 : 1;
+    for (size_t i = 0; i < npaths * nforms * ndates; i++) {
+        char sig[PAIL_SIGV2_SIG_LEN + 1];
+        in->raw_path = paths[i % npaths];
+        in->bare_empty = (i / npaths) % nforms == 1;
+        in->date = dates[i / (npaths * nforms)];
+        enum pail_err e = pail_sigv2_signature(req->arena, in, secret, sig);
+        if (e)
+            return e;
+        if (pail_sigv2_signature_equal(sig, given))
+            return PAIL_OK;
+    }
+    return PAIL_E_SignatureDoesNotMatch;
+}
+
+/* Looks the key up and checks the signature; on success fills req->auth.
+ * dates are the candidate Date lines (one or two). */
+static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
+                              const char *access_key, const char *given,
+                              const char *const *dates, size_t ndates)
+{
+    char secret[sizeof(((struct pail_creds *)0)->secret_key)];
+    const char *principal = NULL;
+    const struct pail_creds *creds = req->srv ? &req->srv->creds : NULL;
+    if (!pail_creds_lookup(creds, access_key, secret, sizeof secret, &principal))
+        return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    struct pail_sigv2_input in = {
+        .method = req->method, .raw_query = req->raw_query,
+        .headers = sigv2_headers(req), .nheaders = req->nheaders,
+        .query_auth = kind == PAIL_AUTH_V2_QUERY,
+    };
+    enum pail_err e = match_v2(req, &in, secret, given, dates, ndates);
+    pail_crypto_wipe(secret, sizeof secret);
+    if (e)
+        return pail_req_fail(req, e, NULL);
+    req->auth.kind = kind;
+    req->auth.access_key = pail_arena_strdup(req->arena, access_key);
+    req->auth.principal = pail_arena_strdup(req->arena, principal ? principal : "root");
+    return PAIL_OK;
+}
+
+/* An RFC 2616 date (what V2 specifies), or the compact SigV4 form some
+ * clients put in x-amz-date regardless. */
+static bool v2_parse_time(const char *s, time_t *t)
+{
+    return s && (pail_time_parse_http(s, t) || pail_time_parse_amz(s, t));
+}
+
+/* "Authorization: AWS AKID:signature". x-amz-date, when present, is the
+ * request time. The S3 guide then wants an empty Date line, while botocore
+ * and s3cmd keep the Date header there (x-amz-date is signed among the amz
+ * headers either way), so both strings are tried; each needs the secret. */
+static enum pail_err verify_v2_header(struct pail_req *req, const char *value)
+{
+    const char *ak = NULL, *sig = NULL;
+    if (pail_sigv2_parse_authorization(req->arena, value, &ak, &sig))
+        return pail_req_fail(req, PAIL_E_InvalidArgument, "AWS authorization header is "
+                             "invalid.  Expected AwsAccessKeyId:signature");
+    const char *x = pail_req_header(req, "x-amz-date");
+    const char *d = pail_req_header(req, "date");
+    time_t t = 0;
+    if (!v2_parse_time(x ? x : d, &t))
+        return pail_req_fail(req, PAIL_E_AccessDenied, "%s", MSG_BAD_DATE);
+    if (t > req->now + PAIL_SIGV2_SKEW_SECONDS || t < req->now - PAIL_SIGV2_SKEW_SECONDS)
+        return pail_req_fail(req, PAIL_E_RequestTimeTooSkewed, NULL);
+    enum pail_err e = v2_payload(req);
+    if (e)
+        return e;
+    const char *dates[2] = {d ? d : "", ""};
+    return check_v2(req, PAIL_AUTH_V2_HEADER, ak, sig, dates, x && d && *d ? 2 : 1);
+}
+
+/* Expires: decimal seconds since the epoch (no upper bound in V2). */
+static bool v2_parse_expires(const char *s, time_t *out)
+{
+    int64_t v = 0;
+    size_t n = strlen(s);
+    if (n == 0 || n > 15)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = (time_t)v;
+    return true;
+}
+
+/* ?AWSAccessKeyId=&Expires=&Signature= (boto3's and `aws s3 presign`'s
+ * default). The Date line is the Expires value as sent. */
+static enum pail_err verify_v2_query(struct pail_req *req)
+{
+    struct pail_arena *a = req->arena;
+    const char *q = req->raw_query ? req->raw_query : "";
+    const char *ak = pail_sigv4_query_get(a, q, "AWSAccessKeyId");
+    const char *sig = pail_sigv4_query_get(a, q, "Signature");
+    const char *exp = pail_sigv4_query_get(a, q, "Expires");
+    if (!ak || !sig || !exp || !*ak)
+        return pail_req_fail(req, PAIL_E_AccessDenied, "Query-string authentication requires "
+                             "the Signature, Expires and AWSAccessKeyId parameters");
+    time_t expires = 0;
+    if (!v2_parse_expires(exp, &expires))
+        return pail_req_fail(req, PAIL_E_AccessDenied, "Invalid date (should be seconds "
+                             "since epoch): %.64s", exp);
+    if (req->now > expires)
+        return pail_req_fail(req, PAIL_E_AccessDenied, "Request has expired");
+    enum pail_err e = v2_payload(req);
+    if (e)
+        return e;
+    const char *dates[1] = {exp};
+    return check_v2(req, PAIL_AUTH_V2_QUERY, ak, sig, dates, 1);
+}
+
+/* ---- 6. entry point ------------------------------------------------------ */
 
 /* Anonymous requests may still declare how the body is framed (an SDK with no
  * credentials streaming aws-chunked); signed streaming modes need a signature. */
@@ -295,28 +451,47 @@ static enum pail_err anonymous(struct pail_req *req)
     return e;
 }
 
+/* The auth mechanisms a request carries, as a bit set. */
+enum { MECH_HEADER = 1, MECH_V4_QUERY = 2, MECH_V2_QUERY = 4 };
+
+static unsigned mechanisms(struct pail_req *req)
+{
+    struct pail_arena *a = req->arena;
+    const char *q = req->raw_query ? req->raw_query : "";
+    unsigned m = 0;
+    if (pail_req_header(req, "authorization"))
+        m |= MECH_HEADER;
+    if (pail_sigv4_query_get(a, q, "X-Amz-Signature") ||
+        pail_sigv4_query_get(a, q, "X-Amz-Credential") ||
+        pail_sigv4_query_get(a, q, "X-Amz-Algorithm"))
+        m |= MECH_V4_QUERY;
+    if (pail_sigv4_query_get(a, q, "AWSAccessKeyId") || pail_sigv4_query_get(a, q, "Signature"))
+        m |= MECH_V2_QUERY;
+    return m;
+}
+
 enum pail_err pail_auth_verify(struct pail_req *req)
 {
     memset(&req->auth, 0, sizeof(req->auth));
     req->auth.kind = PAIL_AUTH_ANONYMOUS;
     req->auth.payload = PAIL_PAYLOAD_UNDECLARED;
-    const char *authz = pail_req_header(req, "authorization");
-    struct pail_arena *a = req->arena;
-    const char *q = req->raw_query ? req->raw_query : "";
-    bool presigned = pail_sigv4_query_get(a, q, "X-Amz-Signature") ||
-                     pail_sigv4_query_get(a, q, "X-Amz-Credential") ||
-                     pail_sigv4_query_get(a, q, "X-Amz-Algorithm");
-    if (authz && presigned)
+    unsigned m = mechanisms(req);
+    if (m & (m - 1)) /* more than one bit */
         return pail_req_fail(req, PAIL_E_InvalidArgument,
                              "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
                              "parameter, Signature query string parameter or the Authorization "
                              "header should be specified");
-    if (authz) /* any other scheme (SigV2 "AWS ak:sig") → InvalidRequest */
+    if (m == MECH_HEADER) {
+        const char *authz = pail_req_header(req, "authorization");
+        /* "AWS4-HMAC-SHA256 ..." and any unknown scheme go to SigV4's parser,
+         * which names the scheme it expects. */
+        if (strncmp(authz, "AWS ", 4) == 0)
+            return verify_v2_header(req, authz);
         return verify_header(req, authz);
-    if (presigned)
+    }
+    if (m == MECH_V4_QUERY)
         return verify_query(req);
-    /* SigV2 presigned URLs (boto3's default presign) are not supported. */
-    if (pail_sigv4_query_get(a, q, "AWSAccessKeyId") && pail_sigv4_query_get(a, q, "Signature"))
-        return pail_req_fail(req, PAIL_E_InvalidRequest, "%s", MSG_USE_V4);
+    if (m == MECH_V2_QUERY)
+        return verify_v2_query(req);
     return anonymous(req);
 }

@@ -17,6 +17,8 @@ enum pail_auth_kind {
     PAIL_AUTH_ANONYMOUS,
     PAIL_AUTH_V4_HEADER,
     PAIL_AUTH_V4_QUERY,
+    PAIL_AUTH_V2_HEADER,   /* Authorization: AWS AKID:signature (legacy) */
+    PAIL_AUTH_V2_QUERY,    /* ?AWSAccessKeyId=&Expires=&Signature= (legacy) */
 };
 
 /* How the body is covered, from x-amz-content-sha256. */

@@ -75,6 +75,14 @@ void pail_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen
     HMAC(EVP_sha256(), key, (int)klen, mlen ? msg : &none, mlen, out, &len);
 }
 
+void pail_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
+                    unsigned char out[PAIL_SHA1_LEN])
+{
+    unsigned int len = 0;
+    static const unsigned char none; /* see pail_hmac_sha256 */
+    HMAC(EVP_sha1(), key, (int)klen, mlen ? msg : &none, mlen, out, &len);
+}
+
 bool pail_crypto_equal(const void *a, const void *b, size_t n)
 {
     return CRYPTO_memcmp(a, b, n) == 0;

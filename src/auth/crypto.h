@@ -1,4 +1,5 @@
-/* auth/crypto.h — SHA-256, HMAC-SHA256 and constant-time comparison.
+/* auth/crypto.h — SHA-256, HMAC-SHA256, HMAC-SHA1 (SigV2) and constant-time
+ * comparison.
  * Owns: the only use of OpenSSL's libcrypto in pail; nothing else includes an
  * OpenSSL header, so this header exposes no OpenSSL type (only a forward
  * declaration of EVP_MD_CTX's struct). Hex and base64 live in util/encode.h.
@@ -19,6 +20,7 @@ struct evp_md_ctx_st; /* OpenSSL's EVP_MD_CTX */
 
 #define PAIL_SHA256_LEN 32
 #define PAIL_SHA256_HEX_LEN 64
+#define PAIL_SHA1_LEN 20
 
 /* Streaming SHA-256. Zero-initialise, then pail_sha256_init(). */
 struct pail_sha256 {
@@ -46,6 +48,10 @@ void pail_sha256_in_arena(struct pail_sha256 *h, struct pail_arena *a);
 /* One-shot HMAC-SHA256 of msg under key into out. */
 void pail_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
                       unsigned char out[PAIL_SHA256_LEN]);
+/* One-shot HMAC-SHA1 of msg under key into out: only AWS Signature Version 2
+ * (legacy clients and boto3's default presigned URLs) still needs SHA-1. */
+void pail_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
+                    unsigned char out[PAIL_SHA1_LEN]);
 
 /* true when the n bytes at a and b are equal; time independent of content
  * (CRYPTO_memcmp), for comparing signatures and MACs. */

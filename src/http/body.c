@@ -115,7 +115,7 @@ static enum pail_err setup_chunked(struct pail_req *r, struct pail_body *b)
 }
 
 enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
-                              size_t max, enum pail_cksum_algo extra_algo)
+                              size_t max, enum pail_cksum_algo extra_algo, unsigned flags)
 {
     struct pail_body *b = pail_arena_alloc(r->arena, sizeof(*b));
     r->body = b;
@@ -133,7 +133,7 @@ enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
         if (pail_unbase64(b->content_md5, d, sizeof d) != 16)
             return pail_req_fail(r, PAIL_E_InvalidDigest, NULL);
     }
-    enum pail_err e = declared_checksum(r, b);
+    enum pail_err e = flags & PAIL_BODY_OBJECT_CHECKSUM ? PAIL_OK : declared_checksum(r, b);
     if (e == PAIL_OK)
         e = setup_chunked(r, b);
     if (e != PAIL_OK)

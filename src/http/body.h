@@ -17,13 +17,17 @@ struct pail_req;
 
 typedef enum pail_err (*pail_sink_fn)(void *ctx, const void *p, size_t n);
 
+/* pail_body_begin flags */
+#define PAIL_BODY_OBJECT_CHECKSUM 1u /* x-amz-checksum-* describe the object
+                                        being assembled, not this body */
+
 /* Sets up req->body from the request's headers and auth. With sink NULL the
  * decoded body is buffered (at most max bytes, else MaxMessageLengthExceeded)
  * for pail_body_data(). extra_algo asks for one more checksum to be computed
  * even when the client declared none (multipart uploads with an algorithm).
  * Errors: InvalidDigest, InvalidRequest, InvalidArgument, EntityTooLarge. */
 enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
-                              size_t max, enum pail_cksum_algo extra_algo);
+                              size_t max, enum pail_cksum_algo extra_algo, unsigned flags);
 /* Feeds n raw bytes as they arrive; sink errors pass through. */
 enum pail_err pail_body_feed(struct pail_req *r, const void *p, size_t n);
 /* Ends the body and runs every declared check. */

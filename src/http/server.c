@@ -111,7 +111,8 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
         return e;
     const struct pail_op *op = r->op;
     if (op->flags & PAIL_OPF_BODY_XML)
-        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE);
+        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE,
+                            op->flags & PAIL_OPF_OBJECT_CHECKSUM ? PAIL_BODY_OBJECT_CHECKSUM : 0);
     if (e == PAIL_OK && op->begin)
         e = op->begin(r); /* a streaming op installs its sink here */
     return e;

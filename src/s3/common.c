@@ -223,6 +223,21 @@ static bool etag_matches(const char *list, const char *etag)
     return false;
 }
 
+enum pail_err s3_write_conditions(struct pail_req *r)
+{
+    const char *inm = pail_req_header(r, "if-none-match");
+    const char *im = pail_req_header(r, "if-match");
+    if (!inm && !im)
+        return PAIL_OK;
+    struct pail_object_rec cur;
+    enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &cur);
+    if (e == PAIL_E_NoSuchKey)
+        return im ? pail_req_fail(r, PAIL_E_NoSuchKey, NULL) : PAIL_OK;
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    return s3_conditions(r, "if-", &cur, false);
+}
+
 enum pail_err s3_conditions(struct pail_req *r, const char *prefix,
                             const struct pail_object_rec *o, bool allow_304)
 {

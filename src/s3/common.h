@@ -46,6 +46,11 @@ enum pail_err s3_parse_uint(struct pail_req *r, const char *name, const char *s,
 /* Parses x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded,
  * optional ?versionId=null) into bucket and key. InvalidArgument. */
 enum pail_err s3_copy_source(struct pail_req *r, const char **bucket, const char **key);
+/* Conditional writes (PutObject, CompleteMultipartUpload): If-None-Match
+ * (an ETag or "*") and If-Match against the object the write would replace:
+ * PreconditionFailed, or NoSuchKey for If-Match on a missing key. Checked
+ * just before the commit, not atomically with it. */
+enum pail_err s3_write_conditions(struct pail_req *r);
 /* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with the given
  * header prefix ("if-" or "x-amz-copy-source-if-") against an object:
  * PreconditionFailed or NotModified (only when allow_304). */

@@ -20,6 +20,7 @@ enum pail_err s3_get_bucket_versioning(struct pail_req *r);
 enum pail_err s3_list_objects(struct pail_req *r);
 enum pail_err s3_list_objects_v2(struct pail_req *r);
 enum pail_err s3_list_multipart_uploads(struct pail_req *r);
+enum pail_err s3_list_object_versions(struct pail_req *r);
 
 /* object_put.c */
 enum pail_err s3_put_object_begin(struct pail_req *r);

@@ -181,6 +181,59 @@ enum pail_err s3_list_objects_v2(struct pail_req *r)
     return PAIL_OK;
 }
 
+/* Versioning is never enabled, so every object has one version, "null". */
+static void write_versions(struct pail_req *r, struct pail_xml *x, const struct list_params *p,
+                           const struct pail_list_out *out)
+{
+    for (size_t i = 0; i < out->nobjects; i++) {
+        const struct pail_object_rec *o = &out->objects[i];
+        char when[32];
+        pail_time_iso8601(o->mtime_ms, when);
+        pail_xml_open(x, "Version");
+        elem_key(r, x, p->url, "Key", o->key);
+        pail_xml_elem(x, "VersionId", "null");
+        pail_xml_elem_bool(x, "IsLatest", true);
+        pail_xml_elem(x, "LastModified", when);
+        pail_xml_elem(x, "ETag", s3_quoted(r, o->etag));
+        pail_xml_elem_u64(x, "Size", o->size);
+        s3_write_owner(x, o->owner);
+        pail_xml_elem(x, "StorageClass", "STANDARD");
+        pail_xml_close(x);
+    }
+    for (size_t i = 0; i < out->nprefixes; i++) {
+        pail_xml_open(x, "CommonPrefixes");
+        elem_key(r, x, p->url, "Prefix", out->prefixes[i]);
+        pail_xml_close(x);
+    }
+}
+
+enum pail_err s3_list_object_versions(struct pail_req *r)
+{
+    struct list_params p = {0};
+    if (common_params(r, &p, "max-keys") != PAIL_OK)
+        return r->err;
+    const char *km = pail_req_query(r, "key-marker");
+    const char *vm = pail_req_query(r, "version-id-marker");
+    p.o.after = km ? km : "";
+    struct pail_list_out out;
+    if (run_list(r, &p, &out) != PAIL_OK)
+        return r->err;
+    struct pail_xml x;
+    s3_xml_start(r, &x, "ListVersionsResult");
+    write_head(r, &x, &p);
+    elem_key(r, &x, p.url, "KeyMarker", p.o.after);
+    pail_xml_elem(&x, "VersionIdMarker", vm ? vm : "");
+    pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
+    pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
+    if (out.truncated && out.last) {
+        elem_key(r, &x, p.url, "NextKeyMarker", out.last);
+        pail_xml_elem(&x, "NextVersionIdMarker", "null");
+    }
+    write_versions(r, &x, &p, &out);
+    pail_xml_close(&x);
+    return PAIL_OK;
+}
+
 enum pail_err s3_list_multipart_uploads(struct pail_req *r)
 {
     struct list_params p = {0};

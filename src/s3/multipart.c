@@ -153,64 +153,19 @@ static enum pail_err copy_range(struct pail_req *r, uint64_t size, uint64_t *off
     if (!h)
         return PAIL_OK;
     unsigned long long a, b;
-    char tail;
-    if (sscanf(h, "bytes=%llu-%llu%c", &a, &b, &tail) != 2 || b < a || b >= size)
+    int end = 0;
+    if (sscanf(h, "bytes=%llu-%llu%n", &a, &b, &end) != 2 || h[end] || h[6] < '0' ||
+        h[6] > '9')
         return pail_req_fail(r, PAIL_E_InvalidArgument,
+                             "The x-amz-copy-source-range value must be of the form "
+                             "bytes=first-last where first and last are the zero-based "
+                             "offsets of the first and last bytes to copy");
+    if (b < a || b >= size)
+        return pail_req_fail(r, PAIL_E_InvalidRange,
                              "Range specified is not valid for source object of size: %llu",
                              (unsigned long long)size);
     *off = a, *len = b - a + 1;
     return PAIL_OK;
-}
-
-/* Copies a range into a new blob through user space, hashing as it goes:
- * a part's ETag is the MD5 of its own bytes. */
-static enum pail_err copy_hashed(struct pail_req *r, const struct pail_object_rec *src,
-                                 uint64_t off, uint64_t len, enum pail_cksum_algo algo,
-                                 struct s3_upload *out)
-{
-    int fd;
-    uint64_t size;
-    enum pail_err e = pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
-    if (e != PAIL_OK)
-        return pail_req_fail(r, PAIL_E_InternalError, NULL);
-    struct pail_data_writer *w;
-    if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
-        close(fd);
-        return pail_req_fail(r, e, NULL);
-    }
-    out->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(w));
-    struct pail_cksum md5, ck;
-    pail_cksum_init(&md5, PAIL_CKSUM_MD5);
-    pail_cksum_init(&ck, algo == PAIL_CKSUM_NONE ? PAIL_CKSUM_CRC32 : algo);
-    static __thread char buf[256 * 1024];
-    for (uint64_t done = 0; done < len && e == PAIL_OK;) {
-        size_t want = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
-        ssize_t got = pread(fd, buf, want, (off_t)(off + done));
-        if (got <= 0) {
-            e = PAIL_E_InternalError;
-            break;
-        }
-        pail_cksum_update(&md5, buf, (size_t)got);
-        pail_cksum_update(&ck, buf, (size_t)got);
-        e = pail_data_write(w, buf, (size_t)got);
-        done += (uint64_t)got;
-    }
-    close(fd);
-    if (e == PAIL_OK)
-        e = pail_data_commit(w);
-    else
-        pail_data_abort(w);
-    unsigned char d[32];
-    pail_cksum_final(&md5, d);
-    pail_hex(d, 16, out->etag);
-    char b64[64];
-    pail_cksum_final_b64(&ck, b64);
-    pail_cksum_free(&md5);
-    pail_cksum_free(&ck);
-    out->ck_algo = algo;
-    out->checksum = algo == PAIL_CKSUM_NONE ? NULL : pail_arena_strdup(r->arena, b64);
-    out->size = len;
-    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
 enum pail_err s3_upload_part_copy(struct pail_req *r)
@@ -225,7 +180,7 @@ enum pail_err s3_upload_part_copy(struct pail_req *r)
     enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
                                              : PAIL_CKSUM_NONE;
     struct s3_upload up = {0};
-    if (copy_hashed(r, &src, off, len, a, &up) != PAIL_OK)
+    if (s3_copy_hashed(r, &src, off, len, a, &up) != PAIL_OK)
         return r->err;
     struct pail_part_rec p = {
         .upload_id = u.upload_id, .part_number = n, .size = up.size, .etag = up.etag,

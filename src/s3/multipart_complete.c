@@ -14,13 +14,14 @@
 #include "util/xml_in.h"
 #include "util/xml_out.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 
 struct assembled {
-    char etag[48];
+    char etag[64];
     const char *checksum; /* base64 [+ "-N"], or NULL */
     const char *parts_json;
     uint64_t size;
@@ -123,10 +124,9 @@ static void assemble(struct pail_req *r, const struct pail_upload_rec *u,
     struct pail_cksum md5;
     struct pail_buf parts;
     pail_buf_init(&parts, SIZE_MAX / 2);
-    pail_buf_in_arena(&parts, r->arena);
     pail_cksum_init(&md5, PAIL_CKSUM_MD5);
     out->segs = pail_arena_alloc(r->arena, n * sizeof(*out->segs));
-    pail_buf_puts(&parts, "[");
+    pail_buf_printf(&parts, "{\"upload_id\":\"%s\",\"sizes\":[", u->upload_id);
     for (size_t i = 0; i < n; i++) {
         unsigned char d[16];
         pail_unhex(p[i]->etag, d, 16);
@@ -135,8 +135,9 @@ static void assemble(struct pail_req *r, const struct pail_upload_rec *u,
         out->size += p[i]->size;
         pail_buf_printf(&parts, "%s%llu", i ? "," : "", (unsigned long long)p[i]->size);
     }
-    pail_buf_puts(&parts, "]");
+    pail_buf_puts(&parts, "]}");
     out->parts_json = pail_arena_strdup(r->arena, parts.data);
+    pail_buf_free(&parts);
     unsigned char d[PAIL_CKSUM_MAX_RAW];
     char hex[33];
     pail_cksum_final(&md5, d);
@@ -171,6 +172,42 @@ static void complete_response(struct pail_req *r, const struct pail_object_rec *
     pail_xml_close(&x);
 }
 
+/* A retried Complete of an upload that already completed answers as the first
+ * one did: the object records the upload it was assembled from. */
+static bool already_completed(struct pail_req *r)
+{
+    struct pail_object_rec o;
+    const char *id = pail_req_query(r, "uploadId");
+    if (pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &o) != PAIL_OK ||
+        !o.parts)
+        return false;
+    json_t *j = json_loads(o.parts, 0, NULL);
+    const char *done = json_string_value(json_object_get(j, "upload_id"));
+    bool same = done && id && strcmp(done, id) == 0;
+    json_decref(j);
+    if (same) {
+        r->err = PAIL_OK;
+        r->err_msg = NULL;
+        complete_response(r, &o);
+    }
+    return same;
+}
+
+/* The object checksum the client may declare in x-amz-checksum-<algo>. */
+static enum pail_err check_object_checksum(struct pail_req *r, const struct pail_upload_rec *u,
+                                           const char *computed)
+{
+    if (!u->checksum_algo)
+        return PAIL_OK;
+    enum pail_cksum_algo a = pail_cksum_algo_from_name(u->checksum_algo);
+    const char *want = pail_req_header(r, pail_cksum_header(a));
+    if (want && (!computed || strcmp(want, computed) != 0))
+        return pail_req_fail(r, PAIL_E_BadDigest,
+                             "The %s you specified did not match the calculated checksum.",
+                             u->checksum_algo);
+    return PAIL_OK;
+}
+
 enum pail_err s3_complete_multipart_upload(struct pail_req *r)
 {
     struct pail_upload_rec u;
@@ -179,7 +216,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
     size_t len;
     const char *body = pail_body_data(r, &len);
     if (s3_upload_lookup(r, &u) != PAIL_OK)
-        return r->err;
+        return r->err == PAIL_E_NoSuchUpload && already_completed(r) ? PAIL_OK : r->err;
     enum pail_err e = pail_xml_parse_complete(body, len, r->arena, &c);
     if (e == PAIL_OK)
         e = pail_meta_part_list(r->srv->meta, u.upload_id, 0, S3_MAX_PARTS, r->arena, &po);
@@ -192,6 +229,8 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         return r->err;
     struct assembled as = {0};
     assemble(r, &u, chosen, c.n, &as);
+    if (check_object_checksum(r, &u, as.checksum) != PAIL_OK || s3_write_conditions(r) != PAIL_OK)
+        return r->err;
     char id[33];
     if ((e = pail_data_compose(r->srv->data, as.segs, c.n, id)) != PAIL_OK)
         return pail_req_fail(r, e, NULL);

@@ -66,11 +66,12 @@ static bool parse_range(struct pail_req *r, const char *h, uint64_t size, struct
 static enum pail_err part_span(struct pail_req *r, const struct pail_object_rec *o,
                                uint64_t n, struct span *s, unsigned *count)
 {
-    json_t *parts = o->parts ? json_loads(o->parts, 0, NULL) : NULL;
+    json_t *doc = o->parts ? json_loads(o->parts, 0, NULL) : NULL;
+    json_t *parts = json_object_get(doc, "sizes");
     *count = parts ? (unsigned)json_array_size(parts) : 1;
     if (n > *count) {
-        json_decref(parts);
-        return pail_req_fail(r, PAIL_E_InvalidPartNumber, NULL);
+        json_decref(doc);
+        return pail_req_fail(r, PAIL_E_InvalidPart, "The requested partnumber is not satisfiable");
     }
     if (!parts) {
         s->off = 0, s->len = o->size, s->partial = false;
@@ -82,7 +83,7 @@ static enum pail_err part_span(struct pail_req *r, const struct pail_object_rec 
     s->off = off;
     s->len = (uint64_t)json_integer_value(json_array_get(parts, n - 1));
     s->partial = true;
-    json_decref(parts);
+    json_decref(doc);
     return PAIL_OK;
 }
 

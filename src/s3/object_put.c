@@ -14,6 +14,7 @@
 #include "util/xml_out.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo)
     u->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(u->w));
     pail_arena_cleanup(r->arena, writer_cleanup, u);
     r->op_state = u;
-    return pail_body_begin(r, writer_sink, u, 0, algo);
+    return pail_body_begin(r, writer_sink, u, 0, algo, 0);
 }
 
 enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u)
@@ -84,32 +85,11 @@ static enum pail_err put_commit(struct pail_req *r, struct pail_object_rec *o)
     return PAIL_OK;
 }
 
-/* Conditional writes: If-None-Match: * (create only) and If-Match: etag.
- * Checked just before the commit; two racing conditional writers can both
- * pass (the metadata interface has no compare-and-swap yet). */
-static enum pail_err put_preconditions(struct pail_req *r)
-{
-    const char *inm = pail_req_header(r, "if-none-match");
-    const char *im = pail_req_header(r, "if-match");
-    if (!inm && !im)
-        return PAIL_OK;
-    if (inm && strcmp(inm, "*") != 0)
-        return pail_req_fail(r, PAIL_E_NotImplemented,
-                             "If-None-Match on writes supports only '*'");
-    struct pail_object_rec cur;
-    enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &cur);
-    if (e == PAIL_E_NoSuchKey)
-        return im ? pail_req_fail(r, PAIL_E_NoSuchKey, NULL) : PAIL_OK;
-    if (e != PAIL_OK)
-        return pail_req_fail(r, e, NULL);
-    return s3_conditions(r, "if-", &cur, false);
-}
-
 enum pail_err s3_put_object(struct pail_req *r)
 {
     struct s3_upload *u = r->op_state;
     const char *headers;
-    if (s3_stored_headers(r, &headers) != PAIL_OK || put_preconditions(r) != PAIL_OK)
+    if (s3_stored_headers(r, &headers) != PAIL_OK || s3_write_conditions(r) != PAIL_OK)
         return r->err;
     if (s3_upload_commit(r, u) != PAIL_OK)
         return r->err;
@@ -140,6 +120,55 @@ enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src
 {
     struct pail_data_seg seg = {src->data_id, off, len};
     enum pail_err e = pail_data_compose(r->srv->data, &seg, 1, id_out);
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *src,
+                                 uint64_t off, uint64_t len, enum pail_cksum_algo algo,
+                                 struct s3_upload *out)
+{
+    int fd;
+    uint64_t size;
+    enum pail_err e = pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, PAIL_E_InternalError, NULL);
+    struct pail_data_writer *w;
+    if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
+        close(fd);
+        return pail_req_fail(r, e, NULL);
+    }
+    out->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(w));
+    struct pail_cksum md5, ck;
+    pail_cksum_init(&md5, PAIL_CKSUM_MD5);
+    pail_cksum_init(&ck, algo == PAIL_CKSUM_NONE ? PAIL_CKSUM_CRC32 : algo);
+    static __thread char buf[256 * 1024];
+    for (uint64_t done = 0; done < len && e == PAIL_OK;) {
+        size_t want = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        ssize_t got = pread(fd, buf, want, (off_t)(off + done));
+        if (got <= 0) {
+            e = PAIL_E_InternalError;
+            break;
+        }
+        pail_cksum_update(&md5, buf, (size_t)got);
+        pail_cksum_update(&ck, buf, (size_t)got);
+        e = pail_data_write(w, buf, (size_t)got);
+        done += (uint64_t)got;
+    }
+    close(fd);
+    if (e == PAIL_OK)
+        e = pail_data_commit(w);
+    else
+        pail_data_abort(w);
+    unsigned char d[32];
+    pail_cksum_final(&md5, d);
+    pail_hex(d, 16, out->etag);
+    char b64[64];
+    pail_cksum_final_b64(&ck, b64);
+    pail_cksum_free(&md5);
+    pail_cksum_free(&ck);
+    out->ck_algo = algo;
+    out->checksum = algo == PAIL_CKSUM_NONE ? NULL : pail_arena_strdup(r->arena, b64);
+    out->size = len;
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
@@ -175,15 +204,31 @@ enum pail_err s3_copy_object(struct pail_req *r)
     o.key = r->key;
     o.mtime_ms = s3_now_ms(r);
     o.owner = r->auth.principal;
+    o.parts = NULL; /* the copy is one new blob, not the source's upload */
     if (replace) {
         if (s3_stored_headers(r, &o.headers) != PAIL_OK)
             return r->err;
         o.content_type = s3_content_type(r);
     }
-    char id[33];
-    if (s3_copy_data(r, &src, 0, src.size, id) != PAIL_OK)
-        return r->err;
-    o.data_id = pail_arena_strdup(r->arena, id);
+    const char *algo_name = pail_req_header(r, "x-amz-checksum-algorithm");
+    if (algo_name) {
+        /* A new checksum algorithm means reading the bytes to hash them. */
+        enum pail_cksum_algo a = pail_cksum_algo_from_name(algo_name);
+        struct s3_upload up = {0};
+        if (a == PAIL_CKSUM_NONE || a == PAIL_CKSUM_MD5)
+            return pail_req_fail(r, PAIL_E_InvalidRequest, "Checksum algorithm provided is unsupported.");
+        if (s3_copy_hashed(r, &src, 0, src.size, a, &up) != PAIL_OK)
+            return r->err;
+        o.data_id = up.data_id;
+        o.checksum_algo = pail_cksum_algo_name(a);
+        o.checksum = up.checksum;
+        o.checksum_type = "FULL_OBJECT";
+    } else {
+        char id[33];
+        if (s3_copy_data(r, &src, 0, src.size, id) != PAIL_OK)
+            return r->err;
+        o.data_id = pail_arena_strdup(r->arena, id);
+    }
     if (put_commit(r, &o) != PAIL_OK)
         return r->err;
     char when[32];

@@ -28,6 +28,12 @@ struct s3_upload {
 enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo);
 /* In run(): makes the data durable and fills etag/size/checksum. */
 enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u);
+/* Copies len bytes of src from off into a new durable blob through user
+ * space, computing the MD5 (a part's ETag is the MD5 of its own bytes) and
+ * the algo checksum (skipped for NONE) into out. */
+enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *src,
+                             uint64_t off, uint64_t len, enum pail_cksum_algo algo,
+                             struct s3_upload *out);
 /* x-amz-copy-source → the source object, with x-amz-copy-source-if-* checked. */
 enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src);
 /* len bytes of src from off into a new durable blob; id_out gets its id. */

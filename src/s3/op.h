@@ -42,6 +42,7 @@ enum pail_op_flags {
     PAIL_OPF_BODY_STREAM = 1u << 1, /* begin() installs a streaming sink */
     PAIL_OPF_COPY_SOURCE = 1u << 2, /* row matches only with x-amz-copy-source */
     PAIL_OPF_NOT_IMPLEMENTED = 1u << 3,
+    PAIL_OPF_OBJECT_CHECKSUM = 1u << 4, /* x-amz-checksum-* name the object, not the body */
 };
 
 typedef enum pail_err (*pail_op_fn)(struct pail_req *r);

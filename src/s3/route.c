@@ -13,6 +13,7 @@
 #define F_BODY_STREAM PAIL_OPF_BODY_STREAM
 #define F_COPY_SOURCE PAIL_OPF_COPY_SOURCE
 #define F_NOTIMPL PAIL_OPF_NOT_IMPLEMENTED
+#define F_BODY_XML_OBJECT_CHECKSUM (PAIL_OPF_BODY_XML | PAIL_OPF_OBJECT_CHECKSUM)
 
 const struct pail_op pail_ops[] = {
 #define PAIL_OP(name, method, target, subres, flags, begin, run)                  \
@@ -44,6 +45,24 @@ static enum pail_subres find_subres(const struct pail_req *r)
     return PAIL_SR_NONE;
 }
 
+/* Requests for server-side encryption with customer or KMS keys must not be
+ * stored in the clear as if they had been honoured. SSE-S3 (AES256) is
+ * accepted: data at rest is protected by the operator's disk encryption. */
+static enum pail_err unsupported_headers(struct pail_req *r)
+{
+    const char *sse = pail_req_header(r, "x-amz-server-side-encryption");
+    /* pail has no TLS yet, and S3 refuses customer keys in the clear. */
+    if (pail_req_header(r, "x-amz-server-side-encryption-customer-algorithm") ||
+        pail_req_header(r, "x-amz-copy-source-server-side-encryption-customer-algorithm"))
+        return pail_req_fail(r, PAIL_E_InvalidRequest,
+                             "Requests specifying Server Side Encryption with Customer "
+                             "provided keys must be made over a secure connection.");
+    if (sse && strcmp(sse, "AES256") != 0)
+        return pail_req_fail(r, PAIL_E_NotImplemented,
+                             "Server-side encryption with KMS keys is not implemented");
+    return PAIL_OK;
+}
+
 enum pail_err pail_route(struct pail_req *r)
 {
     enum pail_target t = !r->bucket ? PAIL_T_SERVICE
@@ -67,7 +86,7 @@ enum pail_err pail_route(struct pail_req *r)
         if (op->flags & PAIL_OPF_NOT_IMPLEMENTED)
             return pail_req_fail(r, PAIL_E_NotImplemented,
                                  "%s is not implemented by pail yet", op->name);
-        return PAIL_OK;
+        return unsupported_headers(r);
     }
     if (other_method)
         return pail_req_fail(r, PAIL_E_MethodNotAllowed, NULL);

@@ -42,8 +42,8 @@ struct pail_object_rec {
                                   "SHA256" or NULL */
     const char *checksum;      /* base64 value, NULL with algo */
     const char *checksum_type; /* "FULL_OBJECT" / "COMPOSITE" or NULL */
-    const char *parts;         /* JSON array of part sizes for multipart
-                                  objects ([5242880, 1024]); NULL otherwise */
+    const char *parts;         /* multipart objects: JSON {"upload_id": id,
+                                  "sizes": [5242880, 1024]}; NULL otherwise */
     const char *owner;
 };
 

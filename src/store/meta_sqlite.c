@@ -9,6 +9,8 @@
  * for writes, so a writer never upgrades mid-way; BEGIN for multi-statement
  * reads). WAL + synchronous=FULL, so a returned PAIL_OK is on disk. Keys are
  * TEXT with BINARY collation: memcmp order, which is S3's UTF-8 byte order.
+ * Each vtable method sq_<m> is just tx_begin → do_<m> → tx_end; do_<m> does
+ * the work under the contract meta.h states for pail_meta_<m>.
  *
  * Sections, in order:
  *   1. state, statement table and cache, binding, error mapping
@@ -371,7 +373,8 @@ static enum pail_err sq_open(const char *location, void **state)
 {
     *state = NULL;
     if (mkdir(location, 0700) != 0 && errno != EEXIST) {
-        pail_error("meta_sqlite: mkdir %s: %s", location, strerror(errno));
+        char buf[128];
+        pail_error("meta_sqlite: mkdir %s: %s", location, strerror_r(errno, buf, sizeof buf));
         return PAIL_E_InternalError;
     }
     struct msq *s = calloc(1, sizeof *s);
@@ -843,6 +846,8 @@ static void walk_init(struct walk *w, struct msq *s, enum qid q, const char *buc
     w->out = out;
 }
 
+/* Walk callbacks for object_list: append the row's record or the common
+ * prefix, and keep `last` (NextMarker) on the newest entry. */
 static void obj_on_row(struct walk *w, sqlite3_stmt *st)
 {
     struct pail_list_out *out = w->out;
@@ -1058,6 +1063,8 @@ static enum pail_err sq_upload_abort(void *vs, const char *bucket, const char *k
 
 /* ===== 9. upload listing, data_id_used, the vtable ===== */
 
+/* Walk callbacks for upload_list: as for objects, but the next markers are
+ * (key, upload id) of the newest entry, or (prefix, NULL). */
 static void upl_on_row(struct walk *w, sqlite3_stmt *st)
 {
     struct pail_uploads_out *out = w->out;

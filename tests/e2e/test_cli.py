@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import random
+import time
 
 import pytest
 
@@ -48,6 +49,10 @@ def make_tree(root, n=1000, seed=7):
             size = rnd.randint(1, 4096)
         with open(path, "wb") as f:
             f.write(rnd.randbytes(size))
+        # An hour old: S3's LastModified has whole seconds, and `aws s3 sync`
+        # re-uploads a file whose mtime is later than the object's.
+        old = time.time() - 3600
+        os.utime(path, (old, old))
     return sorted(rels)
 
 
