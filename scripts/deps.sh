@@ -12,7 +12,7 @@ done
 # The JS SDK tests need node >= 20 with npm (the image's NodeSource build);
 # Debian 12's nodejs is 18, too old for @aws-sdk/client-s3.
 if [ "${1:-}" = test ] && ! { command -v node >/dev/null &&
-    node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; }; then
+    node -e 'process.exit(parseInt(process.versions.node, 10) < 20 ? 1 : 0)'; }; then
     echo "pail: the tests need node >= 20 with npm on PATH" >&2
     exit 1
 fi

@@ -209,7 +209,7 @@ static void get_qparams(struct pail_req *req, struct qparams *p)
         p->payload = pail_sigv4_query_get(a, q, "x-amz-content-sha256");
 }
 
-/* X-Amz-Expires: decimal seconds, 1..604800. */
+/* X-Amz-Expires: decimal seconds, 0..604800 (0 is already expired). */
 static enum pail_err parse_expires(struct pail_req *req, const char *s, long *out)
 {
     long v = 0;
@@ -221,10 +221,12 @@ static enum pail_err parse_expires(struct pail_req *req, const char *s, long *ou
             return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires should be a number");
         v = v * 10 + (s[i] - '0');
     }
-    if (n == 0 || v < 1 || v > PAIL_SIGV4_MAX_EXPIRES)
-        return pail_req_fail(req, QUERY_PARAMS_ERR,
-                             "X-Amz-Expires must be less than a week (in seconds) that is "
-                             "604800, and at least 1");
+    if (n == 0)
+        return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires should be a number");
+    /* Out of S3's window the URL is refused like an expired one (403). */
+    if (v > PAIL_SIGV4_MAX_EXPIRES)
+        return pail_req_fail(req, PAIL_E_AccessDenied,
+                             "X-Amz-Expires must be less than a week (in seconds) that is 604800");
     *out = v;
     return PAIL_OK;
 }
@@ -270,7 +272,7 @@ static enum pail_err verify_query(struct pail_req *req)
         return e;
     if (t > req->now + PAIL_SIGV4_SKEW_SECONDS)
         return pail_req_fail(req, PAIL_E_AccessDenied, "Request is not valid yet");
-    if (req->now > t + expires)
+    if (req->now >= t + expires)
         return pail_req_fail(req, PAIL_E_AccessDenied, "Request has expired");
     if (strlen(p.sig) != PAIL_SHA256_HEX_LEN)
         return pail_req_fail(req, PAIL_E_SignatureDoesNotMatch, NULL);
@@ -394,7 +396,8 @@ static enum pail_err verify_v2_header(struct pail_req *req, const char *value)
     return check_v2(req, PAIL_AUTH_V2_HEADER, ak, sig, dates, x && d && *d ? 2 : 1);
 }
 
-/* Expires: decimal seconds since the epoch (no upper bound in V2). */
+/* Expires: decimal seconds since the epoch (no upper bound in V2); the URL
+ * is valid before that second, as X-Amz-Expires gives [date, date+N). */
 static bool v2_parse_expires(const char *s, time_t *out)
 {
     int64_t v = 0;
@@ -426,7 +429,7 @@ static enum pail_err verify_v2_query(struct pail_req *req)
     if (!v2_parse_expires(exp, &expires))
         return pail_req_fail(req, PAIL_E_AccessDenied, "Invalid date (should be seconds "
                              "since epoch): %.64s", exp);
-    if (req->now > expires)
+    if (req->now >= expires)
         return pail_req_fail(req, PAIL_E_AccessDenied, "Request has expired");
     enum pail_err e = v2_payload(req);
     if (e)

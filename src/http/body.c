@@ -81,11 +81,12 @@ static enum pail_err decoded_sink(void *ctx, const void *p, size_t n);
 static enum pail_err setup_chunked(struct pail_req *r, struct pail_body *b)
 {
     const struct pail_auth *a = &r->auth;
-    const char *enc = pail_req_header(r, "content-encoding");
+    /* The payload mode, not Content-Encoding, says whether the body is framed:
+     * S3 accepts "aws-chunked" in Content-Encoding on an ordinary body. */
     bool streaming = a->payload == PAIL_PAYLOAD_STREAMING_SIGNED ||
                      a->payload == PAIL_PAYLOAD_STREAMING_SIGNED_TRAILER ||
                      a->payload == PAIL_PAYLOAD_STREAMING_UNSIGNED_TRAILER;
-    if (!streaming && !(enc && strstr(enc, "aws-chunked")))
+    if (!streaming)
         return PAIL_OK;
     const char *dl = pail_req_header(r, "x-amz-decoded-content-length");
     if (dl) {

@@ -71,5 +71,7 @@ enum pail_err pail_target_parse(struct pail_req *r)
         return pail_req_fail(r, PAIL_E_InvalidURI, NULL);
     if (strlen(r->key) > MAX_KEY_LEN)
         return pail_req_fail(r, PAIL_E_KeyTooLongError, NULL);
+    if (!pail_utf8_valid(r->key, strlen(r->key)))
+        return pail_req_fail(r, PAIL_E_InvalidURI, "Object keys must be valid UTF-8");
     return PAIL_OK;
 }

@@ -12,10 +12,32 @@
 #include <ctype.h>
 #include <string.h>
 
+/* ListBuckets paging: prefix, max-buckets and an opaque continuation token
+ * (the last name returned, base64). */
+struct bucket_page {
+    const char *prefix, *after, *token;
+    uint64_t max;
+};
+
+static enum pail_err bucket_page(struct pail_req *r, struct bucket_page *pg)
+{
+    pg->prefix = pail_req_query(r, "prefix");
+    pg->token = pail_req_query(r, "continuation-token");
+    pg->after = "";
+    pg->max = 10000;
+    const char *mb = pail_req_query(r, "max-buckets");
+    if (mb && s3_parse_uint(r, "max-buckets", mb, 1, 10000, &pg->max) != PAIL_OK)
+        return r->err;
+    return pg->token ? s3_token_decode(r, pg->token, &pg->after) : PAIL_OK;
+}
+
 enum pail_err s3_list_buckets(struct pail_req *r)
 {
     struct pail_bucket_rec *b;
     size_t n;
+    struct bucket_page pg;
+    if (bucket_page(r, &pg) != PAIL_OK)
+        return r->err;
     enum pail_err e = pail_meta_bucket_list(r->srv->meta, r->arena, &b, &n);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
@@ -23,7 +45,19 @@ enum pail_err s3_list_buckets(struct pail_req *r)
     s3_xml_start(r, &x, "ListAllMyBucketsResult");
     s3_write_owner(&x, r->auth.principal);
     pail_xml_open(&x, "Buckets");
+    uint64_t listed = 0;
+    const char *last = NULL;
+    bool more = false;
     for (size_t i = 0; i < n; i++) {
+        if (strcmp(b[i].name, pg.after) <= 0 ||
+            (pg.prefix && strncmp(b[i].name, pg.prefix, strlen(pg.prefix)) != 0))
+            continue;
+        if (listed == pg.max) {
+            more = true;
+            break;
+        }
+        listed++;
+        last = b[i].name;
         char when[32];
         pail_time_iso8601(b[i].created_ms, when);
         pail_xml_open(&x, "Bucket");
@@ -33,6 +67,10 @@ enum pail_err s3_list_buckets(struct pail_req *r)
         pail_xml_close(&x);
     }
     pail_xml_close(&x);
+    if (more && last)
+        pail_xml_elem(&x, "ContinuationToken", s3_token_encode(r, last));
+    if (pg.prefix)
+        pail_xml_elem(&x, "Prefix", pg.prefix);
     pail_xml_close(&x);
     return PAIL_OK;
 }

@@ -148,6 +148,26 @@ void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root)
     pail_xml_open_ns(x, root, S3_XMLNS);
 }
 
+const char *s3_token_encode(struct pail_req *r, const char *last)
+{
+    size_t n = strlen(last);
+    char *t = pail_arena_alloc(r->arena, 4 * ((n + 2) / 3) + 1);
+    pail_base64((const unsigned char *)last, n, t);
+    return t;
+}
+
+enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **after)
+{
+    size_t n = strlen(tok);
+    unsigned char *d = pail_arena_alloc(r->arena, n + 1);
+    long len = pail_unbase64(tok, d, n);
+    if (len < 0 || memchr(d, 0, (size_t)len))
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "The continuation token provided is incorrect");
+    d[len] = 0;
+    *after = (const char *)d;
+    return PAIL_OK;
+}
+
 /* One canonical user id for the root principal until IAM accounts exist. */
 #define ROOT_CANONICAL_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 

@@ -36,6 +36,10 @@ const char *s3_quoted(struct pail_req *r, const char *etag);
 void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g);
 /* Starts an XML response document with root element `root` in S3's xmlns. */
 void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root);
+/* Opaque pagination tokens: base64 of the last name returned. decode:
+ * InvalidArgument for a token that is not one of ours. */
+const char *s3_token_encode(struct pail_req *r, const char *last);
+enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **after);
 /* <Owner><ID/><DisplayName/></Owner> for a principal. */
 void s3_write_owner(struct pail_xml *x, const char *principal);
 /* Milliseconds since the epoch, from the request's arrival. */

@@ -35,6 +35,16 @@ static void elem_key(struct pail_req *r, struct pail_xml *x, bool url, const cha
     (void)r;
 }
 
+static void write_prefixes(struct pail_req *r, struct pail_xml *x, bool url,
+                           const char *const *prefixes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pail_xml_open(x, "CommonPrefixes");
+        elem_key(r, x, url, "Prefix", prefixes[i]);
+        pail_xml_close(x);
+    }
+}
+
 static enum pail_err common_params(struct pail_req *r, struct list_params *p,
                                    const char *max_name)
 {
@@ -77,18 +87,17 @@ static void write_contents(struct pail_req *r, struct pail_xml *x, const struct 
         pail_xml_elem(x, "StorageClass", "STANDARD");
         pail_xml_close(x);
     }
-    for (size_t i = 0; i < out->nprefixes; i++) {
-        pail_xml_open(x, "CommonPrefixes");
-        elem_key(r, x, p->url, "Prefix", out->prefixes[i]);
-        pail_xml_close(x);
-    }
+    write_prefixes(r, x, p->url, out->prefixes, out->nprefixes);
 }
 
-static void write_head(struct pail_req *r, struct pail_xml *x, const struct list_params *p)
+/* V1 answers carry Prefix as sent even with encoding-type=url (botocore
+ * decodes only Delimiter, Marker and NextMarker there); V2 encodes it. */
+static void write_head(struct pail_req *r, struct pail_xml *x, const struct list_params *p,
+                       bool encode_prefix)
 {
     pail_xml_elem(x, "Name", r->bucket);
-    elem_key(r, x, p->url, "Prefix", p->o.prefix);
-    if (p->o.delimiter)
+    elem_key(r, x, p->url && encode_prefix, "Prefix", p->o.prefix);
+    if (p->o.delimiter && *p->o.delimiter)
         elem_key(r, x, p->url, "Delimiter", p->o.delimiter);
     if (p->url)
         pail_xml_elem(x, "EncodingType", "url");
@@ -117,7 +126,7 @@ enum pail_err s3_list_objects(struct pail_req *r)
         return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "ListBucketResult");
-    write_head(r, &x, &p);
+    write_head(r, &x, &p, false);
     elem_key(r, &x, p.url, "Marker", p.o.after);
     pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
     pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
@@ -125,26 +134,6 @@ enum pail_err s3_list_objects(struct pail_req *r)
         elem_key(r, &x, p.url, "NextMarker", out.last);
     write_contents(r, &x, &p, &out, true);
     pail_xml_close(&x);
-    return PAIL_OK;
-}
-
-static const char *token_encode(struct pail_req *r, const char *last)
-{
-    size_t n = strlen(last);
-    char *t = pail_arena_alloc(r->arena, 4 * ((n + 2) / 3) + 1);
-    pail_base64((const unsigned char *)last, n, t);
-    return t;
-}
-
-static enum pail_err token_decode(struct pail_req *r, const char *tok, const char **after)
-{
-    size_t n = strlen(tok);
-    unsigned char *d = pail_arena_alloc(r->arena, n + 1);
-    long len = pail_unbase64(tok, d, n);
-    if (len < 0 || memchr(d, 0, (size_t)len))
-        return pail_req_fail(r, PAIL_E_InvalidArgument, "The continuation token provided is incorrect");
-    d[len] = 0;
-    *after = (const char *)d;
     return PAIL_OK;
 }
 
@@ -157,7 +146,7 @@ enum pail_err s3_list_objects_v2(struct pail_req *r)
     const char *tok = pail_req_query(r, "continuation-token");
     if (start)
         p.o.after = start;
-    if (tok && token_decode(r, tok, &p.o.after) != PAIL_OK)
+    if (tok && s3_token_decode(r, tok, &p.o.after) != PAIL_OK)
         return r->err;
     const char *fo = pail_req_query(r, "fetch-owner");
     bool owner = fo && strcmp(fo, "true") == 0;
@@ -166,7 +155,7 @@ enum pail_err s3_list_objects_v2(struct pail_req *r)
         return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "ListBucketResult");
-    write_head(r, &x, &p);
+    write_head(r, &x, &p, true);
     if (start)
         elem_key(r, &x, p.url, "StartAfter", start);
     if (tok)
@@ -175,7 +164,7 @@ enum pail_err s3_list_objects_v2(struct pail_req *r)
     pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
     pail_xml_elem_bool(&x, "IsTruncated", out.truncated);
     if (out.truncated && out.last)
-        pail_xml_elem(&x, "NextContinuationToken", token_encode(r, out.last));
+        pail_xml_elem(&x, "NextContinuationToken", s3_token_encode(r, out.last));
     write_contents(r, &x, &p, &out, owner);
     pail_xml_close(&x);
     return PAIL_OK;
@@ -200,11 +189,7 @@ static void write_versions(struct pail_req *r, struct pail_xml *x, const struct 
         pail_xml_elem(x, "StorageClass", "STANDARD");
         pail_xml_close(x);
     }
-    for (size_t i = 0; i < out->nprefixes; i++) {
-        pail_xml_open(x, "CommonPrefixes");
-        elem_key(r, x, p->url, "Prefix", out->prefixes[i]);
-        pail_xml_close(x);
-    }
+    write_prefixes(r, x, p->url, out->prefixes, out->nprefixes);
 }
 
 enum pail_err s3_list_object_versions(struct pail_req *r)
@@ -220,7 +205,7 @@ enum pail_err s3_list_object_versions(struct pail_req *r)
         return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "ListVersionsResult");
-    write_head(r, &x, &p);
+    write_head(r, &x, &p, true);
     elem_key(r, &x, p.url, "KeyMarker", p.o.after);
     pail_xml_elem(&x, "VersionIdMarker", vm ? vm : "");
     pail_xml_elem_u64(&x, "MaxKeys", p.o.max);
@@ -285,11 +270,7 @@ enum pail_err s3_list_multipart_uploads(struct pail_req *r)
             pail_xml_elem(&x, "ChecksumAlgorithm", u->checksum_algo);
         pail_xml_close(&x);
     }
-    for (size_t i = 0; i < out.nprefixes; i++) {
-        pail_xml_open(&x, "CommonPrefixes");
-        elem_key(r, &x, p.url, "Prefix", out.prefixes[i]);
-        pail_xml_close(&x);
-    }
+    write_prefixes(r, &x, p.url, out.prefixes, out.nprefixes);
     pail_xml_close(&x);
     return PAIL_OK;
 }

@@ -95,6 +95,28 @@ long pail_unbase64(const char *s, unsigned char *out, size_t cap)
     return (long)o;
 }
 
+bool pail_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (!len || (size_t)(end - p) < len)
+            return false;
+        unsigned cp = len == 1 ? c : c & (0x7Fu >> len);
+        for (size_t i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3Fu);
+        }
+        static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += len;
+    }
+    return true;
+}
+
 bool pail_uri_encode(struct pail_buf *b, const char *s, size_t n, bool encode_slash)
 {
     static const char HEX[] = "0123456789ABCDEF";

@@ -16,6 +16,9 @@ bool pail_unhex(const char *s, unsigned char *out, size_t n);
 void pail_base64(const unsigned char *p, size_t n, char *out);
 /* Decodes strict padded base64 into out (capacity cap); returns length or -1. */
 long pail_unbase64(const char *s, unsigned char *out, size_t cap);
+/* True when n bytes of s are well-formed UTF-8 (no overlongs, surrogates or
+ * code points past U+10FFFF). */
+bool pail_utf8_valid(const char *s, size_t n);
 /* AWS SigV4 URI encoding (RFC 3986 unreserved kept; everything else %XX
  * uppercase). encode_slash=false keeps '/' (for paths). Appends to b. */
 bool pail_uri_encode(struct pail_buf *b, const char *s, size_t n, bool encode_slash);
