@@ -106,6 +106,18 @@ static int load_credentials(const char *dir, struct pail_creds *c)
     return rc;
 }
 
+/* The data backend: always "file", except that test builds take
+ * PAIL_DATA_BACKEND (an undocumented test hook; "fault" injects I/O errors,
+ * see src/store/data_fault.c). */
+static const char *data_backend(void)
+{
+#ifdef PAIL_TESTING
+    return env_or("PAIL_DATA_BACKEND", "file");
+#else
+    return "file";
+#endif
+}
+
 static bool used_cb(void *ctx, const char *id) { return pail_meta_data_id_used(ctx, id); }
 
 static int open_store(const struct options *o, struct pail_server *srv)
@@ -119,7 +131,7 @@ static int open_store(const struct options *o, struct pail_server *srv)
         return -1;
     }
     if (pail_meta_open("sqlite", o->data, &srv->meta) != PAIL_OK ||
-        pail_data_open("file", o->data, &srv->data) != PAIL_OK) {
+        pail_data_open(data_backend(), o->data, &srv->data) != PAIL_OK) {
         pail_error("cannot open the store in %s", o->data);
         return -1;
     }
@@ -154,6 +166,9 @@ static int serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* Everything pail writes (metadata with credentials, object data) is
+     * for the server's user alone. */
+    umask(077);
     struct pail_server srv = {.listen = o.listen, .region = o.region};
     if (open_store(&o, &srv) != 0 || pail_server_start(&srv) != PAIL_OK) {
         close_store(&srv);

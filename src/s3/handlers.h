@@ -29,6 +29,8 @@ enum pail_err s3_copy_object(struct pail_req *r);
 
 /* object_get.c: GetObject and HeadObject */
 enum pail_err s3_get_object(struct pail_req *r);
+/* object_attributes.c */
+enum pail_err s3_get_object_attributes(struct pail_req *r);
 
 /* object_delete.c */
 enum pail_err s3_delete_object(struct pail_req *r);

@@ -135,7 +135,14 @@ static void assemble(struct pail_req *r, const struct pail_upload_rec *u,
         out->size += p[i]->size;
         pail_buf_printf(&parts, "%s%llu", i ? "," : "", (unsigned long long)p[i]->size);
     }
-    pail_buf_puts(&parts, "]}");
+    pail_buf_puts(&parts, "]");
+    if (u->checksum_algo) {
+        pail_buf_puts(&parts, ",\"checksums\":[");
+        for (size_t i = 0; i < n; i++)
+            pail_buf_printf(&parts, "%s\"%s\"", i ? "," : "", p[i]->checksum ? p[i]->checksum : "");
+        pail_buf_puts(&parts, "]");
+    }
+    pail_buf_puts(&parts, "}");
     out->parts_json = pail_arena_strdup(r->arena, parts.data);
     pail_buf_free(&parts);
     unsigned char d[PAIL_CKSUM_MAX_RAW];

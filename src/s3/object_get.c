@@ -17,6 +17,7 @@
 struct span {
     uint64_t off, len;
     bool partial;
+    const char *part_checksum; /* partNumber reads of a multipart object */
 };
 
 /* "bytes=a-b", "bytes=a-", "bytes=-n". Returns false when the header should
@@ -83,11 +84,16 @@ static enum pail_err part_span(struct pail_req *r, const struct pail_object_rec 
     s->off = off;
     s->len = (uint64_t)json_integer_value(json_array_get(parts, n - 1));
     s->partial = true;
+    const char *ck = json_string_value(json_array_get(json_object_get(doc, "checksums"), n - 1));
+    s->part_checksum = ck ? pail_arena_strdup(r->arena, ck) : NULL;
     json_decref(doc);
     return PAIL_OK;
 }
 
-static void emit_headers(struct pail_req *r, const struct pail_object_rec *o, bool whole)
+/* checksum: the value describing exactly the bytes sent (the object's, or a
+ * part's), or NULL when there is none (ranges). */
+static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
+                         const char *checksum)
 {
     char when[40];
     pail_time_http((time_t)(o->mtime_ms / 1000), when);
@@ -126,9 +132,9 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o, bo
         json_decref(h);
     }
     const char *mode = pail_req_header(r, "x-amz-checksum-mode");
-    if (whole && o->checksum_algo && o->checksum && mode && strcmp(mode, "ENABLED") == 0) {
+    if (checksum && o->checksum_algo && mode && strcmp(mode, "ENABLED") == 0) {
         enum pail_cksum_algo a = pail_cksum_algo_from_name(o->checksum_algo);
-        pail_resp_header(r, pail_cksum_header(a), o->checksum);
+        pail_resp_header(r, pail_cksum_header(a), checksum);
         if (o->checksum_type)
             pail_resp_header(r, "x-amz-checksum-type", o->checksum_type);
     }
@@ -166,10 +172,10 @@ enum pail_err s3_get_object(struct pail_req *r)
     if (open_object(r, &o, &fd) != PAIL_OK)
         return r->err;
     if (s3_conditions(r, "if-", &o, true) != PAIL_OK) {
-        emit_headers(r, &o, false); /* a 304 still carries the validators */
+        emit_headers(r, &o, NULL); /* a 304 still carries the validators */
         return r->err;
     }
-    struct span s = {0, o.size, false};
+    struct span s = {.len = o.size};
     const char *pn = pail_req_query(r, "partNumber");
     const char *range = pail_req_header(r, "range");
     unsigned count = 0;
@@ -185,8 +191,8 @@ enum pail_err s3_get_object(struct pail_req *r)
         pail_resp_headerf(r, "Content-Range", "bytes */%llu", (unsigned long long)o.size);
         return r->err;
     }
-    /* Checksums describe the whole object, so a part or range has none. */
-    emit_headers(r, &o, !s.partial);
+    /* A range has no checksum of its own; a part has the one it was uploaded with. */
+    emit_headers(r, &o, !s.partial ? o.checksum : pn ? s.part_checksum : NULL);
     if (pn)
         pail_resp_headerf(r, "x-amz-mp-parts-count", "%u", count);
     if (s.partial) {

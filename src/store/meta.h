@@ -43,7 +43,9 @@ struct pail_object_rec {
     const char *checksum;      /* base64 value, NULL with algo */
     const char *checksum_type; /* "FULL_OBJECT" / "COMPOSITE" or NULL */
     const char *parts;         /* multipart objects: JSON {"upload_id": id,
-                                  "sizes": [5242880, 1024]}; NULL otherwise */
+                                  "sizes": [5242880, 1024], and with an upload
+                                  checksum "checksums": [b64, ...]}; NULL
+                                  otherwise */
     const char *owner;
 };
 
