@@ -36,17 +36,6 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes n bytes of s into a fresh arena string the way Python's
  * urllib.parse.unquote does (what botocore applies): a malformed escape is
  * kept literally instead of failing, and '+' stays '+'. */
@@ -54,8 +43,8 @@ static char *unquote(struct pail_arena *a, const char *s, size_t n)
 {
     char *out = pail_arena_alloc(a, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
-        int hi = s[i] == '%' && i + 2 < n ? hexval(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+        int hi = s[i] == '%' && i + 2 < n ? pail_hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = hi >= 0 ? pail_hex_value((unsigned char)s[i + 2]) : -1;
         if (lo >= 0) {
             *o++ = (char)(hi * 16 + lo);
             i += 2;

@@ -16,7 +16,7 @@ void pail_hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int hexval(int c)
+int pail_hex_value(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -30,8 +30,8 @@ static int hexval(int c)
 bool pail_unhex(const char *s, unsigned char *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval((unsigned char)s[2 * i]);
-        int lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * i + 1]);
+        int hi = pail_hex_value((unsigned char)s[2 * i]);
+        int lo = hi < 0 ? -1 : pail_hex_value((unsigned char)s[2 * i + 1]);
         if (lo < 0)
             return false;
         out[i] = (unsigned char)(hi << 4 | lo);
@@ -144,8 +144,8 @@ long pail_uri_decode(const char *s, size_t n, char *out, bool plus_is_space)
         if (s[i] == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval((unsigned char)s[i + 1]);
-            int lo = hi < 0 ? -1 : hexval((unsigned char)s[i + 2]);
+            int hi = pail_hex_value((unsigned char)s[i + 1]);
+            int lo = hi < 0 ? -1 : pail_hex_value((unsigned char)s[i + 2]);
             if (lo < 0)
                 return -1;
             out[o++] = (char)(hi << 4 | lo);
