@@ -8,6 +8,7 @@
 #include "http/server.h"
 #include "store/data.h"
 #include "store/meta.h"
+#include "store/reaper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,11 +141,14 @@ static int open_store(const struct options *o, struct pail_server *srv)
         pail_warn("start-up sweep did not finish");
     if (removed)
         pail_info("start-up sweep removed %u orphaned data files", removed);
+    srv->reaper = pail_reaper_new(srv->data);
     return 0;
 }
 
 static void close_store(struct pail_server *srv)
 {
+    pail_reaper_free(srv->reaper); /* drains the queue while data is open */
+    srv->reaper = NULL;
     if (srv->meta)
         pail_meta_close(srv->meta);
     if (srv->data)

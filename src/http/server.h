@@ -9,10 +9,12 @@
 
 struct pail_meta;
 struct pail_data;
+struct pail_reaper;
 
 struct pail_server {
     struct pail_meta *meta;
     struct pail_data *data;
+    struct pail_reaper *reaper; /* removes released blobs after commits */
     struct pail_creds creds;
     const char *region;       /* "us-east-1" */
     const char *listen;       /* "127.0.0.1:9000" */

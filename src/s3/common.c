@@ -5,6 +5,7 @@
 #include "http/request.h"
 #include "http/server.h"
 #include "store/data.h"
+#include "store/reaper.h"
 #include "util/encode.h"
 #include "util/time.h"
 #include "util/xml_out.h"
@@ -134,12 +135,9 @@ const char *s3_quoted(struct pail_req *r, const char *etag)
 
 void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g)
 {
-    for (size_t i = 0; i < g->n; i++) {
-        if (!g->ids[i] || !*g->ids[i])
-            continue;
-        if (pail_data_remove(r->srv->data, g->ids[i]) != PAIL_OK)
-            pail_warn("%s: could not remove data %s (left for the sweep)", r->id, g->ids[i]);
-    }
+    for (size_t i = 0; i < g->n; i++)
+        if (g->ids[i] && *g->ids[i])
+            pail_reaper_add(r->srv->reaper, r->srv->data, g->ids[i]);
 }
 
 void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root)

@@ -31,8 +31,8 @@ const char *s3_content_type(struct pail_req *r);
 void s3_emit_stored_headers(struct pail_req *r, const char *json);
 /* Quoted ETag header value. */
 const char *s3_quoted(struct pail_req *r, const char *etag);
-/* Removes the data blobs a commit released; failures are logged only (the
- * start-up sweep finds what is left). */
+/* Hands the data blobs a commit released to the reaper (removed off the
+ * request path; what a crash leaves, the start-up sweep removes). */
 void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g);
 /* Starts an XML response document with root element `root` in S3's xmlns. */
 void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root);

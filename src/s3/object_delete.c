@@ -22,6 +22,19 @@ enum pail_err s3_delete_object(struct pail_req *r)
     return PAIL_OK;
 }
 
+static void write_result(struct pail_xml *x, const char *key, enum pail_err e, bool quiet)
+{
+    if (e == PAIL_OK && quiet)
+        return;
+    pail_xml_open(x, e == PAIL_OK ? "Deleted" : "Error");
+    pail_xml_elem(x, "Key", key);
+    if (e != PAIL_OK) {
+        pail_xml_elem(x, "Code", pail_err_code(e));
+        pail_xml_elem(x, "Message", pail_err_message(e));
+    }
+    pail_xml_close(x);
+}
+
 enum pail_err s3_delete_objects(struct pail_req *r)
 {
     if (s3_bucket_check(r, NULL) != PAIL_OK)
@@ -32,28 +45,23 @@ enum pail_err s3_delete_objects(struct pail_req *r)
     enum pail_err e = pail_xml_parse_delete(body, len, r->arena, &d);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
+    /* One metadata transaction for the whole batch; over-long keys are
+     * answered individually and never reach it. */
+    const char **keys = pail_arena_alloc(r->arena, (d.n + 1) * sizeof(*keys));
+    size_t nkeys = 0;
+    for (size_t i = 0; i < d.n; i++)
+        if (strlen(d.objects[i].key) <= 1024)
+            keys[nkeys++] = d.objects[i].key;
+    struct pail_garbage g = {0};
+    enum pail_err batch = pail_meta_object_delete_many(r->srv->meta, r->bucket, keys, nkeys,
+                                                       r->arena, &g);
+    if (batch == PAIL_OK)
+        s3_drop_garbage(r, &g);
     struct pail_xml x;
     s3_xml_start(r, &x, "DeleteResult");
     for (size_t i = 0; i < d.n; i++) {
         const char *key = d.objects[i].key;
-        struct pail_garbage g = {0};
-        e = strlen(key) > 1024 ? PAIL_E_KeyTooLongError
-                               : pail_meta_object_delete(r->srv->meta, r->bucket, key,
-                                                         r->arena, &g);
-        if (e == PAIL_OK) {
-            s3_drop_garbage(r, &g);
-            if (d.quiet)
-                continue;
-            pail_xml_open(&x, "Deleted");
-            pail_xml_elem(&x, "Key", key);
-            pail_xml_close(&x);
-        } else {
-            pail_xml_open(&x, "Error");
-            pail_xml_elem(&x, "Key", key);
-            pail_xml_elem(&x, "Code", pail_err_code(e));
-            pail_xml_elem(&x, "Message", pail_err_message(e));
-            pail_xml_close(&x);
-        }
+        write_result(&x, key, strlen(key) > 1024 ? PAIL_E_KeyTooLongError : batch, d.quiet);
     }
     pail_xml_close(&x);
     return PAIL_OK;

@@ -8,6 +8,7 @@
  * Must not: know any backend's internals, or add behaviour beyond checks. */
 #include "store/meta.h"
 
+#include "core/arena.h"
 #include "core/log.h"
 #include "store/meta_backends.h"
 
@@ -133,6 +134,29 @@ enum pail_err pail_meta_object_delete(struct pail_meta *m, const char *bucket,
     assert(m && bucket && key && a);
     garbage_clear(garbage);
     return m->ops->object_delete(m->state, bucket, key, a, garbage);
+}
+
+enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *bucket,
+                                           const char *const *keys, size_t n,
+                                           struct pail_arena *a,
+                                           struct pail_garbage *garbage)
+{
+    assert(m && bucket && (keys || !n) && a);
+    garbage_clear(garbage);
+    if (m->ops->version >= 2 && m->ops->object_delete_many)
+        return m->ops->object_delete_many(m->state, bucket, keys, n, a, garbage);
+    /* Older backends: one transaction per key, garbage gathered. */
+    const char **ids = pail_arena_alloc(a, (n + 1) * sizeof(*ids));
+    for (size_t i = 0; i < n; i++) {
+        struct pail_garbage g = {0};
+        enum pail_err e = m->ops->object_delete(m->state, bucket, keys[i], a, &g);
+        if (e != PAIL_OK)
+            return e;
+        for (size_t j = 0; j < g.n && garbage->n < n; j++)
+            ids[garbage->n++] = g.ids[j];
+    }
+    garbage->ids = ids;
+    return PAIL_OK;
 }
 
 enum pail_err pail_meta_object_list(struct pail_meta *m, const char *bucket,

@@ -161,6 +161,10 @@ struct pail_meta_ops {
                                  const struct pail_uploads_opts *o,
                                  struct pail_arena *a, struct pail_uploads_out *out);
     bool (*data_id_used)(void *s, const char *data_id);
+    /* version 2 */
+    enum pail_err (*object_delete_many)(void *s, const char *bucket,
+                                        const char *const *keys, size_t n,
+                                        struct pail_arena *a, struct pail_garbage *garbage);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -224,6 +228,14 @@ enum pail_err pail_meta_upload_abort(struct pail_meta *m, const char *bucket, co
 enum pail_err pail_meta_upload_list(struct pail_meta *m, const char *bucket,
                                     const struct pail_uploads_opts *o, struct pail_arena *a,
                                     struct pail_uploads_out *out);
+
+/* Deletes every key of keys[n] (absent ones are no-ops) in one transaction:
+ * all or nothing. NoSuchBucket. Backends before version 2 get one call per
+ * key. */
+enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *bucket,
+                                           const char *const *keys, size_t n,
+                                           struct pail_arena *a,
+                                           struct pail_garbage *garbage);
 
 /* True when any object or part references data_id (start-up orphan sweep). */
 bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);

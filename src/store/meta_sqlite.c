@@ -711,6 +711,32 @@ static enum pail_err sq_object_delete(void *vs, const char *bucket, const char *
     return e != PAIL_OK ? e : tx_end(s, do_object_delete(s, bucket, key, a, g), g);
 }
 
+/* DeleteObjects: every key in one transaction, so a batch of 1,000 costs one
+ * commit (one WAL fsync) instead of 1,000. */
+static enum pail_err do_object_delete_many(struct msq *s, const char *bucket,
+                                           const char *const *keys, size_t n,
+                                           struct pail_arena *a, struct pail_garbage *g)
+{
+    struct idvec iv = {0};
+    enum pail_err e = bucket_check(s, bucket);
+    for (size_t i = 0; i < n && e == PAIL_OK; i++) {
+        size_t before = iv.n;
+        e = collect_q(s, a, &iv, Q_OBJ_DATA_ID, "ss", bucket, keys[i]);
+        if (e == PAIL_OK && iv.n > before)
+            e = run(s, Q_OBJ_DELETE, "ss", bucket, keys[i]);
+    }
+    return e != PAIL_OK ? e : garbage_finish(s, &iv, g);
+}
+
+static enum pail_err sq_object_delete_many(void *vs, const char *bucket,
+                                           const char *const *keys, size_t n,
+                                           struct pail_arena *a, struct pail_garbage *g)
+{
+    struct msq *s = vs;
+    enum pail_err e = tx_begin(s, true);
+    return e != PAIL_OK ? e : tx_end(s, do_object_delete_many(s, bucket, keys, n, a, g), g);
+}
+
 /* ===== 7. the listing walker ===== */
 
 /* One listing in progress. The walker visits rows of a *_RANGE query (column
@@ -1163,7 +1189,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 1,
+    .version = 2,
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
@@ -1183,4 +1209,5 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .upload_abort = sq_upload_abort,
     .upload_list = sq_upload_list,
     .data_id_used = sq_data_id_used,
+    .object_delete_many = sq_object_delete_many,
 };
