@@ -161,8 +161,12 @@ static enum pail_err decoded_sink(void *ctx, const void *p, size_t n)
     pail_cksum_update(&b->md5, p, n);
     if (b->ck_algo != PAIL_CKSUM_NONE)
         pail_cksum_update(&b->ck, p, n);
-    if (b->sink)
-        return b->sink(b->ctx, p, n);
+    /* Recorded here: with a plain body nothing else would, and the rest of
+     * the body would be stored after the hole a failed write left. */
+    if (b->sink) {
+        enum pail_err e = b->sink(b->ctx, p, n);
+        return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+    }
     if (!pail_buf_append(&b->buf, p, n))
         return pail_req_fail(r, PAIL_E_MaxMessageLengthExceeded, NULL);
     return PAIL_OK;

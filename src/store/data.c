@@ -20,6 +20,9 @@ struct pail_data {
 /* Every backend this build knows, looked up by ops->name. */
 static const struct pail_data_ops *const backends[] = {
     &pail_data_file,
+#ifdef PAIL_TESTING
+    &pail_data_fault,
+#endif
 };
 
 /* The backend called `name`, or NULL. */

@@ -58,7 +58,10 @@ enum pail_err pail_data_commit(struct pail_data_writer *w);
 void pail_data_abort(struct pail_data_writer *w);
 
 /* Opens blob id for reading: *fd (caller closes) usable with pread/sendfile,
- * *size its length. NoSuchKey when absent. */
+ * *size its length. NoSuchKey when absent. Errors here come before a GET's
+ * response starts, so they reach the client as S3 error documents; a read
+ * error on *fd once the headers are sent (GET bodies go out by sendfile) can
+ * only abort the connection, short of its Content-Length. */
 enum pail_err pail_data_open_read(struct pail_data *d, const char *id, int *fd, uint64_t *size);
 /* Removes blob id; PAIL_OK also when already absent. */
 enum pail_err pail_data_remove(struct pail_data *d, const char *id);

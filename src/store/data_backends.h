@@ -16,4 +16,9 @@ struct pail_data_writer {
 /* Files backend ("file"): tmp/ + objects/ab/cd/<id> under a directory. */
 extern const struct pail_data_ops pail_data_file;
 
+#ifdef PAIL_TESTING
+/* Fault injection over "file" ("fault", test builds only): data_fault.c. */
+extern const struct pail_data_ops pail_data_fault;
+#endif
+
 #endif

@@ -7,7 +7,8 @@
  * Must not: build a path from anything but an id minted here (every id is
  * checked to be exactly 32 lower-case hex digits first), or let errno out
  * (logged, then mapped: ENOSPC/EDQUOT → InsufficientStorage, else
- * InternalError).
+ * InternalError). Data writes stop while free space is below a reserve kept
+ * for metadata (check_space), so a full disk can still be emptied.
  *
  * Sections: 1. ids, errors, small I/O helpers; 2. directories and their
  * durability; 3. open/close; 4. writers; 5. read, remove; 6. compose;
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* ===== 1. ids, errors, small I/O helpers ===== */
@@ -34,6 +36,7 @@
 #define ID_LEN 32
 #define COPY_CHUNK (1u << 30)   /* per copy_file_range call */
 #define BOUNCE_SIZE (256u << 10) /* pread/write fallback buffer */
+#define RESERVE_MAX (64ull << 20)  /* free space kept for metadata, at most */
 
 /* Fan-out directories whose entry in their parent is known to be on disk:
  * bits 0..255 for objects/ab, 256.. for objects/ab/cd. */
@@ -115,6 +118,25 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* Refuses (InsufficientStorage) to store `need` more bytes of data when that
+ * would leave less than the reserve free: 1/32 of the filesystem, at most
+ * RESERVE_MAX. The metadata database usually shares the filesystem, and a
+ * DeleteObject writes metadata before it frees a blob: without room kept
+ * for that, a disk filled with objects could not be emptied through S3.
+ * Filesystems that report no size (f_blocks 0) are not checked. */
+static enum pail_err check_space(struct fstate *s, uint64_t need, const char *id)
+{
+    struct statvfs v;
+    if (fstatvfs(s->tmp_fd, &v) != 0 || v.f_blocks == 0)
+        return PAIL_OK; /* unknown: the write itself will tell */
+    uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
+    uint64_t avail = (uint64_t)v.f_bavail * unit, total = (uint64_t)v.f_blocks * unit;
+    uint64_t reserve = total / 32 < RESERVE_MAX ? total / 32 : RESERVE_MAX;
+    if (avail >= reserve && avail - reserve >= need)
+        return PAIL_OK;
+    return io_fail("below the free-space reserve for", id, ENOSPC);
+}
+
 /* ===== 2. directories and their durability ===== */
 
 /* Value of two lower-case hex digits (callers pass validated ids). */
@@ -148,7 +170,10 @@ static enum pail_err ensure_dir(struct fstate *s, int parent, const char *name, 
 /* fsyncs the directory containing path (start-up only). */
 static int sync_parent(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') /* "data/" names "data" */
+        n--;
+    const char *slash = memrchr(path, '/', n);
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
     if (!dir)
         return ENOMEM;
@@ -185,15 +210,13 @@ static int mkdir_p(const char *path)
     return err;
 }
 
-/* Opens (creating if needed) a top-level subdirectory of the root. */
+/* Opens (creating if needed) a top-level subdirectory of the root. Its entry
+ * is made durable by file_open's fsync of the root, on every start: an
+ * earlier process may have died between its mkdir and its fsync. */
 static enum pail_err top_dir(int root, const char *name, int *fd)
 {
-    if (mkdirat(root, name, 0700) == 0) {
-        if (fsync(root) != 0)
-            return io_fail("fsync root for", name, errno);
-    } else if (errno != EEXIST) {
+    if (mkdirat(root, name, 0700) != 0 && errno != EEXIST)
         return io_fail("mkdir", name, errno);
-    }
     *fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return *fd < 0 ? io_fail("open dir", name, errno) : PAIL_OK;
 }
@@ -217,7 +240,12 @@ static void file_close(void *vs)
 static enum pail_err file_open(const char *location, void **state)
 {
     *state = NULL;
+    /* mkdir_p syncs only what it creates; the root's own entry is synced on
+     * every start, whoever made it (main.c's mkdir, or a process that died
+     * before syncing): blobs under an unsynced root vanish with it. */
     int err = mkdir_p(location);
+    if (!err)
+        err = sync_parent(location);
     if (err)
         return io_fail("mkdir -p", location, err);
     struct fstate *s = calloc(1, sizeof *s);
@@ -230,6 +258,8 @@ static enum pail_err file_open(const char *location, void **state)
         e = top_dir(s->root_fd, "tmp", &s->tmp_fd);
     if (e == PAIL_OK)
         e = top_dir(s->root_fd, "objects", &s->obj_fd);
+    if (e == PAIL_OK && fsync(s->root_fd) != 0) /* tmp and objects entries */
+        e = io_fail("fsync", location, errno);
     if (e != PAIL_OK) {
         file_close(s);
         return e;
@@ -243,12 +273,15 @@ static enum pail_err file_open(const char *location, void **state)
 static enum pail_err file_writer_open(void *vs, struct pail_data_writer **out)
 {
     struct fstate *s = vs;
+    enum pail_err e = check_space(s, 0, NULL);
+    if (e != PAIL_OK)
+        return e;
     struct fwriter *w = calloc(1, sizeof *w);
     if (!w)
         return PAIL_E_InternalError;
     w->s = s;
     for (;;) {
-        enum pail_err e = new_id(w->id);
+        e = new_id(w->id);
         if (e != PAIL_OK) {
             free(w);
             return e;
@@ -274,6 +307,9 @@ static const char *file_writer_id(const struct pail_data_writer *base)
 static enum pail_err file_write(struct pail_data_writer *base, const void *p, size_t n)
 {
     struct fwriter *w = (struct fwriter *)base;
+    enum pail_err e = check_space(w->s, n, w->id);
+    if (e != PAIL_OK)
+        return e;
     int err = write_all(w->fd, p, n);
     return err ? io_fail("write", w->id, err) : PAIL_OK;
 }
@@ -439,7 +475,12 @@ static enum pail_err file_compose(void *vs, const struct pail_data_seg *segs, si
                                   char id_out[33])
 {
     struct pail_data_writer *base;
-    enum pail_err e = file_writer_open(vs, &base);
+    uint64_t need = 0;
+    for (size_t i = 0; i < n; i++)
+        need += segs[i].len;
+    enum pail_err e = check_space(vs, need, "(compose)");
+    if (e == PAIL_OK)
+        e = file_writer_open(vs, &base);
     if (e != PAIL_OK)
         return e;
     struct fwriter *w = (struct fwriter *)base;
