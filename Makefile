@@ -20,7 +20,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/unit/%)
 LISTEN    ?= 127.0.0.1:9000
 DATA      ?= ./data
 
-.PHONY: all deps run test unit e2e clean
+.PHONY: all deps run test unit e2e clean bench bench-quick crash-test powerloss-test
 all: $(REL_DIR)/pail
 
 deps:
@@ -69,6 +69,20 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+
+# Storage engine proofs and measurements (docs/architecture.md, bench/README.md).
+bench: deps
+	python3 bench/run.py
+
+bench-quick: deps
+	python3 bench/run.py --quick
+
+crash-test: deps $(REL_DIR)/pail
+	python3 tests/crash/crash_test.py --bin $(abspath $(REL_DIR)/pail) \
+	  --kills 20 --min-kills 20 --max-seconds 280
+
+powerloss-test: deps $(REL_DIR)/pail
+	python3 tests/powerloss/powerloss_test.py
 
 clean:
 	rm -rf build

@@ -180,8 +180,11 @@ enum pail_err s3_upload_part_copy(struct pail_req *r)
     enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
                                              : PAIL_CKSUM_NONE;
     struct s3_upload up = {0};
-    if (s3_copy_hashed(r, &src, off, len, a, &up) != PAIL_OK)
-        return r->err;
+    /* The source may change under the copy: retried (s3_copy_retry). */
+    for (int attempt = 0; s3_copy_hashed(r, &src, off, len, a, &up) != PAIL_OK; attempt++)
+        if (!s3_copy_retry(r, attempt) || s3_copy_source_get(r, &src) != PAIL_OK ||
+            copy_range(r, src.size, &off, &len) != PAIL_OK)
+            return r->err;
     struct pail_part_rec p = {
         .upload_id = u.upload_id, .part_number = n, .size = up.size, .etag = up.etag,
         .mtime_ms = s3_now_ms(r), .data_id = up.data_id, .checksum = up.checksum,

@@ -130,8 +130,8 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
     int fd;
     uint64_t size;
     enum pail_err e = pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
-    if (e != PAIL_OK)
-        return pail_req_fail(r, PAIL_E_InternalError, NULL);
+    if (e != PAIL_OK) /* NoSuchKey: the blob vanished under us, see s3_copy_retry */
+        return pail_req_fail(r, e == PAIL_E_NoSuchKey ? e : PAIL_E_InternalError, NULL);
     struct pail_data_writer *w;
     if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
         close(fd);
@@ -172,6 +172,25 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
+/* The source's row and its blob are read in two steps: a concurrent
+ * overwrite or delete of the source may commit and remove the old blob in
+ * between, and the copy then fails with NoSuchKey although the source key
+ * exists (in a newer version). That failure is not the client's: like
+ * GetObject's open_object, the caller looks the source up again and retries,
+ * a bounded number of times. Returns true (error cleared) to retry. */
+#define COPY_ATTEMPTS 5
+bool s3_copy_retry(struct pail_req *r, int attempt)
+{
+    if (r->err != PAIL_E_NoSuchKey)
+        return false;
+    r->err = PAIL_OK;
+    r->err_msg = NULL;
+    if (attempt + 1 < COPY_ATTEMPTS)
+        return true;
+    pail_req_fail(r, PAIL_E_InternalError, "source object data kept changing under the copy");
+    return false;
+}
+
 enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src)
 {
     const char *sb, *sk;
@@ -181,6 +200,40 @@ enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     return s3_conditions(r, "x-amz-copy-source-if-", src, false);
+}
+
+/* o = the copy of src (with REPLACE: the request's headers and type) and
+ * its data copied into a new blob (hashed when the request names an
+ * algorithm a). */
+static enum pail_err copy_object_data(struct pail_req *r, const struct pail_object_rec *src,
+                                      bool replace, const char *headers, const char *ctype,
+                                      enum pail_cksum_algo a, struct pail_object_rec *o)
+{
+    *o = *src;
+    o->bucket = r->bucket;
+    o->key = r->key;
+    o->mtime_ms = s3_now_ms(r);
+    o->owner = r->auth.principal;
+    o->parts = NULL; /* the copy is one new blob, not the source's upload */
+    if (replace) {
+        o->headers = headers;
+        o->content_type = ctype;
+    }
+    if (a != PAIL_CKSUM_NONE) {
+        struct s3_upload up = {0};
+        if (s3_copy_hashed(r, src, 0, src->size, a, &up) != PAIL_OK)
+            return r->err;
+        o->data_id = up.data_id;
+        o->checksum_algo = pail_cksum_algo_name(a);
+        o->checksum = up.checksum;
+        o->checksum_type = "FULL_OBJECT";
+        return PAIL_OK;
+    }
+    char id[33];
+    if (s3_copy_data(r, src, 0, src->size, id) != PAIL_OK)
+        return r->err;
+    o->data_id = pail_arena_strdup(r->arena, id);
+    return PAIL_OK;
 }
 
 enum pail_err s3_copy_object(struct pail_req *r)
@@ -199,36 +252,26 @@ enum pail_err s3_copy_object(struct pail_req *r)
                              "This copy request is illegal because it is trying to copy an "
                              "object to itself without changing the object's metadata, storage "
                              "class, website redirect location or encryption attributes.");
-    struct pail_object_rec o = src;
-    o.bucket = r->bucket;
-    o.key = r->key;
-    o.mtime_ms = s3_now_ms(r);
-    o.owner = r->auth.principal;
-    o.parts = NULL; /* the copy is one new blob, not the source's upload */
+    const char *headers = NULL, *ctype = NULL;
     if (replace) {
-        if (s3_stored_headers(r, &o.headers) != PAIL_OK)
+        if (s3_stored_headers(r, &headers) != PAIL_OK)
             return r->err;
-        o.content_type = s3_content_type(r);
+        ctype = s3_content_type(r);
     }
     const char *algo_name = pail_req_header(r, "x-amz-checksum-algorithm");
+    enum pail_cksum_algo a = PAIL_CKSUM_NONE;
     if (algo_name) {
         /* A new checksum algorithm means reading the bytes to hash them. */
-        enum pail_cksum_algo a = pail_cksum_algo_from_name(algo_name);
-        struct s3_upload up = {0};
+        a = pail_cksum_algo_from_name(algo_name);
         if (a == PAIL_CKSUM_NONE || a == PAIL_CKSUM_MD5)
             return pail_req_fail(r, PAIL_E_InvalidRequest, "Checksum algorithm provided is unsupported.");
-        if (s3_copy_hashed(r, &src, 0, src.size, a, &up) != PAIL_OK)
-            return r->err;
-        o.data_id = up.data_id;
-        o.checksum_algo = pail_cksum_algo_name(a);
-        o.checksum = up.checksum;
-        o.checksum_type = "FULL_OBJECT";
-    } else {
-        char id[33];
-        if (s3_copy_data(r, &src, 0, src.size, id) != PAIL_OK)
-            return r->err;
-        o.data_id = pail_arena_strdup(r->arena, id);
     }
+    struct pail_object_rec o;
+    /* The source may change under the copy: retried (s3_copy_retry). */
+    for (int attempt = 0; copy_object_data(r, &src, replace, headers, ctype, a, &o) != PAIL_OK;
+         attempt++)
+        if (!s3_copy_retry(r, attempt) || s3_copy_source_get(r, &src) != PAIL_OK)
+            return r->err;
     if (put_commit(r, &o) != PAIL_OK)
         return r->err;
     char when[32];

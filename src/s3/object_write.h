@@ -8,6 +8,7 @@
 #include "store/meta.h"
 #include "util/checksum.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pail_req;
@@ -36,6 +37,12 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
                              struct s3_upload *out);
 /* x-amz-copy-source → the source object, with x-amz-copy-source-if-* checked. */
 enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src);
+/* After a failed s3_copy_hashed/s3_copy_data: true when the failure was the
+ * source's blob vanishing under a concurrent overwrite/delete (NoSuchKey) and
+ * attempt < 4; the error is then cleared and the caller re-reads the source
+ * (s3_copy_source_get) and copies again. The last attempt's failure becomes
+ * InternalError. */
+bool s3_copy_retry(struct pail_req *r, int attempt);
 /* len bytes of src from off into a new durable blob; id_out gets its id. */
 enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src,
                            uint64_t off, uint64_t len, char id_out[33]);
