@@ -2,7 +2,7 @@
 """pail's benchmark: pail, a no-S3 ceiling, moto and radosgw measured side by side
 in one run on this machine, next to the machine's physical limits.
 
-    python3 bench/run.py            # full matrix (make bench), ~45-60 min, see bench/README.md
+    python3 bench/run.py            # full matrix (make bench), ~35 min + cleanup, see bench/README.md
     python3 bench/run.py --quick    # reduced matrix for CI (make bench-quick), < 2 min
     options: --servers pail,ceiling,moto,radosgw  --seconds S  --list-keys N
              --perf CELL[,CELL]  (perf record -g on pail during those cells)  --keep
@@ -692,7 +692,6 @@ class Bench:
                     continue
                 self.servers_run.append(name)
                 ts = time.monotonic()
-                self.load_note("before %s" % name)
                 self.matrix(srv)
                 self.load_note("after %s" % name)
                 log("%s done in %.0f s" % (name, time.monotonic() - ts))
