@@ -82,7 +82,7 @@ crash-test: deps $(REL_DIR)/pail
 	  --kills 20 --min-kills 20 --max-seconds 280
 
 powerloss-test: deps $(REL_DIR)/pail
-	python3 tests/powerloss/powerloss_test.py
+	python3 tests/powerloss/powerloss_test.py --pail $(abspath $(REL_DIR)/pail)
 
 clean:
 	rm -rf build

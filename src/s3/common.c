@@ -169,12 +169,17 @@ enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **
 /* One canonical user id for the root principal until IAM accounts exist. */
 #define ROOT_CANONICAL_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 
-void s3_write_owner(struct pail_xml *x, const char *principal)
+void s3_write_principal(struct pail_xml *x, const char *element, const char *principal)
 {
-    pail_xml_open(x, "Owner");
+    pail_xml_open(x, element);
     pail_xml_elem(x, "ID", ROOT_CANONICAL_ID);
     pail_xml_elem(x, "DisplayName", principal ? principal : "root");
     pail_xml_close(x);
+}
+
+void s3_write_owner(struct pail_xml *x, const char *principal)
+{
+    s3_write_principal(x, "Owner", principal);
 }
 
 int64_t s3_now_ms(struct pail_req *r)

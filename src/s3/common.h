@@ -42,6 +42,8 @@ const char *s3_token_encode(struct pail_req *r, const char *last);
 enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **after);
 /* <Owner><ID/><DisplayName/></Owner> for a principal. */
 void s3_write_owner(struct pail_xml *x, const char *principal);
+/* The same identity under another element name (e.g. "Initiator"). */
+void s3_write_principal(struct pail_xml *x, const char *element, const char *principal);
 /* Milliseconds since the epoch, from the request's arrival. */
 int64_t s3_now_ms(struct pail_req *r);
 /* Parses a decimal query/header integer in [min, max]; InvalidArgument. */

@@ -259,10 +259,7 @@ enum pail_err s3_list_multipart_uploads(struct pail_req *r)
         pail_xml_open(&x, "Upload");
         elem_key(r, &x, p.url, "Key", u->key);
         pail_xml_elem(&x, "UploadId", u->upload_id);
-        pail_xml_open(&x, "Initiator");
-        pail_xml_elem(&x, "ID", "root");
-        pail_xml_elem(&x, "DisplayName", u->owner ? u->owner : "root");
-        pail_xml_close(&x);
+        s3_write_principal(&x, "Initiator", u->owner);
         s3_write_owner(&x, u->owner);
         pail_xml_elem(&x, "StorageClass", "STANDARD");
         pail_xml_elem(&x, "Initiated", when);

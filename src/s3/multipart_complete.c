@@ -320,10 +320,7 @@ enum pail_err s3_list_parts(struct pail_req *r)
         }
         pail_xml_close(&x);
     }
-    pail_xml_open(&x, "Initiator");
-    pail_xml_elem(&x, "ID", "root");
-    pail_xml_elem(&x, "DisplayName", u.owner ? u.owner : "root");
-    pail_xml_close(&x);
+    s3_write_principal(&x, "Initiator", u.owner);
     s3_write_owner(&x, u.owner);
     pail_xml_elem(&x, "StorageClass", "STANDARD");
     pail_xml_close(&x);
