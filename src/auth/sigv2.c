@@ -60,9 +60,7 @@ static char *unquote(struct pail_arena *a, const char *s, size_t n)
 static char *lower_dup(struct pail_arena *a, const char *s)
 {
     char *out = pail_arena_strdup(a, s);
-    for (char *p = out; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
+    pail_ascii_lower(out);
     return out;
 }
 

@@ -64,9 +64,7 @@ static enum pail_err declared_checksum(struct pail_req *r, struct pail_body *b)
             return pail_req_fail(r, PAIL_E_InvalidRequest,
                                  "The value specified in the x-amz-trailer header is not supported");
         b->ck_algo = a;
-        b->ck_trailer = pail_arena_strdup(r->arena, trailer);
-        for (char *p = (char *)b->ck_trailer; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        b->ck_trailer = trailer; /* looked up case-insensitively */
     }
     if (b->ck_algo == PAIL_CKSUM_NONE) {
         const char *sdk = pail_req_header(r, "x-amz-sdk-checksum-algorithm");

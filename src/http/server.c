@@ -15,6 +15,7 @@
 #include "http/target.h"
 #include "s3/error.h"
 #include "s3/op.h"
+#include "util/encode.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -73,9 +74,7 @@ static enum MHD_Result copy_hdr(void *cls, enum MHD_ValueKind k, const char *nam
     struct hdr_collect *hc = cls;
     struct pail_hdr *h = &hc->r->headers[hc->r->nheaders++];
     char *lname = pail_arena_strdup(hc->r->arena, name);
-    for (char *p = lname; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
+    pail_ascii_lower(lname);
     h->name = lname;
     h->value = pail_arena_strdup(hc->r->arena, value ? value : "");
     return MHD_YES;

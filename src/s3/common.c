@@ -113,19 +113,18 @@ const char *s3_content_type(struct pail_req *r)
     return ct && *ct ? ct : "binary/octet-stream";
 }
 
-void s3_emit_stored_headers(struct pail_req *r, const char *json)
+void s3_emit_stored_headers(struct pail_req *r, const struct json_t *headers)
 {
-    json_t *obj = json ? json_loads(json, 0, NULL) : NULL;
-    if (!obj)
-        return;
     const char *name;
     json_t *v;
+    json_t *obj = (json_t *)headers; /* jansson's iteration macros are not const */
+    if (!obj)
+        return;
     json_object_foreach(obj, name, v)
     {
         if (json_is_string(v))
             pail_resp_header(r, name, json_string_value(v));
     }
-    json_decref(obj);
 }
 
 const char *s3_quoted(struct pail_req *r, const char *etag)

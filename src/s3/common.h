@@ -13,6 +13,7 @@
 struct pail_req;
 struct pail_xml;
 struct pail_buf;
+struct json_t;
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_MIN_PART_SIZE (5ull << 20)
@@ -27,8 +28,9 @@ enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u);
 enum pail_err s3_stored_headers(struct pail_req *r, const char **json);
 /* Content-Type of the request, or S3's default binary/octet-stream. */
 const char *s3_content_type(struct pail_req *r);
-/* Adds the stored headers (JSON from s3_stored_headers) to the response. */
-void s3_emit_stored_headers(struct pail_req *r, const char *json);
+/* Adds the stored headers (the parsed JSON of s3_stored_headers; NULL adds
+ * none) to the response. */
+void s3_emit_stored_headers(struct pail_req *r, const struct json_t *headers);
 /* Quoted ETag header value. */
 const char *s3_quoted(struct pail_req *r, const char *etag);
 /* Hands the data blobs a commit released to the reaper (removed off the

@@ -100,37 +100,28 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
     pail_resp_header(r, "Last-Modified", when);
     pail_resp_header(r, "ETag", s3_quoted(r, o->etag));
     pail_resp_header(r, "Accept-Ranges", "bytes");
-    static const char *const overrides[][2] = {
-        {"response-content-type", "Content-Type"},
-        {"response-content-language", "Content-Language"},
-        {"response-expires", "Expires"},
-        {"response-cache-control", "Cache-Control"},
-        {"response-content-disposition", "Content-Disposition"},
-        {"response-content-encoding", "Content-Encoding"},
+    /* response-* parameters replace the stored header of the same name. */
+    static const struct {
+        const char *query, *header, *stored;
+    } overrides[] = {
+        {"response-content-language", "Content-Language", "content-language"},
+        {"response-expires", "Expires", "expires"},
+        {"response-cache-control", "Cache-Control", "cache-control"},
+        {"response-content-disposition", "Content-Disposition", "content-disposition"},
+        {"response-content-encoding", "Content-Encoding", "content-encoding"},
     };
     const char *ct = pail_req_query(r, "response-content-type");
     pail_resp_header(r, "Content-Type", ct ? ct : o->content_type);
-    /* Stored headers, unless a response-* parameter overrides them. */
     json_t *h = o->headers ? json_loads(o->headers, 0, NULL) : NULL;
-    for (size_t i = 1; i < sizeof overrides / sizeof overrides[0]; i++) {
-        const char *v = pail_req_query(r, overrides[i][0]);
-        char lname[40];
-        size_t k = 0;
-        for (const char *p = overrides[i][1]; *p && k + 1 < sizeof lname; p++)
-            lname[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        lname[k] = 0;
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        const char *v = pail_req_query(r, overrides[i].query);
         if (v) {
-            pail_resp_header(r, overrides[i][1], v);
-            if (h)
-                json_object_del(h, lname);
+            pail_resp_header(r, overrides[i].header, v);
+            json_object_del(h, overrides[i].stored);
         }
     }
-    if (h) {
-        char *s = json_dumps(h, JSON_COMPACT);
-        s3_emit_stored_headers(r, s);
-        free(s);
-        json_decref(h);
-    }
+    s3_emit_stored_headers(r, h);
+    json_decref(h);
     const char *mode = pail_req_header(r, "x-amz-checksum-mode");
     if (checksum && o->checksum_algo && mode && strcmp(mode, "ENABLED") == 0) {
         enum pail_cksum_algo a = pail_cksum_algo_from_name(o->checksum_algo);

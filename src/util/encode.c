@@ -16,6 +16,13 @@ void pail_hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+void pail_ascii_lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s + 32);
+}
+
 int pail_hex_value(int c)
 {
     if (c >= '0' && c <= '9')

@@ -10,6 +10,8 @@ struct pail_buf;
 
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void pail_hex(const unsigned char *p, size_t n, char *out);
+/* Lower-cases the ASCII letters of s in place (header names, RFC 9110). */
+void pail_ascii_lower(char *s);
 /* Value of one hex digit (either case), or -1. */
 int pail_hex_value(int c);
 /* Parses exactly 2*n hex digits (either case) into out; false if malformed. */
