@@ -46,7 +46,7 @@ enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **
 void s3_write_owner(struct pail_xml *x, const char *principal);
 /* The same identity under another element name (e.g. "Initiator"). */
 void s3_write_principal(struct pail_xml *x, const char *element, const char *principal);
-/* Milliseconds since the epoch, from the request's arrival. */
+/* Milliseconds since the epoch, now (record times: mtime, initiated). */
 int64_t s3_now_ms(struct pail_req *r);
 /* Parses a decimal query/header integer in [min, max]; InvalidArgument. */
 enum pail_err s3_parse_uint(struct pail_req *r, const char *name, const char *s,
