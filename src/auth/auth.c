@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 
 #include "auth/crypto.h"
+#include "auth/key_cache.h"
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "http/request.h"
@@ -122,7 +123,7 @@ static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind k
     if (!pail_creds_lookup(creds, cred->access_key, secret, sizeof secret, &principal))
         return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
     unsigned char key[PAIL_SHA256_LEN];
-    pail_sigv4_signing_key(secret, cred->date, cred->region, cred->service, key);
+    pail_key_cache_get(secret, cred->date, cred->region, cred->service, key);
     pail_crypto_wipe(secret, sizeof secret);
     struct pail_sigv4_input in = {
         .method = req->method, .raw_path = req->raw_path, .raw_query = req->raw_query,

@@ -4,17 +4,21 @@
  * (each is logged and mapped to a pail_err), hold a statement across calls,
  * or touch object data (only data ids, which it hands back as garbage).
  *
- * Design. One connection (SQLITE_OPEN_FULLMUTEX) serialised by our own mutex:
- * every method takes the mutex and runs as one transaction (BEGIN IMMEDIATE
- * for writes, so a writer never upgrades mid-way; BEGIN for multi-statement
- * reads). WAL + synchronous=FULL, so a returned PAIL_OK is on disk. Keys are
- * TEXT with BINARY collation: memcmp order, which is S3's UTF-8 byte order.
- * Each vtable method sq_<m> is just tx_begin → do_<m> → tx_end; do_<m> does
- * the work under the contract meta.h states for pail_meta_<m>.
+ * Design. One writer connection behind a mutex and a pool of READERS reader
+ * connections (WAL: readers never wait for the writer); every method runs as
+ * one transaction (BEGIN IMMEDIATE for writes, so a writer never upgrades
+ * mid-way; BEGIN for reads, one snapshot). Writes are group-committed: COMMIT
+ * only writes the WAL and the writer lock is released; the WAL's fdatasync
+ * is shared by every commit that arrived meanwhile (struct sqdb). A method
+ * returns PAIL_OK only once its commit is durable, and a read only once what
+ * it saw is. Keys are TEXT with BINARY collation: memcmp order, which is
+ * S3's UTF-8 byte order. Each vtable method sq_<m> is just tx_begin → do_<m>
+ * → tx_end; do_<m> does the work under the contract meta.h states for
+ * pail_meta_<m>.
  *
  * Sections, in order:
  *   1. state, statement table and cache, binding, error mapping
- *   2. transactions
+ *   2. transactions: group commit, read barrier, reader pool
  *   3. open, close, schema migrations
  *   4. rows -> records, garbage collection of data ids
  *   5. buckets
@@ -30,6 +34,7 @@
 #include "store/meta_backends.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -37,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ===== 1. state, statement table and cache, binding, error mapping ===== */
 
@@ -112,11 +118,39 @@ static const char *const query_sql[Q__COUNT] = {
 
 _Static_assert(Q__COUNT <= 64, "the used-statement mask is a uint64_t");
 
+/* One connection and the statements prepared on it; used by one thread at a
+ * time (its owner holds the writer lock or took it from the reader pool). */
 struct msq {
     sqlite3 *db;
-    pthread_mutex_t mu;          /* one method (= one transaction) at a time */
     sqlite3_stmt *stmt[Q__COUNT];
     uint64_t used;               /* statements handed out in this transaction */
+};
+
+enum { READERS = 4 };
+
+/* The backend: one writer connection, a pool of reader connections (WAL lets
+ * them read while the writer commits), and the group-commit state.
+ *
+ * Group commit. The writer runs with synchronous=NORMAL, so COMMIT only
+ * write()s the WAL; durability comes from our own fdatasync of the WAL file,
+ * done after the writer lock is released. Commits are numbered in WAL order:
+ * `begun` counts commits started, `done` those whose COMMIT returned and
+ * `synced` those known durable. A committer waits until synced covers its
+ * number; the first waiter with no sync in flight syncs for everyone done so
+ * far, and commits arriving meanwhile share the next sync. So N concurrent
+ * writers cost about one fsync per fsync time, not N. */
+struct sqdb {
+    struct msq w;
+    pthread_mutex_t wmu;         /* held for a whole write transaction */
+    struct msq r[READERS];
+    pthread_mutex_t rmu;
+    pthread_cond_t rcv;          /* a reader came back */
+    unsigned rfree;              /* bit i: r[i] is free */
+    int wal_fd;
+    pthread_mutex_t smu;         /* guards the counters below */
+    pthread_cond_t scv;          /* synced moved, or a sync ended */
+    uint64_t begun, done, synced;
+    bool syncing;
 };
 
 /* Logs an SQLite failure and maps it; only SQLITE_FULL has its own code. */
@@ -221,25 +255,118 @@ static enum pail_err run(struct msq *s, enum qid q, const char *fmt, ...)
 /* ===== 2. transactions ===== */
 
 /* Locks the handle and opens a transaction; unlocks again on failure. */
-static enum pail_err tx_begin(struct msq *s, bool write)
+/* Makes every commit numbered up to n durable (see struct sqdb). A failed
+ * fdatasync ends the process: the kernel may have dropped the unwritten
+ * pages, so no later fsync could prove them durable (PostgreSQL's rule);
+ * start-up recovery then works from what is on disk. */
+static void wal_sync(struct sqdb *d, uint64_t n)
 {
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&d->smu);
+    while (d->synced < n) {
+        if (d->syncing) {
+            pthread_cond_wait(&d->scv, &d->smu);
+            continue;
+        }
+        d->syncing = true;
+        uint64_t upto = d->done;
+        pthread_mutex_unlock(&d->smu);
+        if (fdatasync(d->wal_fd) != 0) {
+            char buf[128];
+            pail_error("meta_sqlite: fdatasync of the WAL: %s; stopping",
+                       strerror_r(errno, buf, sizeof buf));
+            abort();
+        }
+        pthread_mutex_lock(&d->smu);
+        d->synced = upto;
+        d->syncing = false;
+        pthread_cond_broadcast(&d->scv);
+    }
+    pthread_mutex_unlock(&d->smu);
+}
+
+/* A reader's snapshot may include commits not yet durable (their COMMIT is
+ * done, their sync is not); answering from it could show a client an object
+ * that a power cut then takes back. So a read waits, after its snapshot, for
+ * every commit begun so far to be synced: never longer than one fsync, and
+ * not at all when no write is in flight. */
+static void read_barrier(struct sqdb *d)
+{
+    pthread_mutex_lock(&d->smu);
+    uint64_t n = d->begun;
+    bool wait = d->synced < n;
+    pthread_mutex_unlock(&d->smu);
+    if (wait)
+        wal_sync(d, n);
+}
+
+/* A free reader connection, waiting for one if all are busy. */
+static struct msq *reader_take(struct sqdb *d)
+{
+    pthread_mutex_lock(&d->rmu);
+    while (!d->rfree)
+        pthread_cond_wait(&d->rcv, &d->rmu);
+    int i = __builtin_ctz(d->rfree);
+    d->rfree &= ~(1u << i);
+    pthread_mutex_unlock(&d->rmu);
+    return &d->r[i];
+}
+
+static void reader_give(struct sqdb *d, struct msq *s)
+{
+    pthread_mutex_lock(&d->rmu);
+    d->rfree |= 1u << (s - d->r);
+    pthread_cond_signal(&d->rcv);
+    pthread_mutex_unlock(&d->rmu);
+}
+
+/* Opens a transaction: on the writer (BEGIN IMMEDIATE, so it never upgrades
+ * mid-way) for write, else on a pooled reader (BEGIN, so a multi-statement
+ * read sees one snapshot). *out is the connection to run it on. */
+static enum pail_err tx_begin(struct sqdb *d, bool write, struct msq **out)
+{
+    struct msq *s;
+    if (write) {
+        pthread_mutex_lock(&d->wmu);
+        s = &d->w;
+    } else {
+        s = reader_take(d);
+    }
     enum pail_err e = run(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ, "");
     reset_used(s);
-    if (e != PAIL_OK)
-        pthread_mutex_unlock(&s->mu);
+    if (e != PAIL_OK) {
+        if (write)
+            pthread_mutex_unlock(&d->wmu);
+        else
+            reader_give(d, s);
+    }
+    *out = s;
     return e;
 }
 
-/* Ends the transaction tx_begin opened: commits when e is PAIL_OK, else (or
- * when the commit fails) rolls back and empties *g, since a rolled-back
- * change freed nothing. Resets every statement used, unlocks, returns e. */
-static enum pail_err tx_end(struct msq *s, enum pail_err e, struct pail_garbage *g)
+/* Ends the transaction tx_begin opened on s: commits when e is PAIL_OK, else
+ * (or when the commit fails) rolls back and empties *g, since a rolled-back
+ * change freed nothing. Resets every statement used and gives the connection
+ * back. A write returns only once its commit is durable (wal_sync), a read
+ * once what it saw is (read_barrier). Returns e. */
+static enum pail_err tx_end(struct sqdb *d, struct msq *s, enum pail_err e,
+                            struct pail_garbage *g)
 {
+    bool write = s == &d->w;
+    uint64_t n = 0;
     reset_used(s);
+    if (e == PAIL_OK && write) {
+        pthread_mutex_lock(&d->smu);
+        n = ++d->begun;
+        pthread_mutex_unlock(&d->smu);
+    }
     if (e == PAIL_OK)
         e = run(s, Q_COMMIT, "");
     reset_used(s);
+    if (n) {
+        pthread_mutex_lock(&d->smu);
+        d->done = n; /* a failed COMMIT too: syncing past it is harmless */
+        pthread_mutex_unlock(&d->smu);
+    }
     if (e != PAIL_OK && !sqlite3_get_autocommit(s->db)) {
         run(s, Q_ROLLBACK, "");
         reset_used(s);
@@ -248,7 +375,15 @@ static enum pail_err tx_end(struct msq *s, enum pail_err e, struct pail_garbage 
         g->ids = NULL;
         g->n = 0;
     }
-    pthread_mutex_unlock(&s->mu);
+    if (write) {
+        pthread_mutex_unlock(&d->wmu);
+        if (e == PAIL_OK)
+            wal_sync(d, n);
+    } else {
+        reader_give(d, s);
+        if (e == PAIL_OK)
+            read_barrier(d);
+    }
     return e;
 }
 
@@ -312,16 +447,18 @@ static enum pail_err query_int(struct msq *s, const char *sql, int *v)
     return rc == SQLITE_ROW ? PAIL_OK : db_fail(s, rc, sql);
 }
 
-/* Connection settings: WAL (readers never block the writer), FULL sync (a
- * 200 means durable), foreign keys, and a busy timeout for other processes
- * (e.g. an admin sqlite3 shell) holding the lock. */
+/* Writer settings: WAL (readers never block the writer), synchronous=NORMAL
+ * because wal_sync makes each commit durable itself (NORMAL still syncs the
+ * WAL before every checkpoint and the database after it), foreign keys, and
+ * a busy timeout for other processes (an admin sqlite3 shell) holding the
+ * lock. */
 static enum pail_err configure(struct msq *s)
 {
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
     enum pail_err e = exec(s, "PRAGMA journal_mode=WAL");
     if (e == PAIL_OK)
-        e = exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        e = exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     int wal = 0;
     if (e == PAIL_OK)
         e = query_int(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode", &wal);
@@ -355,18 +492,65 @@ static enum pail_err migrate(struct msq *s)
     return e;
 }
 
-static void sq_close(void *state)
+static void conn_close(struct msq *s)
 {
-    struct msq *s = state;
-    if (!s)
-        return;
     for (int q = 0; q < Q__COUNT; q++)
         sqlite3_finalize(s->stmt[q]);
     int rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
         pail_error("meta_sqlite: close: %s", sqlite3_errstr(rc));
-    pthread_mutex_destroy(&s->mu);
-    free(s);
+}
+
+static void sq_close(void *state)
+{
+    struct sqdb *d = state;
+    if (!d)
+        return;
+    for (int i = 0; i < READERS; i++)
+        conn_close(&d->r[i]);
+    if (d->wal_fd >= 0)
+        close(d->wal_fd);
+    conn_close(&d->w); /* last: closing it checkpoints and removes the WAL */
+    pthread_mutex_destroy(&d->wmu);
+    pthread_mutex_destroy(&d->rmu);
+    pthread_cond_destroy(&d->rcv);
+    pthread_mutex_destroy(&d->smu);
+    pthread_cond_destroy(&d->scv);
+    free(d);
+}
+
+/* Opens one connection to path. Each is used by one thread at a time under
+ * our own locks, so SQLite's per-connection mutex is not needed (NOMUTEX). */
+static enum pail_err conn_open(struct msq *s, const char *path)
+{
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                               SQLITE_OPEN_NOMUTEX, NULL);
+    return rc == SQLITE_OK ? PAIL_OK : db_fail(s, rc, path);
+}
+
+/* Readers: query_only, so a bug can never write through one. */
+static enum pail_err reader_open(struct msq *s, const char *path)
+{
+    enum pail_err e = conn_open(s, path);
+    if (e != PAIL_OK)
+        return e;
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    return exec(s, "PRAGMA query_only=1");
+}
+
+/* The WAL file, opened for wal_sync's fdatasync (fsync acts on the file, so
+ * our descriptor covers what SQLite wrote through its own). */
+static enum pail_err wal_open(struct sqdb *d)
+{
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(d->w.db, "main"));
+    d->wal_fd = wal ? open(wal, O_RDONLY | O_CLOEXEC) : -1;
+    if (d->wal_fd >= 0)
+        return PAIL_OK;
+    char buf[128];
+    pail_error("meta_sqlite: open %s: %s", wal ? wal : "the WAL",
+               strerror_r(errno, buf, sizeof buf));
+    return PAIL_E_InternalError;
 }
 
 static enum pail_err sq_open(const char *location, void **state)
@@ -377,29 +561,40 @@ static enum pail_err sq_open(const char *location, void **state)
         pail_error("meta_sqlite: mkdir %s: %s", location, strerror_r(errno, buf, sizeof buf));
         return PAIL_E_InternalError;
     }
-    struct msq *s = calloc(1, sizeof *s);
+    struct sqdb *d = calloc(1, sizeof *d);
     size_t n = strlen(location) + sizeof "/meta.db";
     char *path = malloc(n);
-    if (!s || !path) {
-        free(s);
+    if (!d || !path) {
+        free(d);
         free(path);
         return PAIL_E_InternalError;
     }
     snprintf(path, n, "%s/meta.db", location);
-    pthread_mutex_init(&s->mu, NULL);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                               SQLITE_OPEN_FULLMUTEX, NULL);
-    enum pail_err e = rc == SQLITE_OK ? PAIL_OK : db_fail(s, rc, path);
+    d->wal_fd = -1;
+    pthread_mutex_init(&d->wmu, NULL);
+    pthread_mutex_init(&d->rmu, NULL);
+    pthread_cond_init(&d->rcv, NULL);
+    pthread_mutex_init(&d->smu, NULL);
+    pthread_cond_init(&d->scv, NULL);
+    enum pail_err e = conn_open(&d->w, path);
+    if (e == PAIL_OK)
+        e = configure(&d->w);
+    if (e == PAIL_OK)
+        e = migrate(&d->w);
+    if (e == PAIL_OK)
+        e = wal_open(d);
+    if (e == PAIL_OK && fdatasync(d->wal_fd) != 0) /* the migrations, if any */
+        e = PAIL_E_InternalError;
+    for (int i = 0; i < READERS && e == PAIL_OK; i++) {
+        e = reader_open(&d->r[i], path);
+        d->rfree |= 1u << i;
+    }
     free(path);
-    if (e == PAIL_OK)
-        e = configure(s);
-    if (e == PAIL_OK)
-        e = migrate(s);
     if (e != PAIL_OK) {
-        sq_close(s);
+        sq_close(d);
         return e;
     }
-    *state = s;
+    *state = d;
     return PAIL_OK;
 }
 
@@ -557,9 +752,10 @@ static enum pail_err do_bucket_create(struct msq *s, const struct pail_bucket_re
 
 static enum pail_err sq_bucket_create(void *vs, const struct pail_bucket_rec *b)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_bucket_create(s, b), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_bucket_create(s, b), NULL);
 }
 
 static enum pail_err do_bucket_get(struct msq *s, const char *name, struct pail_arena *a,
@@ -574,9 +770,10 @@ static enum pail_err do_bucket_get(struct msq *s, const char *name, struct pail_
 static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena *a,
                                    struct pail_bucket_rec *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, do_bucket_get(s, name, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_bucket_get(s, name, a, out), NULL);
 }
 
 static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pail_arena *a,
@@ -605,9 +802,10 @@ static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pa
 static enum pail_err sq_bucket_delete(void *vs, const char *name, struct pail_arena *a,
                                       struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_bucket_delete(s, name, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_bucket_delete(s, name, a, g), g);
 }
 
 static enum pail_err do_bucket_list(struct msq *s, struct pail_arena *a,
@@ -628,9 +826,10 @@ static enum pail_err do_bucket_list(struct msq *s, struct pail_arena *a,
 static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
                                     struct pail_bucket_rec **out, size_t *n)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, do_bucket_list(s, a, out, n), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_bucket_list(s, a, out, n), NULL);
 }
 
 /* ===== 6. objects ===== */
@@ -658,9 +857,10 @@ static enum pail_err do_object_put(struct msq *s, const struct pail_object_rec *
 static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
                                    struct pail_arena *a, struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_object_put(s, o, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_object_put(s, o, a, g), g);
 }
 
 static enum pail_err do_object_get(struct msq *s, const char *bucket, const char *key,
@@ -683,9 +883,10 @@ static enum pail_err do_object_get(struct msq *s, const char *bucket, const char
 static enum pail_err sq_object_get(void *vs, const char *bucket, const char *key,
                                    struct pail_arena *a, struct pail_object_rec *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, do_object_get(s, bucket, key, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_object_get(s, bucket, key, a, out), NULL);
 }
 
 static enum pail_err do_object_delete(struct msq *s, const char *bucket, const char *key,
@@ -706,9 +907,10 @@ static enum pail_err do_object_delete(struct msq *s, const char *bucket, const c
 static enum pail_err sq_object_delete(void *vs, const char *bucket, const char *key,
                                       struct pail_arena *a, struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_object_delete(s, bucket, key, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_object_delete(s, bucket, key, a, g), g);
 }
 
 /* DeleteObjects: every key in one transaction, so a batch of 1,000 costs one
@@ -732,9 +934,10 @@ static enum pail_err sq_object_delete_many(void *vs, const char *bucket,
                                            const char *const *keys, size_t n,
                                            struct pail_arena *a, struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_object_delete_many(s, bucket, keys, n, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_object_delete_many(s, bucket, keys, n, a, g), g);
 }
 
 /* ===== 7. the listing walker ===== */
@@ -912,9 +1115,10 @@ static enum pail_err sq_object_list(void *vs, const char *bucket,
                                     const struct pail_list_opts *o, struct pail_arena *a,
                                     struct pail_list_out *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, do_object_list(s, bucket, o, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_object_list(s, bucket, o, a, out), NULL);
 }
 
 /* ===== 8. multipart uploads and parts ===== */
@@ -954,18 +1158,20 @@ static enum pail_err do_upload_create(struct msq *s, const struct pail_upload_re
 
 static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_upload_create(s, u), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_upload_create(s, u), NULL);
 }
 
 static enum pail_err sq_upload_get(void *vs, const char *bucket, const char *key,
                                    const char *upload_id, struct pail_arena *a,
                                    struct pail_upload_rec *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, upload_find(s, upload_id, bucket, key, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, upload_find(s, upload_id, bucket, key, a, out), NULL);
 }
 
 /* Collects the part's old data id (if any), then writes the part. */
@@ -986,9 +1192,10 @@ static enum pail_err do_part_put(struct msq *s, const struct pail_part_rec *p,
 static enum pail_err sq_part_put(void *vs, const struct pail_part_rec *p,
                                  struct pail_arena *a, struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_part_put(s, p, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_part_put(s, p, a, g), g);
 }
 
 /* Fetches max + 1 parts: the extra one only decides `truncated`. */
@@ -1026,10 +1233,10 @@ static enum pail_err do_part_list(struct msq *s, const char *upload_id, int afte
 static enum pail_err sq_part_list(void *vs, const char *upload_id, int after_part,
                                   unsigned max, struct pail_arena *a, struct pail_parts_out *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e
-                        : tx_end(s, do_part_list(s, upload_id, after_part, max, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_part_list(s, upload_id, after_part, max, a, out), NULL);
 }
 
 /* Removes an upload and its parts, collecting the parts' data ids. */
@@ -1061,9 +1268,10 @@ static enum pail_err sq_upload_complete(void *vs, const char *upload_id,
                                         const struct pail_object_rec *o, struct pail_arena *a,
                                         struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_upload_complete(s, upload_id, o, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_upload_complete(s, upload_id, o, a, g), g);
 }
 
 static enum pail_err do_upload_abort(struct msq *s, const char *bucket, const char *key,
@@ -1082,9 +1290,10 @@ static enum pail_err sq_upload_abort(void *vs, const char *bucket, const char *k
                                      const char *upload_id, struct pail_arena *a,
                                      struct pail_garbage *g)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, true);
-    return e != PAIL_OK ? e : tx_end(s, do_upload_abort(s, bucket, key, upload_id, a, g), g);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, true, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_upload_abort(s, bucket, key, upload_id, a, g), g);
 }
 
 /* ===== 9. upload listing, data_id_used, the vtable ===== */
@@ -1171,20 +1380,22 @@ static enum pail_err sq_upload_list(void *vs, const char *bucket,
                                     const struct pail_uploads_opts *o, struct pail_arena *a,
                                     struct pail_uploads_out *out)
 {
-    struct msq *s = vs;
-    enum pail_err e = tx_begin(s, false);
-    return e != PAIL_OK ? e : tx_end(s, do_upload_list(s, bucket, o, a, out), NULL);
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = tx_begin(d, false, &s);
+    return e != PAIL_OK ? e : tx_end(d, s, do_upload_list(s, bucket, o, a, out), NULL);
 }
 
 /* On any error this answers true: the sweep must never delete data because
  * the database could not be read. */
 static bool sq_data_id_used(void *vs, const char *data_id)
 {
-    struct msq *s = vs;
-    if (tx_begin(s, false) != PAIL_OK)
+    struct sqdb *d = vs;
+    struct msq *s;
+    if (tx_begin(d, false, &s) != PAIL_OK)
         return true;
     bool used = true;
-    tx_end(s, id_used(s, data_id, &used), NULL);
+    tx_end(d, s, id_used(s, data_id, &used), NULL);
     return used;
 }
 

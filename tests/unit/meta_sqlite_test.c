@@ -728,7 +728,9 @@ static void *worker(void *arg)
         struct pail_list_opts lo = {.prefix = "", .delimiter = "/", .max = 10};
         struct pail_list_out out;
         t->errors += pail_meta_object_put(t->f->m, &o, a, &g) != PAIL_OK;
-        t->errors += pail_meta_object_get(t->f->m, "b", key, a, &got) != PAIL_OK;
+        /* read your write: the get may run on another (reader) connection */
+        t->errors += pail_meta_object_get(t->f->m, "b", key, a, &got) != PAIL_OK ||
+                     strcmp(got.data_id, id) != 0;
         t->errors += pail_meta_object_list(t->f->m, "b", &lo, a, &out) != PAIL_OK;
     }
     pail_arena_free(a);

@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "auth/crypto.h"
+#include "auth/key_cache.h"
 #include "auth/sigv4.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -485,6 +486,34 @@ static void test_canonical_headers(void **state)
     pail_buf_free(&b);
 }
 
+/* The cache answers what a fresh derivation would, for more scopes and
+ * secrets than it has entries (evictions), a changed secret under the same
+ * scope, and a scope part too long to be cached. */
+static void test_key_cache(void **state)
+{
+    (void)state;
+    char secret[48], date[16];
+    unsigned char got[32], want[32];
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 40; i++) {
+            snprintf(secret, sizeof secret, "%s%d", SK, i % 20);
+            snprintf(date, sizeof date, "201305%02d", 1 + i % 2);
+            const char *region = i % 3 ? "us-east-1" : "eu-west-3";
+            pail_key_cache_get(secret, date, region, "s3", got);
+            pail_sigv4_signing_key(secret, date, region, "s3", want);
+            assert_memory_equal(got, want, 32);
+        }
+    pail_key_cache_get(SK, "20130524", "us-east-1", "s3", got);
+    example_key(want);
+    assert_memory_equal(got, want, 32);
+    char region[80];
+    memset(region, 'r', sizeof region - 1);
+    region[sizeof region - 1] = 0;
+    pail_key_cache_get(SK, "20130524", region, "s3", got);
+    pail_sigv4_signing_key(SK, "20130524", region, "s3", want);
+    assert_memory_equal(got, want, 32);
+}
+
 static void test_long_secret(void **state)
 {
     /* HMAC reduces keys over 64 bytes by hashing them; the stack path and the
@@ -838,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_canonical_query),
         cmocka_unit_test(test_canonical_headers),
         cmocka_unit_test(test_long_secret),
+        cmocka_unit_test(test_key_cache),
         cmocka_unit_test(test_verify_header_ok),
         cmocka_unit_test(test_verify_header_errors),
         cmocka_unit_test(test_verify_date_header_fallback),
