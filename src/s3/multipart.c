@@ -108,7 +108,7 @@ enum pail_err s3_upload_part_begin(struct pail_req *r)
      * Complete can build the object's checksum from them. */
     enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
                                              : PAIL_CKSUM_NONE;
-    return s3_upload_begin(r, a);
+    return s3_upload_begin(r, a, false);
 }
 
 /* Stores a committed part blob; on failure removes it again. */

@@ -1,6 +1,7 @@
 /* s3/object_get.c — GetObject and HeadObject (one handler: MHD omits the body
  * of a HEAD response but keeps its length). Conditionals, Range, partNumber,
- * response-* overrides; the body goes out by sendfile from the data blob. */
+ * response-* overrides; the body goes out by sendfile from the data blob, or
+ * from memory for an object kept inline in the metadata. */
 #include "http/request.h"
 #include "http/server.h"
 #include "s3/common.h"
@@ -131,15 +132,18 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
     }
 }
 
-/* Looks the object up and opens its blob. A concurrent overwrite or delete
- * may remove the blob between the two steps; the lookup is then repeated, so
- * the reader sees the newer state instead of an error. */
+/* Looks the object up and opens its blob (an inline object has none: its
+ * bytes came with the lookup). A concurrent overwrite or delete may remove
+ * the blob between the two steps; the lookup is then repeated, so the reader
+ * sees the newer state instead of an error. */
 static enum pail_err open_object(struct pail_req *r, struct pail_object_rec *o, int *fd)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
         enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, o);
         if (e != PAIL_OK)
             return pail_req_fail(r, e, NULL);
+        if (o->inline_data)
+            return PAIL_OK;
         uint64_t size;
         e = pail_data_open_read(r->srv->data, o->data_id, fd, &size);
         if (e == PAIL_E_NoSuchKey)
@@ -191,6 +195,15 @@ enum pail_err s3_get_object(struct pail_req *r)
         pail_resp_headerf(r, "Content-Range", "bytes %llu-%llu/%llu",
                           (unsigned long long)s.off, (unsigned long long)(s.off + s.len - 1),
                           (unsigned long long)o.size);
+    }
+    if (o.inline_data) {
+        if (!pail_buf_append(&r->resp.buf, (const unsigned char *)o.inline_data + s.off,
+                             (size_t)s.len))
+            return pail_req_fail(r, PAIL_E_InternalError, NULL);
+        if (!r->resp.status)
+            r->resp.status = 200;
+        r->resp.kind = PAIL_RESP_BUF;
+        return PAIL_OK;
     }
     r->resp.off = s.off;
     r->resp.len = s.len;

@@ -20,10 +20,34 @@
 
 /* ---- the streaming writer shared with UploadPart ---------------------- */
 
+static enum pail_err writer_open(struct s3_upload *u)
+{
+    enum pail_err e = pail_data_writer_open(u->r->srv->data, &u->w);
+    if (e == PAIL_OK)
+        u->data_id = pail_arena_strdup(u->r->arena, pail_data_writer_id(u->w));
+    return e;
+}
+
+/* An inline candidate outgrew S3_INLINE_MAX: from here on it is a blob. */
+static enum pail_err spill(struct s3_upload *u)
+{
+    enum pail_err e = writer_open(u);
+    if (e == PAIL_OK && u->mem_len)
+        e = pail_data_write(u->w, u->mem, u->mem_len);
+    u->mem = NULL;
+    return e;
+}
+
 static enum pail_err writer_sink(void *ctx, const void *p, size_t n)
 {
     struct s3_upload *u = ctx;
-    return pail_data_write(u->w, p, n);
+    if (u->mem && n <= S3_INLINE_MAX - u->mem_len) {
+        memcpy(u->mem + u->mem_len, p, n);
+        u->mem_len += n;
+        return PAIL_OK;
+    }
+    enum pail_err e = u->mem ? spill(u) : PAIL_OK;
+    return e != PAIL_OK ? e : pail_data_write(u->w, p, n);
 }
 
 static void writer_cleanup(void *arg)
@@ -33,17 +57,36 @@ static void writer_cleanup(void *arg)
     u->w = NULL;
 }
 
-enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo)
+/* The body's decoded length when the request declares it. */
+static bool declared_length(struct pail_req *r, uint64_t *len)
+{
+    const char *dl = pail_req_header(r, "x-amz-decoded-content-length");
+    if (dl) {
+        char *end;
+        *len = strtoull(dl, &end, 10);
+        return *dl && !*end;
+    }
+    *len = r->length;
+    return r->has_length;
+}
+
+enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo, bool may_inline)
 {
     if (!r->has_length && !pail_req_header(r, "transfer-encoding"))
         return pail_req_fail(r, PAIL_E_MissingContentLength, NULL);
     struct s3_upload *u = pail_arena_alloc(r->arena, sizeof(*u));
-    enum pail_err e = pail_data_writer_open(r->srv->data, &u->w);
-    if (e != PAIL_OK)
-        return pail_req_fail(r, e, NULL);
-    u->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(u->w));
+    u->r = r;
     pail_arena_cleanup(r->arena, writer_cleanup, u);
     r->op_state = u;
+    uint64_t len;
+    if (may_inline && pail_meta_can_inline(r->srv->meta) &&
+        (!declared_length(r, &len) || len <= S3_INLINE_MAX)) {
+        u->mem = pail_arena_alloc(r->arena, S3_INLINE_MAX);
+    } else {
+        enum pail_err e = writer_open(u);
+        if (e != PAIL_OK)
+            return pail_req_fail(r, e, NULL);
+    }
     return pail_body_begin(r, writer_sink, u, 0, algo, 0);
 }
 
@@ -51,9 +94,10 @@ enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u)
 {
     struct pail_data_writer *w = u->w;
     u->w = NULL;
-    enum pail_err e = pail_data_commit(w);
+    enum pail_err e = w ? pail_data_commit(w) : PAIL_OK;
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
+    u->inline_data = w ? NULL : u->mem;
     pail_hex(pail_body_md5(r), 16, u->etag);
     u->size = pail_body_length(r);
     u->ck_algo = pail_body_checksum(r, &u->checksum);
@@ -68,17 +112,18 @@ enum pail_err s3_put_object_begin(struct pail_req *r)
 {
     if (s3_bucket_check(r, NULL) != PAIL_OK)
         return r->err;
-    return s3_upload_begin(r, PAIL_CKSUM_NONE);
+    return s3_upload_begin(r, PAIL_CKSUM_NONE, true);
 }
 
-/* Metadata commit for a new object whose data is already durable; on failure
- * the new blob is removed again. */
+/* Metadata commit for a new object whose data is already durable (or is
+ * inline, committed with it); on failure the new blob is removed again. */
 static enum pail_err put_commit(struct pail_req *r, struct pail_object_rec *o)
 {
     struct pail_garbage g = {0};
     enum pail_err e = pail_meta_object_put(r->srv->meta, o, r->arena, &g);
     if (e != PAIL_OK) {
-        pail_data_remove(r->srv->data, o->data_id);
+        if (!o->inline_data)
+            pail_data_remove(r->srv->data, o->data_id);
         return pail_req_fail(r, e, NULL);
     }
     s3_drop_garbage(r, &g);
@@ -95,7 +140,7 @@ enum pail_err s3_put_object(struct pail_req *r)
         return r->err;
     struct pail_object_rec o = {
         .bucket = r->bucket, .key = r->key, .size = u->size, .etag = u->etag,
-        .mtime_ms = s3_now_ms(r), .data_id = u->data_id,
+        .mtime_ms = s3_now_ms(r), .data_id = u->data_id, .inline_data = u->inline_data,
         .content_type = s3_content_type(r), .headers = headers,
         .checksum_algo = u->checksum ? pail_cksum_algo_name(u->ck_algo) : NULL,
         .checksum = u->checksum,
@@ -114,12 +159,40 @@ enum pail_err s3_put_object(struct pail_req *r)
 
 /* ---- CopyObject -------------------------------------------------------- */
 
+/* Up to want bytes of src's data at off into buf: from its inline bytes, or
+ * by pread from fd (its open blob). Like pread: the count, 0 at the end,
+ * -1 on error. */
+static ssize_t source_read(const struct pail_object_rec *src, int fd, void *buf,
+                           size_t want, uint64_t off)
+{
+    if (!src->inline_data)
+        return pread(fd, buf, want, (off_t)off);
+    if (off >= src->size)
+        return 0;
+    size_t n = src->size - off < want ? (size_t)(src->size - off) : want;
+    memcpy(buf, (const unsigned char *)src->inline_data + off, n);
+    return (ssize_t)n;
+}
+
 /* Copies the source's blob (or a range of it) into a new durable blob. */
 enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src,
                            uint64_t off, uint64_t len, char id_out[33])
 {
+    enum pail_err e;
+    if (src->inline_data) { /* no blob to compose from: write the bytes */
+        struct pail_data_writer *w;
+        if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK)
+            return pail_req_fail(r, e, NULL);
+        memcpy(id_out, pail_data_writer_id(w), 33);
+        e = pail_data_write(w, (const unsigned char *)src->inline_data + off, (size_t)len);
+        if (e == PAIL_OK)
+            e = pail_data_commit(w);
+        else
+            pail_data_abort(w);
+        return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+    }
     struct pail_data_seg seg = {src->data_id, off, len};
-    enum pail_err e = pail_data_compose(r->srv->data, &seg, 1, id_out);
+    e = pail_data_compose(r->srv->data, &seg, 1, id_out);
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
@@ -127,14 +200,16 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
                                  uint64_t off, uint64_t len, enum pail_cksum_algo algo,
                                  struct s3_upload *out)
 {
-    int fd;
+    int fd = -1;
     uint64_t size;
-    enum pail_err e = pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
+    enum pail_err e = src->inline_data ? PAIL_OK
+                                       : pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
     if (e != PAIL_OK) /* NoSuchKey: the blob vanished under us, see s3_copy_retry */
         return pail_req_fail(r, e == PAIL_E_NoSuchKey ? e : PAIL_E_InternalError, NULL);
     struct pail_data_writer *w;
     if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         return pail_req_fail(r, e, NULL);
     }
     out->data_id = pail_arena_strdup(r->arena, pail_data_writer_id(w));
@@ -144,7 +219,7 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
     static __thread char buf[256 * 1024];
     for (uint64_t done = 0; done < len && e == PAIL_OK;) {
         size_t want = len - done < sizeof buf ? (size_t)(len - done) : sizeof buf;
-        ssize_t got = pread(fd, buf, want, (off_t)(off + done));
+        ssize_t got = source_read(src, fd, buf, want, off + done);
         if (got <= 0) {
             e = PAIL_E_InternalError;
             break;
@@ -154,7 +229,8 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
         e = pail_data_write(w, buf, (size_t)got);
         done += (uint64_t)got;
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     if (e == PAIL_OK)
         e = pail_data_commit(w);
     else
@@ -219,6 +295,9 @@ static enum pail_err copy_object_data(struct pail_req *r, const struct pail_obje
         o->headers = headers;
         o->content_type = ctype;
     }
+    if (src->inline_data && a == PAIL_CKSUM_NONE)
+        return PAIL_OK; /* the copy is inline too: the same bytes, a new id */
+    o->inline_data = NULL;
     if (a != PAIL_CKSUM_NONE) {
         struct s3_upload up = {0};
         if (s3_copy_hashed(r, src, 0, src->size, a, &up) != PAIL_OK)

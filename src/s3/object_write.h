@@ -14,9 +14,22 @@
 struct pail_req;
 struct pail_data_writer;
 
+/* Objects up to this size live in the metadata store (meta.h inline_data):
+ * a PUT is then one metadata commit, with no file to create and sync, and a
+ * GET one lookup. Larger ones, and every part, are blobs. */
+#define S3_INLINE_MAX (16u * 1024)
+
 struct s3_upload {
-    struct pail_data_writer *w; /* NULL once committed or aborted */
-    const char *data_id;
+    struct pail_req *r;
+    struct pail_data_writer *w; /* NULL while in memory, and once committed
+                                   or aborted */
+    const char *data_id;        /* the blob's; NULL for an inline body */
+    unsigned char *mem;         /* an inline candidate's body so far (arena,
+                                   S3_INLINE_MAX bytes); NULL once spilled
+                                   to a blob, or when never a candidate */
+    size_t mem_len;
+    const void *inline_data;    /* after commit: the body, when it stayed in
+                                   memory; else NULL */
     char etag[33];              /* hex MD5 of the body */
     uint64_t size;
     enum pail_cksum_algo ck_algo;
@@ -25,9 +38,12 @@ struct s3_upload {
 
 /* In an op's begin(): opens a writer (aborted with the arena unless
  * committed) and starts the body pipeline into it; req->op_state is the
- * struct s3_upload. algo: a checksum to compute even if none is declared. */
-enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo);
-/* In run(): makes the data durable and fills etag/size/checksum. */
+ * struct s3_upload. algo: a checksum to compute even if none is declared.
+ * may_inline: a body that turns out no larger than S3_INLINE_MAX is kept in
+ * memory for the metadata instead (the writer opens when it outgrows that). */
+enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo, bool may_inline);
+/* In run(): makes the data durable (or, inline, leaves it to the metadata
+ * commit) and fills etag/size/checksum. */
 enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u);
 /* Copies len bytes of src from off into a new durable blob through user
  * space, computing the MD5 (a part's ETag is the MD5 of its own bytes) and

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "store/data_backends.h"
 #include "util/encode.h"
+#include "util/fs_space.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* ===== 1. ids, errors, small I/O helpers ===== */
@@ -36,7 +36,6 @@
 #define ID_LEN 32
 #define COPY_CHUNK (1u << 30)   /* per copy_file_range call */
 #define BOUNCE_SIZE (256u << 10) /* pread/write fallback buffer */
-#define RESERVE_MAX (64ull << 20)  /* free space kept for metadata, at most */
 
 /* Fan-out directories whose entry in their parent is known to be on disk:
  * bits 0..255 for objects/ab, 256.. for objects/ab/cd. */
@@ -52,7 +51,17 @@ struct fwriter {
     struct fstate *s;
     int fd;
     char id[ID_LEN + 1];
+    uint64_t room;                /* bytes check_space already allowed */
+    uint64_t written, flushed;    /* bytes written; handed to writeback */
 };
+
+/* Free space is asked for in steps of this much (one statfs per MiB, not per
+ * write), ahead of the bytes it covers. */
+#define SPACE_STEP (1u << 20)
+/* Writeback is started every this many bytes (sync_file_range), so the disk
+ * writes while the body is still arriving and commit's fdatasync finds
+ * little left to do. */
+#define WRITEBACK_STEP (8u << 20)
 
 /* Logs an errno failure and maps it to a pail_err. */
 static enum pail_err io_fail(const char *what, const char *id, int err)
@@ -118,21 +127,11 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Refuses (InsufficientStorage) to store `need` more bytes of data when that
- * would leave less than the reserve free: 1/32 of the filesystem, at most
- * RESERVE_MAX. The metadata database usually shares the filesystem, and a
- * DeleteObject writes metadata before it frees a blob: without room kept
- * for that, a disk filled with objects could not be emptied through S3.
- * Filesystems that report no size (f_blocks 0) are not checked. */
+/* Refuses (InsufficientStorage) to store `need` more bytes of data that
+ * would eat into the free space kept for metadata (util/fs_space.h). */
 static enum pail_err check_space(struct fstate *s, uint64_t need, const char *id)
 {
-    struct statvfs v;
-    if (fstatvfs(s->tmp_fd, &v) != 0 || v.f_blocks == 0)
-        return PAIL_OK; /* unknown: the write itself will tell */
-    uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
-    uint64_t avail = (uint64_t)v.f_bavail * unit, total = (uint64_t)v.f_blocks * unit;
-    uint64_t reserve = total / 32 < RESERVE_MAX ? total / 32 : RESERVE_MAX;
-    if (avail >= reserve && avail - reserve >= need)
+    if (pail_fs_room(s->tmp_fd, need))
         return PAIL_OK;
     return io_fail("below the free-space reserve for", id, ENOSPC);
 }
@@ -156,6 +155,15 @@ static enum pail_err ensure_dir(struct fstate *s, int parent, const char *name, 
                                 int *fd)
 {
     uint64_t mask = UINT64_C(1) << (bit % 64);
+    if (atomic_load(&s->durable[bit / 64]) & mask) { /* known made and synced */
+        *fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*fd >= 0)
+            return PAIL_OK;
+        if (errno != ENOENT)
+            return io_fail("open dir", name, errno);
+        /* removed behind our back: made and synced again below */
+        atomic_fetch_and(&s->durable[bit / 64], ~mask);
+    }
     if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
         return io_fail("mkdir", name, errno);
     if (!(atomic_load(&s->durable[bit / 64]) & mask)) {
@@ -307,11 +315,25 @@ static const char *file_writer_id(const struct pail_data_writer *base)
 static enum pail_err file_write(struct pail_data_writer *base, const void *p, size_t n)
 {
     struct fwriter *w = (struct fwriter *)base;
-    enum pail_err e = check_space(w->s, n, w->id);
-    if (e != PAIL_OK)
-        return e;
+    if (n > w->room) {
+        uint64_t ask = n > SPACE_STEP ? n : SPACE_STEP;
+        enum pail_err e = check_space(w->s, ask, w->id);
+        if (e != PAIL_OK)
+            return e;
+        w->room = ask;
+    }
+    w->room -= n;
     int err = write_all(w->fd, p, n);
-    return err ? io_fail("write", w->id, err) : PAIL_OK;
+    if (err)
+        return io_fail("write", w->id, err);
+    w->written += n;
+    if (w->written - w->flushed >= WRITEBACK_STEP) {
+        /* Only a hint: errors surface in commit's fdatasync. */
+        sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->written - w->flushed),
+                        SYNC_FILE_RANGE_WRITE);
+        w->flushed = w->written;
+    }
+    return PAIL_OK;
 }
 
 static void file_abort(struct pail_data_writer *base)

@@ -35,6 +35,11 @@ static const struct pail_meta_ops *find_backend(const char *name)
     return NULL;
 }
 
+bool pail_meta_can_inline(const struct pail_meta *m)
+{
+    return m->ops->version >= 3;
+}
+
 enum pail_err pail_meta_open(const char *name, const char *location,
                              struct pail_meta **out)
 {
@@ -112,7 +117,8 @@ enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
 enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object_rec *o,
                                    struct pail_arena *a, struct pail_garbage *garbage)
 {
-    assert(m && o && o->bucket && o->key && o->etag && o->data_id && a);
+    assert(m && o && o->bucket && o->key && o->etag && (o->data_id || o->inline_data) && a);
+    assert(!o->inline_data || pail_meta_can_inline(m));
     garbage_clear(garbage);
     if (o->size > INT64_MAX)
         return PAIL_E_InvalidArgument;

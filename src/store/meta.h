@@ -47,6 +47,14 @@ struct pail_object_rec {
                                   checksum "checksums": [b64, ...]}; NULL
                                   otherwise */
     const char *owner;
+    const void *inline_data;   /* version 3: the object's size bytes kept in
+                                  the metadata itself (small objects: no blob,
+                                  no file create, one commit). object_put
+                                  stores them under a fresh id of its own
+                                  (data_id is then ignored); object_get fills
+                                  them in (arena copy) and sets data_id to
+                                  that id, which is never a data-backend id;
+                                  listings leave them NULL. */
 };
 
 struct pail_upload_rec {
@@ -165,6 +173,7 @@ struct pail_meta_ops {
     enum pail_err (*object_delete_many)(void *s, const char *bucket,
                                         const char *const *keys, size_t n,
                                         struct pail_arena *a, struct pail_garbage *garbage);
+    /* version 3: no new method; object records carry inline_data */
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -173,6 +182,8 @@ struct pail_meta_ops {
 enum pail_err pail_meta_open(const char *name, const char *location,
                              struct pail_meta **out);
 void pail_meta_close(struct pail_meta *m);
+/* true when the backend stores pail_object_rec.inline_data (version >= 3). */
+bool pail_meta_can_inline(const struct pail_meta *m);
 
 /* Buckets. create: BucketAlreadyOwnedByYou if it exists. get/delete:
  * NoSuchBucket; delete: BucketNotEmpty while objects remain (pending uploads
@@ -187,7 +198,9 @@ enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
                                     struct pail_bucket_rec **out, size_t *n);
 
 /* Objects. put: inserts or replaces (bucket, key) atomically; the replaced
- * object's data id goes to garbage. NoSuchBucket. get: NoSuchBucket, NoSuchKey.
+ * object's data id goes to garbage (inline data is dropped in the same
+ * transaction instead). NoSuchBucket; InsufficientStorage when inline data
+ * would eat into the free space kept for metadata. get: NoSuchBucket, NoSuchKey.
  * delete: PAIL_OK also when the key is absent (garbage then empty);
  * NoSuchBucket. list: NoSuchBucket. */
 enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object_rec *o,

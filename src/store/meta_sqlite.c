@@ -32,6 +32,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "store/meta_backends.h"
+#include "util/fs_space.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +101,10 @@ atomic_ulong pail__meta_sqlite_list_rows;
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                     \
     X(Q_PART_LIST, "SELECT " PART_COLS " FROM parts WHERE upload_id = ?1 "      \
       "AND part_number > ?2 ORDER BY part_number LIMIT ?3")                     \
+    X(Q_INLINE_PUT, "INSERT INTO inline_data(id, bytes) VALUES("                 \
+      "'i' || lower(hex(randomblob(16))), ?1) RETURNING id")                    \
+    X(Q_INLINE_GET, "SELECT bytes FROM inline_data WHERE id = ?1")              \
+    X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE id = ?1")                 \
     X(Q_DATA_ID_USED, "SELECT EXISTS(SELECT 1 FROM objects WHERE data_id = ?1) " \
       "OR EXISTS(SELECT 1 FROM parts WHERE data_id = ?1)")
 
@@ -195,7 +200,8 @@ static void reset_used(struct msq *s)
 }
 
 /* Binds ?1, ?2… from fmt: 's' text or NULL (SQLITE_STATIC: valid for the
- * method), 'i' int64_t, 'u' uint64_t, 'n' int, 'z' empty BLOB (no argument).
+ * method), 'i' int64_t, 'u' uint64_t, 'n' int, 'z' empty BLOB (no argument),
+ * 'b' BLOB from two arguments, const void * and uint64_t (SQLITE_STATIC).
  * Returns an SQLite code. */
 static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
@@ -211,6 +217,10 @@ static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
         case 'u': rc = sqlite3_bind_int64(st, i, (sqlite3_int64)va_arg(ap, uint64_t)); break;
         case 'n': rc = sqlite3_bind_int(st, i, va_arg(ap, int)); break;
         case 'z': rc = sqlite3_bind_zeroblob(st, i, 0); break;
+        case 'b':
+            v = va_arg(ap, const void *);
+            rc = sqlite3_bind_blob64(st, i, v ? v : "", va_arg(ap, uint64_t), SQLITE_STATIC);
+            break;
         default: rc = SQLITE_MISUSE;
         }
     }
@@ -418,6 +428,10 @@ static const char *const migrations[] = {
     "  data_id TEXT NOT NULL, checksum TEXT,"
     "  PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
     "CREATE INDEX parts_data_id ON parts(data_id);",
+    /* 2: small objects' bytes, named by ids that begin with INLINE_MARK (a
+     * rowid table: rows of kilobytes belong outside a WITHOUT ROWID b-tree,
+     * and outside the objects table, whose listings must stay dense) */
+    "CREATE TABLE inline_data(id TEXT NOT NULL PRIMARY KEY, bytes BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -648,6 +662,7 @@ static void row_object(sqlite3_stmt *st, struct pail_arena *a, const char *bucke
     o->checksum_type = col_str(st, 9, a);
     o->parts = col_str(st, 10, a);
     o->owner = col_str(st, 11, a);
+    o->inline_data = NULL;
 }
 
 /* An UPL_COLS row. */
@@ -701,19 +716,26 @@ static enum pail_err id_used(struct msq *s, const char *id, bool *used)
     return PAIL_OK;
 }
 
+/* Ids of inline data (meta.h: pail_object_rec.inline_data) begin with this;
+ * data-backend ids are lower-case hex, so the two never mix. */
+#define INLINE_MARK 'i'
+
 /* After the change: garbage = the candidates nothing references any more
  * (a re-put of the same data id, or a part's blob reused as the object's,
- * is therefore never returned). */
+ * is therefore never returned). Unreferenced inline data is deleted here, in
+ * the same transaction, and never becomes garbage. */
 static enum pail_err garbage_finish(struct msq *s, struct idvec *iv, struct pail_garbage *g)
 {
     size_t kept = 0;
     for (size_t i = 0; i < iv->n; i++) {
         bool used = true;
         enum pail_err e = id_used(s, iv->v[i], &used);
+        if (e == PAIL_OK && !used && iv->v[i][0] == INLINE_MARK)
+            e = run(s, Q_INLINE_DELETE, "s", iv->v[i]);
+        else if (!used)
+            iv->v[kept++] = iv->v[i];
         if (e != PAIL_OK)
             return e;
-        if (!used)
-            iv->v[kept++] = iv->v[i];
     }
     g->ids = iv->v;
     g->n = kept;
@@ -842,14 +864,30 @@ static enum pail_err object_write(struct msq *s, const struct pail_object_rec *o
                o->checksum_type, o->parts, o->owner);
 }
 
+/* Stores o's inline data under a fresh id, written to *id (arena). */
+static enum pail_err inline_put(struct msq *s, const struct pail_object_rec *o,
+                                struct pail_arena *a, const char **id)
+{
+    sqlite3_stmt *st = query(s, Q_INLINE_PUT, "b", o->inline_data, o->size);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc, "inline put");
+    *id = col_str(st, 0, a);
+    return PAIL_OK;
+}
+
 static enum pail_err do_object_put(struct msq *s, const struct pail_object_rec *o,
                                    struct pail_arena *a, struct pail_garbage *g)
 {
     struct idvec iv = {0};
+    struct pail_object_rec rec = *o;
     enum pail_err e;
     if ((e = bucket_check(s, o->bucket)) != PAIL_OK ||
         (e = collect_q(s, a, &iv, Q_OBJ_DATA_ID, "ss", o->bucket, o->key)) != PAIL_OK ||
-        (e = object_write(s, o)) != PAIL_OK)
+        (o->inline_data && (e = inline_put(s, o, a, &rec.data_id)) != PAIL_OK) ||
+        (e = object_write(s, &rec)) != PAIL_OK)
         return e;
     return garbage_finish(s, &iv, g);
 }
@@ -858,9 +896,31 @@ static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
                                    struct pail_arena *a, struct pail_garbage *g)
 {
     struct sqdb *d = vs;
+    if (o->inline_data && !pail_fs_room(d->wal_fd, o->size))
+        return PAIL_E_InsufficientStorage;
     struct msq *s;
     enum pail_err e = tx_begin(d, true, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_put(s, o, a, g), g);
+}
+
+/* out->inline_data from the row named by out->data_id (an arena copy). */
+static enum pail_err inline_get(struct msq *s, struct pail_arena *a, struct pail_object_rec *out)
+{
+    sqlite3_stmt *st = query(s, Q_INLINE_GET, "s", out->data_id);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "inline data missing");
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    const void *p = sqlite3_column_blob(st, 0);
+    if (n != out->size)
+        return db_fail(s, SQLITE_CORRUPT, "inline data has the wrong size");
+    void *copy = pail_arena_alloc(a, n ? n : 1);
+    if (n)
+        memcpy(copy, p, n);
+    out->inline_data = copy;
+    return PAIL_OK;
 }
 
 static enum pail_err do_object_get(struct msq *s, const char *bucket, const char *key,
@@ -872,7 +932,7 @@ static enum pail_err do_object_get(struct msq *s, const char *bucket, const char
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row_object(st, a, pail_arena_strdup(a, bucket), out);
-        return PAIL_OK;
+        return out->data_id[0] == INLINE_MARK ? inline_get(s, a, out) : PAIL_OK;
     }
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, "object get");
@@ -1400,7 +1460,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 2,
+    .version = 3,
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,

@@ -25,7 +25,8 @@ One data directory persists across all iterations. Each iteration:
      foreign_key_check of DIR/meta.db, DIR/tmp/ empty, every blob under
      DIR/objects/ referenced by objects.data_id or parts.data_id (no orphans
      left by the start-up sweep), every referenced blob present with the
-     recorded size.
+     recorded size; the same for small objects kept inline in meta.db
+     (inline_data rows, ids beginning with "i").
 
 Bodies are derived from (key, version counter) or (upload, part number), so
 the expected bytes and MD5 are recomputable; metadata is random and recorded.
@@ -962,13 +963,18 @@ def offline_check(data_dir):
         for did, size in db.execute("SELECT data_id, size FROM objects UNION ALL "
                                     "SELECT data_id, size FROM parts"):
             refs[did] = size
+        # small objects live in meta.db itself, under ids beginning with "i"
+        inline = dict(db.execute("SELECT id, length(bytes) FROM inline_data"))
     finally:
         db.close()
-    orphans = set(blobs) - set(refs)
-    missing = set(refs) - set(blobs)
+    inline_refs = {d: s for d, s in refs.items() if d.startswith("i")}
+    file_refs = {d: s for d, s in refs.items() if d not in inline_refs}
+    orphans = (set(blobs) - set(file_refs)) | (set(inline) - set(inline_refs))
+    missing = (set(file_refs) - set(blobs)) | (set(inline_refs) - set(inline))
     res["orphans"], res["missing"] = len(orphans), len(missing)
     res["orphan_ids"], res["missing_ids"] = sorted(orphans)[:5], sorted(missing)[:5]
-    res["size_bad"] = sum(1 for d, s in refs.items() if d in blobs and blobs[d] != s)
+    res["size_bad"] = (sum(1 for d, s in file_refs.items() if d in blobs and blobs[d] != s) +
+                       sum(1 for d, s in inline_refs.items() if d in inline and inline[d] != s))
     return res
 
 

@@ -705,6 +705,82 @@ static void test_upload_list(void **state)
     assert_err(pail_meta_upload_list(f->m, "nob", &o, f->a, &out), PAIL_E_NoSuchBucket);
 }
 
+/* ---- inline data ---- */
+
+static int inline_rows(struct fx *f)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/meta.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM inline_data", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Small objects' bytes live in the metadata: stored and returned whole, never
+ * handed out as garbage (dropped in the same transaction), absent from
+ * listings' records, and replaced by and replacing blob-backed objects. */
+static void test_inline(void **state)
+{
+    struct fx *f = *state;
+    mk_bucket(f, "b");
+    assert_true(pail_meta_can_inline(f->m));
+    struct pail_object_rec o = {.bucket = "b", .key = "k", .size = 5, .etag = "e",
+                                .mtime_ms = 1, .data_id = "ignored", .inline_data = "hello"};
+    struct pail_garbage g;
+    struct pail_object_rec got;
+    assert_err(pail_meta_object_put(f->m, &o, f->a, &g), PAIL_OK);
+    assert_int_equal(g.n, 0);
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_non_null(got.inline_data);
+    assert_memory_equal(got.inline_data, "hello", 5);
+    assert_int_equal(got.data_id[0], 'i');
+    const char *first = got.data_id;
+
+    o.size = 0, o.inline_data = ""; /* empty, inline: a new id, the old row dropped */
+    assert_err(pail_meta_object_put(f->m, &o, f->a, &g), PAIL_OK);
+    assert_int_equal(g.n, 0);
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_non_null(got.inline_data);
+    assert_int_equal(got.size, 0);
+    assert_string_not_equal(got.data_id, first);
+    assert_int_equal(inline_rows(f), 1);
+
+    struct pail_list_opts lo = {.prefix = "", .max = 10};
+    struct pail_list_out out;
+    assert_err(pail_meta_object_list(f->m, "b", &lo, f->a, &out), PAIL_OK);
+    assert_int_equal(out.nobjects, 1);
+    assert_null(out.objects[0].inline_data);
+
+    put_key(f, "b", "k", "blob1"); /* inline -> blob: nothing to collect */
+    assert_int_equal(inline_rows(f), 0);
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_null(got.inline_data);
+    assert_string_equal(got.data_id, "blob1");
+
+    o.size = 3, o.inline_data = "abc"; /* blob -> inline: the blob is garbage */
+    assert_err(pail_meta_object_put(f->m, &o, f->a, &g), PAIL_OK);
+    assert_int_equal(g.n, 1);
+    assert_true(has_id(&g, "blob1"));
+
+    o.key = "k2";
+    assert_err(pail_meta_object_put(f->m, &o, f->a, &g), PAIL_OK);
+    assert_int_equal(inline_rows(f), 2);
+    assert_err(pail_meta_object_delete(f->m, "b", "k", f->a, &g), PAIL_OK);
+    assert_int_equal(g.n, 0);
+    const char *keys[] = {"k2"};
+    assert_err(pail_meta_object_delete_many(f->m, "b", keys, 1, f->a, &g), PAIL_OK);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(inline_rows(f), 0);
+    assert_err(pail_meta_bucket_delete(f->m, "b", f->a, &g), PAIL_OK);
+}
+
 /* ---- threads ---- */
 
 struct thr {
@@ -771,6 +847,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_seeks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
     return cmocka_run_group_tests_name("meta_sqlite", tests, NULL, NULL);
