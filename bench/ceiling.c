@@ -1,7 +1,7 @@
 /* bench/ceiling.c — the ceiling: what the bench harness plus libmicrohttpd
  * can do on this machine with no S3 work at all. Same MHD threading mode and
  * options as pail (src/http/server.c): internal polling thread, one thread per
- * connection, poll(), 128 KiB connection memory.
+ * connection, poll(), 32 KiB connection memory.
  *
  *   ceiling PORT
  *   GET  /any/obj-<N>[k|m]  → 200, a preallocated body of N (KiB|MiB) bytes
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
             MHD_USE_ITC | MHD_USE_ERROR_LOG,
         (uint16_t)atoi(argv[1]), NULL, NULL, on_request, NULL,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!d) {

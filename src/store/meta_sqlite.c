@@ -11,14 +11,16 @@
  * only writes the WAL and the writer lock is released; the WAL's fdatasync
  * is shared by every commit that arrived meanwhile (struct sqdb). A method
  * returns PAIL_OK only once its commit is durable, and a read only once what
- * it saw is. Keys are TEXT with BINARY collation: memcmp order, which is
+ * it saw is. A checkpointer thread with its own connection copies the WAL
+ * back into the database (PASSIVE), so no commit waits for a checkpoint.
+ * Keys are TEXT with BINARY collation: memcmp order, which is
  * S3's UTF-8 byte order. Each vtable method sq_<m> is just tx_begin → do_<m>
  * → tx_end; do_<m> does the work under the contract meta.h states for
  * pail_meta_<m>.
  *
  * Sections, in order:
  *   1. state, statement table and cache, binding, error mapping
- *   2. transactions: group commit, read barrier, reader pool
+ *   2. transactions: group commit, read barrier, reader pool, checkpointer
  *   3. open, close, schema migrations
  *   4. rows -> records, garbage collection of data ids
  *   5. buckets
@@ -101,10 +103,9 @@ atomic_ulong pail__meta_sqlite_list_rows;
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                     \
     X(Q_PART_LIST, "SELECT " PART_COLS " FROM parts WHERE upload_id = ?1 "      \
       "AND part_number > ?2 ORDER BY part_number LIMIT ?3")                     \
-    X(Q_INLINE_PUT, "INSERT INTO inline_data(id, bytes) VALUES("                 \
-      "'i' || lower(hex(randomblob(16))), ?1) RETURNING id")                    \
-    X(Q_INLINE_GET, "SELECT bytes FROM inline_data WHERE id = ?1")              \
-    X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE id = ?1")                 \
+    X(Q_INLINE_PUT, "INSERT INTO inline_data(bytes) VALUES(?1) RETURNING n")    \
+    X(Q_INLINE_GET, "SELECT bytes FROM inline_data WHERE n = ?1")               \
+    X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE n = ?1")                  \
     X(Q_DATA_ID_USED, "SELECT EXISTS(SELECT 1 FROM objects WHERE data_id = ?1) " \
       "OR EXISTS(SELECT 1 FROM parts WHERE data_id = ?1)")
 
@@ -156,7 +157,21 @@ struct sqdb {
     pthread_cond_t scv;          /* synced moved, or a sync ended */
     uint64_t begun, done, synced;
     bool syncing;
+    /* Checkpoints run on their own connection and thread, so the writer
+     * never copies the WAL into the database inside a commit. */
+    struct msq ck;
+    pthread_t ck_thread;
+    bool ck_running, ck_stop;
+    pthread_mutex_t ckmu;
+    pthread_cond_t ckcv;         /* the WAL grew past CKPT_PAGES, or stop */
+    int wal_pages;               /* as the last commit left it */
 };
+
+/* The checkpointer copies the WAL back once it holds this many pages; the
+ * writer does so itself only past CKPT_BACKSTOP, when the checkpointer falls
+ * behind (or a reader's old snapshot keeps the WAL from being reused). */
+#define CKPT_PAGES 1000
+#define CKPT_BACKSTOP 20000
 
 /* Logs an SQLite failure and maps it; only SQLITE_FULL has its own code. */
 static enum pail_err db_fail(struct msq *s, int rc, const char *what)
@@ -397,6 +412,57 @@ static enum pail_err tx_end(struct sqdb *d, struct msq *s, enum pail_err e,
     return e;
 }
 
+/* sqlite3_wal_hook on the writer, after each commit (in place of SQLite's
+ * auto-checkpoint): wakes the checkpointer once the WAL is long enough, and
+ * past CKPT_BACKSTOP checkpoints right here, as auto-checkpoint would. */
+static int wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct sqdb *d = arg;
+    pthread_mutex_lock(&d->ckmu);
+    d->wal_pages = pages;
+    if (pages >= CKPT_PAGES)
+        pthread_cond_signal(&d->ckcv);
+    pthread_mutex_unlock(&d->ckmu);
+    if (pages >= CKPT_BACKSTOP)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* PASSIVE checkpoints never block the writer or readers; with
+ * synchronous=NORMAL each syncs the WAL before copying and the database
+ * after, so the WAL is reused only once its pages are durable elsewhere. */
+static void *checkpointer(void *arg)
+{
+    struct sqdb *d = arg;
+    pthread_mutex_lock(&d->ckmu);
+    while (!d->ck_stop) {
+        if (d->wal_pages < CKPT_PAGES) {
+            pthread_cond_wait(&d->ckcv, &d->ckmu);
+            continue;
+        }
+        d->wal_pages = 0;
+        pthread_mutex_unlock(&d->ckmu);
+        int rc = sqlite3_wal_checkpoint_v2(d->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            db_fail(&d->ck, rc, "checkpoint");
+        pthread_mutex_lock(&d->ckmu);
+    }
+    pthread_mutex_unlock(&d->ckmu);
+    return NULL;
+}
+
+static void checkpointer_stop(struct sqdb *d)
+{
+    if (!d->ck_running)
+        return;
+    pthread_mutex_lock(&d->ckmu);
+    d->ck_stop = true;
+    pthread_cond_signal(&d->ckcv);
+    pthread_mutex_unlock(&d->ckmu);
+    pthread_join(d->ck_thread, NULL);
+    d->ck_running = false;
+}
+
 /* ===== 3. open, close, schema migrations ===== */
 
 /* migrations[i] takes the schema from user_version i to i + 1. Append only. */
@@ -428,10 +494,12 @@ static const char *const migrations[] = {
     "  data_id TEXT NOT NULL, checksum TEXT,"
     "  PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
     "CREATE INDEX parts_data_id ON parts(data_id);",
-    /* 2: small objects' bytes, named by ids that begin with INLINE_MARK (a
-     * rowid table: rows of kilobytes belong outside a WITHOUT ROWID b-tree,
-     * and outside the objects table, whose listings must stay dense) */
-    "CREATE TABLE inline_data(id TEXT NOT NULL PRIMARY KEY, bytes BLOB NOT NULL);",
+    /* 2: small objects' bytes, named INLINE_MARK + n. Outside the objects
+     * table, whose listings must stay dense; keyed by the rowid, so a PUT
+     * appends at the b-tree's right edge and needs no second index. A rowid
+     * may be reused once its row is gone: harmless, since an inline id is
+     * only ever read in the same snapshot as the object row naming it. */
+    "CREATE TABLE inline_data(n INTEGER PRIMARY KEY, bytes BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -520,6 +588,8 @@ static void sq_close(void *state)
     struct sqdb *d = state;
     if (!d)
         return;
+    checkpointer_stop(d);
+    conn_close(&d->ck);
     for (int i = 0; i < READERS; i++)
         conn_close(&d->r[i]);
     if (d->wal_fd >= 0)
@@ -530,6 +600,8 @@ static void sq_close(void *state)
     pthread_cond_destroy(&d->rcv);
     pthread_mutex_destroy(&d->smu);
     pthread_cond_destroy(&d->scv);
+    pthread_mutex_destroy(&d->ckmu);
+    pthread_cond_destroy(&d->ckcv);
     free(d);
 }
 
@@ -567,6 +639,26 @@ static enum pail_err wal_open(struct sqdb *d)
     return PAIL_E_InternalError;
 }
 
+/* The checkpointer's connection and thread. */
+static enum pail_err checkpointer_start(struct sqdb *d, const char *path)
+{
+    enum pail_err e = conn_open(&d->ck, path);
+    if (e == PAIL_OK) {
+        sqlite3_busy_timeout(d->ck.db, 5000);
+        e = exec(&d->ck, "PRAGMA synchronous=NORMAL");
+    }
+    if (e != PAIL_OK)
+        return e;
+    if (pthread_create(&d->ck_thread, NULL, checkpointer, d) != 0) {
+        pail_error("meta_sqlite: cannot start the checkpointer thread");
+        return PAIL_E_InternalError;
+    }
+    d->ck_running = true;
+    /* Replaces SQLite's auto-checkpoint hook: wal_grew does its job now. */
+    sqlite3_wal_hook(d->w.db, wal_grew, d);
+    return PAIL_OK;
+}
+
 static enum pail_err sq_open(const char *location, void **state)
 {
     *state = NULL;
@@ -590,6 +682,8 @@ static enum pail_err sq_open(const char *location, void **state)
     pthread_cond_init(&d->rcv, NULL);
     pthread_mutex_init(&d->smu, NULL);
     pthread_cond_init(&d->scv, NULL);
+    pthread_mutex_init(&d->ckmu, NULL);
+    pthread_cond_init(&d->ckcv, NULL);
     enum pail_err e = conn_open(&d->w, path);
     if (e == PAIL_OK)
         e = configure(&d->w);
@@ -603,6 +697,8 @@ static enum pail_err sq_open(const char *location, void **state)
         e = reader_open(&d->r[i], path);
         d->rfree |= 1u << i;
     }
+    if (e == PAIL_OK)
+        e = checkpointer_start(d, path);
     free(path);
     if (e != PAIL_OK) {
         sq_close(d);
@@ -716,9 +812,20 @@ static enum pail_err id_used(struct msq *s, const char *id, bool *used)
     return PAIL_OK;
 }
 
-/* Ids of inline data (meta.h: pail_object_rec.inline_data) begin with this;
- * data-backend ids are lower-case hex, so the two never mix. */
+/* Ids of inline data (meta.h: pail_object_rec.inline_data) are this letter
+ * and the inline_data row number; data-backend ids are lower-case hex, so
+ * the two never mix. */
 #define INLINE_MARK 'i'
+
+/* true, with its row number in *n, when id names inline data. */
+static bool inline_number(const char *id, int64_t *n)
+{
+    if (id[0] != INLINE_MARK)
+        return false;
+    char *end;
+    *n = strtoll(id + 1, &end, 10);
+    return id[1] && !*end;
+}
 
 /* After the change: garbage = the candidates nothing references any more
  * (a re-put of the same data id, or a part's blob reused as the object's,
@@ -728,14 +835,19 @@ static enum pail_err garbage_finish(struct msq *s, struct idvec *iv, struct pail
 {
     size_t kept = 0;
     for (size_t i = 0; i < iv->n; i++) {
+        int64_t n;
+        if (inline_number(iv->v[i], &n)) { /* never shared: one row, one id */
+            enum pail_err e = run(s, Q_INLINE_DELETE, "i", n);
+            if (e != PAIL_OK)
+                return e;
+            continue;
+        }
         bool used = true;
         enum pail_err e = id_used(s, iv->v[i], &used);
-        if (e == PAIL_OK && !used && iv->v[i][0] == INLINE_MARK)
-            e = run(s, Q_INLINE_DELETE, "s", iv->v[i]);
-        else if (!used)
-            iv->v[kept++] = iv->v[i];
         if (e != PAIL_OK)
             return e;
+        if (!used)
+            iv->v[kept++] = iv->v[i];
     }
     g->ids = iv->v;
     g->n = kept;
@@ -874,7 +986,7 @@ static enum pail_err inline_put(struct msq *s, const struct pail_object_rec *o,
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW)
         return db_fail(s, rc, "inline put");
-    *id = col_str(st, 0, a);
+    *id = pail_arena_printf(a, "%c%lld", INLINE_MARK, (long long)sqlite3_column_int64(st, 0));
     return PAIL_OK;
 }
 
@@ -906,7 +1018,9 @@ static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
 /* out->inline_data from the row named by out->data_id (an arena copy). */
 static enum pail_err inline_get(struct msq *s, struct pail_arena *a, struct pail_object_rec *out)
 {
-    sqlite3_stmt *st = query(s, Q_INLINE_GET, "s", out->data_id);
+    int64_t num = 0;
+    inline_number(out->data_id, &num);
+    sqlite3_stmt *st = query(s, Q_INLINE_GET, "i", num);
     if (!st)
         return PAIL_E_InternalError;
     int rc = sqlite3_step(st);
@@ -932,7 +1046,8 @@ static enum pail_err do_object_get(struct msq *s, const char *bucket, const char
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row_object(st, a, pail_arena_strdup(a, bucket), out);
-        return out->data_id[0] == INLINE_MARK ? inline_get(s, a, out) : PAIL_OK;
+        int64_t n;
+        return inline_number(out->data_id, &n) ? inline_get(s, a, out) : PAIL_OK;
     }
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, "object get");

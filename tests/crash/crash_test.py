@@ -964,7 +964,7 @@ def offline_check(data_dir):
                                     "SELECT data_id, size FROM parts"):
             refs[did] = size
         # small objects live in meta.db itself, under ids beginning with "i"
-        inline = dict(db.execute("SELECT id, length(bytes) FROM inline_data"))
+        inline = dict(db.execute("SELECT 'i' || n, length(bytes) FROM inline_data"))
     finally:
         db.close()
     inline_refs = {d: s for d, s in refs.items() if d.startswith("i")}

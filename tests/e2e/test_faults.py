@@ -161,7 +161,7 @@ def check_store(data_dir):
         refs = {r[0] for r in con.execute("SELECT data_id FROM objects UNION "
                                           "SELECT data_id FROM parts")}
         rows = con.execute("SELECT count(*) FROM objects").fetchone()[0]
-        inline = {r[0] for r in con.execute("SELECT id FROM inline_data")}
+        inline = {r[0] for r in con.execute("SELECT 'i' || n FROM inline_data")}
     finally:
         con.close()
     inline_refs = {r for r in refs if r.startswith("i")}
