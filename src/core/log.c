@@ -16,11 +16,10 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void pail_log_set_level(enum pail_log_level l) { min_level = l; }
 
-void pail_log(enum pail_log_level l, const char *fmt, ...)
+/* Writes one line: timestamp, level, the n bytes of text (cut to fit). */
+static void emit(enum pail_log_level l, const char *text, size_t n)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
-    if (l < min_level)
-        return;
     char line[2048];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -33,14 +32,12 @@ void pail_log(enum pail_log_level l, const char *fmt, ...)
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
         last_sec = ts.tv_sec;
     }
-    int n = snprintf(line, sizeof line, "%s.%03ldZ %s ", stamp, ts.tv_nsec / 1000000, names[l]);
-    va_list ap;
-    va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-    va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2; /* truncated: keep the newline */
+    size_t len = (size_t)snprintf(line, sizeof line, "%s.%03ldZ %s ", stamp,
+                                  ts.tv_nsec / 1000000, names[l]);
+    if (n > sizeof line - 1 - len)
+        n = sizeof line - 1 - len; /* truncated: keep the newline */
+    memcpy(line + len, text, n);
+    len += n;
     line[len++] = '\n';
     pthread_mutex_lock(&lock);
     for (size_t off = 0; off < len;) {
@@ -52,4 +49,22 @@ void pail_log(enum pail_log_level l, const char *fmt, ...)
         off += (size_t)w;
     }
     pthread_mutex_unlock(&lock);
+}
+
+void pail_log(enum pail_log_level l, const char *fmt, ...)
+{
+    if (l < min_level)
+        return;
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    emit(l, text, m < 0 ? 0 : (size_t)m < sizeof text ? (size_t)m : sizeof text - 1);
+}
+
+void pail_log_text(enum pail_log_level l, const char *text, size_t n)
+{
+    if (l >= min_level)
+        emit(l, text, n);
 }

@@ -2,11 +2,16 @@
 #ifndef PAIL_CORE_LOG_H
 #define PAIL_CORE_LOG_H
 
+#include <stddef.h>
+
 enum pail_log_level { PAIL_LOG_DEBUG, PAIL_LOG_INFO, PAIL_LOG_WARN, PAIL_LOG_ERROR };
 
 void pail_log_set_level(enum pail_log_level l);
 void pail_log(enum pail_log_level l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A line whose text is already formatted (n bytes, no newline): the access
+ * log builds its own, printf being a visible share of a small request. */
+void pail_log_text(enum pail_log_level l, const char *text, size_t n);
 
 #define pail_info(...) pail_log(PAIL_LOG_INFO, __VA_ARGS__)
 #define pail_warn(...) pail_log(PAIL_LOG_WARN, __VA_ARGS__)

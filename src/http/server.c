@@ -195,6 +195,62 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- request end ------------------------------------------------------ */
 
+/* ---- access log ------------------------------------------------------- */
+
+struct line {
+    char b[1536];
+    size_t n;
+};
+
+static void put_str(struct line *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > sizeof l->b - l->n)
+        k = sizeof l->b - l->n;
+    memcpy(l->b + l->n, s, k);
+    l->n += k;
+}
+
+static void put_u64(struct line *l, unsigned long long v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    d[--i] = 0;
+    do
+        d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put_str(l, d + i);
+}
+
+/* "<id> <method> <target> <op> <status> <in> <out> <ms>ms[ aborted]", one
+ * line per request, built without printf (a visible share of a 4 KiB GET). */
+static void access_log(const struct pail_req *r, bool completed)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    long long us = (long long)(end.tv_sec - r->start.tv_sec) * 1000000 +
+                   (end.tv_nsec - r->start.tv_nsec) / 1000;
+    unsigned long long tenths = us < 0 ? 0 : (unsigned long long)(us + 50) / 100;
+    struct line l = {.n = 0};
+    const char *f[] = {r->id, r->method ? r->method : "-", r->raw_target,
+                       r->op ? r->op->name : "-"};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        put_str(&l, f[i]);
+        put_str(&l, " ");
+    }
+    put_u64(&l, (unsigned long long)(r->resp.status < 0 ? 0 : r->resp.status));
+    put_str(&l, " ");
+    put_u64(&l, (unsigned long long)r->bytes_in);
+    put_str(&l, " ");
+    put_u64(&l, (unsigned long long)r->bytes_out);
+    put_str(&l, " ");
+    put_u64(&l, tenths / 10);
+    put_str(&l, ".");
+    put_u64(&l, tenths % 10);
+    put_str(&l, completed ? "ms" : "ms aborted");
+    pail_log_text(PAIL_LOG_INFO, l.b, l.n);
+}
+
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
@@ -202,14 +258,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     struct pail_req *r = *con_cls;
     if (!r)
         return;
-    struct timespec end;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    double ms = (double)(end.tv_sec - r->start.tv_sec) * 1e3 +
-                (double)(end.tv_nsec - r->start.tv_nsec) / 1e6;
-    pail_info("%s %s %s %s %d %llu %llu %.1fms%s", r->id, r->method ? r->method : "-",
-              r->raw_target, r->op ? r->op->name : "-", r->resp.status,
-              (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out, ms,
-              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     pail_arena_free(r->arena);
     *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);

@@ -79,8 +79,10 @@ atomic_ulong pail__meta_sqlite_list_rows;
       "(SELECT upload_id FROM uploads WHERE bucket = ?1)")                      \
     X(Q_BUCKET_DEL_UPLOADS, "DELETE FROM uploads WHERE bucket = ?1")            \
     X(Q_BUCKET_DELETE, "DELETE FROM buckets WHERE name = ?1")                   \
-    X(Q_OBJ_GET, "SELECT " OBJ_COLS " FROM objects "                            \
-      "WHERE bucket = ?1 AND key = ?2")                                         \
+    X(Q_OBJ_GET_DATA, "SELECT " OBJ_COLS ", d.bytes FROM objects o "           \
+      "LEFT JOIN inline_data d ON d.n = CASE WHEN substr(o.data_id, 1, 1) = 'i' " \
+      "THEN CAST(substr(o.data_id, 2) AS INTEGER) END "                         \
+      "WHERE o.bucket = ?1 AND o.key = ?2")                                     \
     X(Q_OBJ_DATA_ID, "SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2") \
     X(Q_OBJ_PUT, "INSERT OR REPLACE INTO objects(bucket, " OBJ_COLS ") VALUES"  \
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")               \
@@ -104,7 +106,6 @@ atomic_ulong pail__meta_sqlite_list_rows;
     X(Q_PART_LIST, "SELECT " PART_COLS " FROM parts WHERE upload_id = ?1 "      \
       "AND part_number > ?2 ORDER BY part_number LIMIT ?3")                     \
     X(Q_INLINE_PUT, "INSERT INTO inline_data(bytes) VALUES(?1) RETURNING n")    \
-    X(Q_INLINE_GET, "SELECT bytes FROM inline_data WHERE n = ?1")               \
     X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE n = ?1")                  \
     X(Q_DATA_ID_USED, "SELECT EXISTS(SELECT 1 FROM objects WHERE data_id = ?1) " \
       "OR EXISTS(SELECT 1 FROM parts WHERE data_id = ?1)")
@@ -130,7 +131,13 @@ struct msq {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q__COUNT];
     uint64_t used;               /* statements handed out in this transaction */
+    bool explicit_tx;            /* BEGIN was run (not TX_READ_ONE) */
 };
+
+/* TX_READ_ONE: a read that is a single statement needs no BEGIN/COMMIT (its
+ * own implicit transaction is one snapshot), saving two statement runs on
+ * the hottest path, GetObject. */
+enum tx_kind { TX_WRITE, TX_READ, TX_READ_ONE };
 
 enum { READERS = 4 };
 
@@ -345,21 +352,24 @@ static void reader_give(struct sqdb *d, struct msq *s)
 }
 
 /* Opens a transaction: on the writer (BEGIN IMMEDIATE, so it never upgrades
- * mid-way) for write, else on a pooled reader (BEGIN, so a multi-statement
- * read sees one snapshot). *out is the connection to run it on. */
-static enum pail_err tx_begin(struct sqdb *d, bool write, struct msq **out)
+ * mid-way) for TX_WRITE, else on a pooled reader (BEGIN, so a multi-statement
+ * read sees one snapshot; nothing for TX_READ_ONE). *out is the connection to
+ * run it on. */
+static enum pail_err tx_begin(struct sqdb *d, enum tx_kind k, struct msq **out)
 {
     struct msq *s;
-    if (write) {
+    if (k == TX_WRITE) {
         pthread_mutex_lock(&d->wmu);
         s = &d->w;
     } else {
         s = reader_take(d);
     }
-    enum pail_err e = run(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ, "");
+    s->explicit_tx = k != TX_READ_ONE;
+    enum pail_err e = s->explicit_tx ? run(s, k == TX_WRITE ? Q_BEGIN_WRITE : Q_BEGIN_READ, "")
+                                     : PAIL_OK;
     reset_used(s);
     if (e != PAIL_OK) {
-        if (write)
+        if (k == TX_WRITE)
             pthread_mutex_unlock(&d->wmu);
         else
             reader_give(d, s);
@@ -384,7 +394,7 @@ static enum pail_err tx_end(struct sqdb *d, struct msq *s, enum pail_err e,
         n = ++d->begun;
         pthread_mutex_unlock(&d->smu);
     }
-    if (e == PAIL_OK)
+    if (e == PAIL_OK && s->explicit_tx)
         e = run(s, Q_COMMIT, "");
     reset_used(s);
     if (n) {
@@ -888,7 +898,7 @@ static enum pail_err sq_bucket_create(void *vs, const struct pail_bucket_rec *b)
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_bucket_create(s, b), NULL);
 }
 
@@ -906,7 +916,7 @@ static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ_ONE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_bucket_get(s, name, a, out), NULL);
 }
 
@@ -938,7 +948,7 @@ static enum pail_err sq_bucket_delete(void *vs, const char *name, struct pail_ar
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_bucket_delete(s, name, a, g), g);
 }
 
@@ -962,7 +972,7 @@ static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_bucket_list(s, a, out, n), NULL);
 }
 
@@ -1011,23 +1021,18 @@ static enum pail_err sq_object_put(void *vs, const struct pail_object_rec *o,
     if (o->inline_data && !pail_fs_room(d->wal_fd, o->size))
         return PAIL_E_InsufficientStorage;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_put(s, o, a, g), g);
 }
 
-/* out->inline_data from the row named by out->data_id (an arena copy). */
-static enum pail_err inline_get(struct msq *s, struct pail_arena *a, struct pail_object_rec *out)
+/* out->inline_data from column i of st (an arena copy). */
+static enum pail_err inline_copy(struct msq *s, sqlite3_stmt *st, int i, struct pail_arena *a,
+                                 struct pail_object_rec *out)
 {
-    int64_t num = 0;
-    inline_number(out->data_id, &num);
-    sqlite3_stmt *st = query(s, Q_INLINE_GET, "i", num);
-    if (!st)
-        return PAIL_E_InternalError;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW)
-        return db_fail(s, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "inline data missing");
-    size_t n = (size_t)sqlite3_column_bytes(st, 0);
-    const void *p = sqlite3_column_blob(st, 0);
+    const void *p = sqlite3_column_blob(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return db_fail(s, SQLITE_CORRUPT, "inline data missing");
     if (n != out->size)
         return db_fail(s, SQLITE_CORRUPT, "inline data has the wrong size");
     void *copy = pail_arena_alloc(a, n ? n : 1);
@@ -1037,17 +1042,19 @@ static enum pail_err inline_get(struct msq *s, struct pail_arena *a, struct pail
     return PAIL_OK;
 }
 
+/* One statement (TX_READ_ONE): the row and, for an inline object, its bytes
+ * are read in one snapshot. The bucket is looked up only on a miss. */
 static enum pail_err do_object_get(struct msq *s, const char *bucket, const char *key,
                                    struct pail_arena *a, struct pail_object_rec *out)
 {
-    sqlite3_stmt *st = query(s, Q_OBJ_GET, "ss", bucket, key);
+    sqlite3_stmt *st = query(s, Q_OBJ_GET_DATA, "ss", bucket, key);
     if (!st)
         return PAIL_E_InternalError;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row_object(st, a, pail_arena_strdup(a, bucket), out);
         int64_t n;
-        return inline_number(out->data_id, &n) ? inline_get(s, a, out) : PAIL_OK;
+        return inline_number(out->data_id, &n) ? inline_copy(s, st, 12, a, out) : PAIL_OK;
     }
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, "object get");
@@ -1060,7 +1067,7 @@ static enum pail_err sq_object_get(void *vs, const char *bucket, const char *key
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ_ONE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_get(s, bucket, key, a, out), NULL);
 }
 
@@ -1084,7 +1091,7 @@ static enum pail_err sq_object_delete(void *vs, const char *bucket, const char *
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_delete(s, bucket, key, a, g), g);
 }
 
@@ -1111,7 +1118,7 @@ static enum pail_err sq_object_delete_many(void *vs, const char *bucket,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_delete_many(s, bucket, keys, n, a, g), g);
 }
 
@@ -1292,7 +1299,7 @@ static enum pail_err sq_object_list(void *vs, const char *bucket,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_object_list(s, bucket, o, a, out), NULL);
 }
 
@@ -1335,7 +1342,7 @@ static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_upload_create(s, u), NULL);
 }
 
@@ -1345,7 +1352,7 @@ static enum pail_err sq_upload_get(void *vs, const char *bucket, const char *key
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ, &s);
     return e != PAIL_OK ? e : tx_end(d, s, upload_find(s, upload_id, bucket, key, a, out), NULL);
 }
 
@@ -1369,7 +1376,7 @@ static enum pail_err sq_part_put(void *vs, const struct pail_part_rec *p,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_part_put(s, p, a, g), g);
 }
 
@@ -1410,7 +1417,7 @@ static enum pail_err sq_part_list(void *vs, const char *upload_id, int after_par
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_part_list(s, upload_id, after_part, max, a, out), NULL);
 }
 
@@ -1445,7 +1452,7 @@ static enum pail_err sq_upload_complete(void *vs, const char *upload_id,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_upload_complete(s, upload_id, o, a, g), g);
 }
 
@@ -1467,7 +1474,7 @@ static enum pail_err sq_upload_abort(void *vs, const char *bucket, const char *k
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, true, &s);
+    enum pail_err e = tx_begin(d, TX_WRITE, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_upload_abort(s, bucket, key, upload_id, a, g), g);
 }
 
@@ -1557,7 +1564,7 @@ static enum pail_err sq_upload_list(void *vs, const char *bucket,
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, false, &s);
+    enum pail_err e = tx_begin(d, TX_READ, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_upload_list(s, bucket, o, a, out), NULL);
 }
 
@@ -1567,7 +1574,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 {
     struct sqdb *d = vs;
     struct msq *s;
-    if (tx_begin(d, false, &s) != PAIL_OK)
+    if (tx_begin(d, TX_READ, &s) != PAIL_OK)
         return true;
     bool used = true;
     tx_end(d, s, id_used(s, data_id, &used), NULL);

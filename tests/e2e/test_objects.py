@@ -192,6 +192,40 @@ def test_wrong_checksum_via_boto3_param(s3, bucket):
     assert err(e) == ("BadDigest", 400)
 
 
+# Sizes around where pail changes how it stores and hashes a body: inline in
+# the metadata up to 16 KiB, a blob above; hashed on a second core from 4 MiB.
+@pytest.mark.parametrize("size", [0, 16384, 16385, 4 * 1024 * 1024 - 1, 4 * 1024 * 1024,
+                                  9 * 1024 * 1024 + 7])
+def test_sizes_across_storage_and_hashing_paths(s3, bucket, size):
+    data = os.urandom(size)
+    r = s3.put_object(Bucket=bucket, Key="sz", Body=data, ContentMD5=md5_b64(data),
+                      ChecksumAlgorithm="SHA256")
+    assert r["ETag"] == '"%s"' % md5_hex(data)
+    assert r["ChecksumSHA256"] == sha256_b64(data)
+    g = s3.get_object(Bucket=bucket, Key="sz", ChecksumMode="ENABLED")
+    assert g["ContentLength"] == size and g["ETag"] == r["ETag"]
+    assert g["ChecksumSHA256"] == sha256_b64(data)
+    assert g["Body"].read() == data
+    if size:
+        part = s3.get_object(Bucket=bucket, Key="sz", Range="bytes=%d-" % (size // 2))
+        assert part["Body"].read() == data[size // 2:]
+    c = s3.copy_object(Bucket=bucket, Key="sz-copy", CopySource={"Bucket": bucket, "Key": "sz"})
+    assert c["CopyObjectResult"]["ETag"] == r["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="sz-copy")["Body"].read() == data
+
+
+@pytest.mark.parametrize("header,good", [("content-md5", md5_b64), ("x-amz-checksum-crc32", crc32_b64)])
+def test_wrong_digest_on_a_large_body(raw, bucket, header, good):
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    r = raw.request("PUT", bucket, "bigbad", body=data, headers={header: good(data[:-1])})
+    assert r.status_code == 400, r.text
+    assert parse_error(r.content)["Code"] == "BadDigest"
+    assert raw.request("HEAD", bucket, "bigbad").status_code == 404
+    r = raw.request("PUT", bucket, "bigbad", body=data, headers={header: good(data)})
+    assert r.status_code == 200, r.text
+    assert r.headers["ETag"] == '"%s"' % md5_hex(data)
+
+
 # ------------------------------------------------------------------- ranges
 @pytest.fixture
 def ten(s3, bucket):
