@@ -131,13 +131,18 @@ struct msq {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q__COUNT];
     uint64_t used;               /* statements handed out in this transaction */
-    bool explicit_tx;            /* BEGIN was run (not TX_READ_ONE) */
+    bool explicit_tx;            /* BEGIN was run (not TX_READ_ONE, TX_PEEK) */
+    bool barrier;                /* the read waits for durability (not TX_PEEK) */
 };
 
 /* TX_READ_ONE: a read that is a single statement needs no BEGIN/COMMIT (its
  * own implicit transaction is one snapshot), saving two statement runs on
- * the hottest path, GetObject. */
-enum tx_kind { TX_WRITE, TX_READ, TX_READ_ONE };
+ * the hottest path, GetObject. TX_PEEK: the same without read_barrier, for
+ * bucket lookups: every PUT looks its bucket up first, and waiting there for
+ * other writers' fsync doubled a small PUT's latency under load. What a peek
+ * may show early is a bucket whose creation is a few milliseconds from
+ * durable; object data and listings always wait. */
+enum tx_kind { TX_WRITE, TX_READ, TX_READ_ONE, TX_PEEK };
 
 enum { READERS = 4 };
 
@@ -172,13 +177,20 @@ struct sqdb {
     pthread_mutex_t ckmu;
     pthread_cond_t ckcv;         /* the WAL grew past CKPT_PAGES, or stop */
     int wal_pages;               /* as the last commit left it */
+    int ckpt_pages, ckpt_backstop;
 };
 
-/* The checkpointer copies the WAL back once it holds this many pages; the
- * writer does so itself only past CKPT_BACKSTOP, when the checkpointer falls
- * behind (or a reader's old snapshot keeps the WAL from being reused). */
-#define CKPT_PAGES 1000
-#define CKPT_BACKSTOP 20000
+/* The checkpointer copies the WAL back once it holds this many pages (32 MB
+ * of 4 KiB pages: small PUTs rewrite the same few pages, which a checkpoint
+ * copies once however often they appear, so rarer checkpoints cost less in
+ * all); the writer does so itself only past CKPT_BACKSTOP, when the
+ * checkpointer falls behind (or a reader's old snapshot keeps the WAL from
+ * being reused). */
+#define CKPT_PAGES 8000
+#define CKPT_BACKSTOP 40000
+/* Tests set PAIL_SQLITE_CHECKPOINT_PAGES low, so that their short loads still
+ * checkpoint while serving (the power-loss test cuts around checkpoints). */
+#define CKPT_ENV "PAIL_SQLITE_CHECKPOINT_PAGES"
 
 /* Logs an SQLite failure and maps it; only SQLITE_FULL has its own code. */
 static enum pail_err db_fail(struct msq *s, int rc, const char *what)
@@ -364,7 +376,8 @@ static enum pail_err tx_begin(struct sqdb *d, enum tx_kind k, struct msq **out)
     } else {
         s = reader_take(d);
     }
-    s->explicit_tx = k != TX_READ_ONE;
+    s->explicit_tx = k == TX_WRITE || k == TX_READ;
+    s->barrier = k != TX_PEEK;
     enum pail_err e = s->explicit_tx ? run(s, k == TX_WRITE ? Q_BEGIN_WRITE : Q_BEGIN_READ, "")
                                      : PAIL_OK;
     reset_used(s);
@@ -415,8 +428,9 @@ static enum pail_err tx_end(struct sqdb *d, struct msq *s, enum pail_err e,
         if (e == PAIL_OK)
             wal_sync(d, n);
     } else {
+        bool barrier = s->barrier; /* s is another thread's once given back */
         reader_give(d, s);
-        if (e == PAIL_OK)
+        if (e == PAIL_OK && barrier)
             read_barrier(d);
     }
     return e;
@@ -430,10 +444,10 @@ static int wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
     struct sqdb *d = arg;
     pthread_mutex_lock(&d->ckmu);
     d->wal_pages = pages;
-    if (pages >= CKPT_PAGES)
+    if (pages >= d->ckpt_pages)
         pthread_cond_signal(&d->ckcv);
     pthread_mutex_unlock(&d->ckmu);
-    if (pages >= CKPT_BACKSTOP)
+    if (pages >= d->ckpt_backstop)
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
@@ -446,7 +460,7 @@ static void *checkpointer(void *arg)
     struct sqdb *d = arg;
     pthread_mutex_lock(&d->ckmu);
     while (!d->ck_stop) {
-        if (d->wal_pages < CKPT_PAGES) {
+        if (d->wal_pages < d->ckpt_pages) {
             pthread_cond_wait(&d->ckcv, &d->ckmu);
             continue;
         }
@@ -652,6 +666,9 @@ static enum pail_err wal_open(struct sqdb *d)
 /* The checkpointer's connection and thread. */
 static enum pail_err checkpointer_start(struct sqdb *d, const char *path)
 {
+    const char *env = getenv(CKPT_ENV);
+    d->ckpt_pages = env && atoi(env) > 0 ? atoi(env) : CKPT_PAGES;
+    d->ckpt_backstop = d->ckpt_pages * (CKPT_BACKSTOP / CKPT_PAGES);
     enum pail_err e = conn_open(&d->ck, path);
     if (e == PAIL_OK) {
         sqlite3_busy_timeout(d->ck.db, 5000);
@@ -916,7 +933,7 @@ static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena
 {
     struct sqdb *d = vs;
     struct msq *s;
-    enum pail_err e = tx_begin(d, TX_READ_ONE, &s);
+    enum pail_err e = tx_begin(d, TX_PEEK, &s);
     return e != PAIL_OK ? e : tx_end(d, s, do_bucket_get(s, name, a, out), NULL);
 }
 

@@ -272,6 +272,9 @@ class Pail:
     def start(self):
         env = dict(os.environ, PAIL_ROOT_ACCESS_KEY=ACCESS_KEY, PAIL_ROOT_SECRET_KEY=SECRET_KEY)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+        # kills should land around checkpoints too: checkpoint every 200 WAL
+        # pages (pail's default, 8,000, would rarely be reached in a short run)
+        env.setdefault("PAIL_SQLITE_CHECKPOINT_PAGES", "200")
         last = ""
         for attempt in range(4):
             self.starts += 1

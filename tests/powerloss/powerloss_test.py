@@ -93,7 +93,10 @@ class Recorded:
     def start(self, kill_on=None, expect_serving=True):
         env = dict(os.environ)
         env.update(LD_PRELOAD=self.shim, PAIL_FSREC_DIR=self.rec_root, PAIL_FSREC_LOG=self.log,
-                   PAIL_ROOT_ACCESS_KEY=replay.ACCESS_KEY, PAIL_ROOT_SECRET_KEY=replay.SECRET_KEY)
+                   PAIL_ROOT_ACCESS_KEY=replay.ACCESS_KEY, PAIL_ROOT_SECRET_KEY=replay.SECRET_KEY,
+                   # checkpoint every 200 WAL pages (pail's default: 8,000), so
+                   # that this short load checkpoints while serving
+                   PAIL_SQLITE_CHECKPOINT_PAGES="200")
         if kill_on:
             env["PAIL_FSREC_KILL_ON"] = kill_on
         self.port = replay.free_port()
@@ -411,7 +414,7 @@ class Worker:
 
 class BurstWorker(Worker):
     """Many small metadata-only changes (tiny PUTs and DELETEs on its own ten
-    keys): enough WAL frames that SQLite checkpoints (every 1000 pages) while
+    keys): enough WAL frames that SQLite checkpoints (every 200 pages here) while
     the other threads write, so cuts land in and around a checkpoint."""
 
     def __init__(self, idx, seed, acks):
