@@ -603,6 +603,19 @@ class Bench:
                   extra_note=note + ", first page %d prefixes of 10 keys" % ncp)
         if not self.quick:
             self.cell(srv, "LIST 1000 keys", 16, plain, 0, extra_note=note)
+        if srv.name == "pail":
+            self.startup_time(srv, bucket, n)
+
+    def startup_time(self, srv, bucket, n):
+        """pail stopped (SIGTERM) and started again on the same data directory:
+        seconds until it answers a signed ListObjectsV2 page."""
+        srv.stop()
+        t = time.monotonic()
+        if not srv.start():
+            raise RuntimeError("pail did not restart on its data directory")
+        self.request(srv, "GET", "/" + bucket, [("list-type", "2"), ("max-keys", "1")])
+        self.startup = (time.monotonic() - t, n)
+        log("  pail: start-up on the %d-key data directory: %.3f s" % (n, self.startup[0]))
 
     def delete_cells(self, srv):
         batches = 20 if srv.name == "pail" else 5
@@ -759,6 +772,10 @@ class Bench:
             p = self.get("pail", cell, 1)
             add("%s p50 <= 10 ms" % cell, "%.2f ms" % p["p50"] if p else "-",
                 None if not p else p["p50"] <= 10, p["note"] if p else "")
+        st = getattr(self, "startup", None)
+        add("start-up on the list bucket's data directory <= 1 s",
+            "%.3f s" % st[0] if st else "-", None if not st else st[0] <= 1.0,
+            "%d keys; SIGTERM, start, first signed ListObjectsV2 answered" % st[1] if st else "")
         for cell in ("GET 64 MiB", "PUT 64 MiB"):
             p = self.get("pail", cell, 64)
             if p:

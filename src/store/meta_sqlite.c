@@ -41,6 +41,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +171,8 @@ struct sqdb {
     int wal_fd;
     pthread_mutex_t smu;         /* guards the counters below */
     pthread_cond_t scv;          /* synced moved, or a sync ended */
-    uint64_t begun, done, synced;
+    _Atomic uint64_t begun, synced; /* atomic too: read_barrier's fast path */
+    uint64_t done;
     bool syncing;
     /* Checkpoints run on their own connection and thread, so the writer
      * never copies the WAL into the database inside a commit. */
@@ -354,11 +356,8 @@ static void wal_sync(struct sqdb *d, uint64_t n)
  * not at all when no write is in flight. */
 static void read_barrier(struct sqdb *d)
 {
-    pthread_mutex_lock(&d->smu);
-    uint64_t n = d->begun;
-    bool wait = d->synced < n;
-    pthread_mutex_unlock(&d->smu);
-    if (wait)
+    uint64_t n = atomic_load(&d->begun);
+    if (atomic_load(&d->synced) < n)
         wal_sync(d, n);
 }
 
