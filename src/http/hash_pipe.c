@@ -57,10 +57,15 @@ static void *hasher(void *arg)
 
 struct pail_hash_pipe *pail_hash_pipe_start(struct pail_cksum *a, struct pail_cksum *b)
 {
-    static long cores;
-    if (!cores)
-        cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (atomic_fetch_add(&active, 1) >= cores) {
+    static atomic_long cores;
+    long n = atomic_load(&cores);
+    if (!n) { /* the first caller(s) ask; they all get the same answer */
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+        if (n < 1)
+            n = 1;
+        atomic_store(&cores, n);
+    }
+    if (atomic_fetch_add(&active, 1) >= n) {
         atomic_fetch_sub(&active, 1);
         return NULL;
     }
