@@ -145,27 +145,30 @@ void pail_sha256_in_arena(struct pail_sha256 *h, struct pail_arena *a)
     pail_arena_cleanup(a, sha256_cleanup, h);
 }
 
-void pail_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-                      unsigned char out[PAIL_SHA256_LEN])
+/* HMAC over the fetched digest *md (dlen bytes) on this thread's context;
+ * OpenSSL's HMAC() with byname() when that context cannot be had. */
+static void hmac(EVP_MD *const *md, const EVP_MD *(*byname)(void), size_t dlen,
+                 const void *key, size_t klen, const void *msg, size_t mlen, unsigned char *out)
 {
-    EVP_MD_CTX *c = thread_ctx();
-    if (c && hmac_on(c, md_sha256, PAIL_SHA256_LEN, key, klen, msg, mlen, out))
+    EVP_MD_CTX *c = thread_ctx(); /* fetches *md on first use */
+    if (c && hmac_on(c, *md, dlen, key, klen, msg, mlen, out))
         return;
     unsigned int len = 0;
     /* An empty message still needs a valid pointer for OpenSSL. */
     static const unsigned char none;
-    HMAC(EVP_sha256(), key, (int)klen, mlen ? msg : &none, mlen, out, &len);
+    HMAC(byname(), key, (int)klen, mlen ? msg : &none, mlen, out, &len);
+}
+
+void pail_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+                      unsigned char out[PAIL_SHA256_LEN])
+{
+    hmac(&md_sha256, EVP_sha256, PAIL_SHA256_LEN, key, klen, msg, mlen, out);
 }
 
 void pail_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
                     unsigned char out[PAIL_SHA1_LEN])
 {
-    EVP_MD_CTX *c = thread_ctx();
-    if (c && hmac_on(c, md_sha1, PAIL_SHA1_LEN, key, klen, msg, mlen, out))
-        return;
-    unsigned int len = 0;
-    static const unsigned char none; /* see pail_hmac_sha256 */
-    HMAC(EVP_sha1(), key, (int)klen, mlen ? msg : &none, mlen, out, &len);
+    hmac(&md_sha1, EVP_sha1, PAIL_SHA1_LEN, key, klen, msg, mlen, out);
 }
 
 bool pail_crypto_equal(const void *a, const void *b, size_t n)
