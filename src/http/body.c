@@ -80,21 +80,42 @@ static enum pail_err declared_checksum(struct pail_req *r, struct pail_body *b)
 
 static enum pail_err decoded_sink(void *ctx, const void *p, size_t n);
 
+/* The payload mode, not Content-Encoding, says whether the body is framed:
+ * S3 accepts "aws-chunked" in Content-Encoding on an ordinary body. */
+static bool is_streaming(const struct pail_req *r)
+{
+    enum pail_payload p = r->auth.payload;
+    return p == PAIL_PAYLOAD_STREAMING_SIGNED || p == PAIL_PAYLOAD_STREAMING_SIGNED_TRAILER ||
+           p == PAIL_PAYLOAD_STREAMING_UNSIGNED_TRAILER;
+}
+
+/* x-amz-decoded-content-length: 0 absent, 1 parsed into *v, -1 malformed. */
+static int decoded_length_header(const struct pail_req *r, uint64_t *v)
+{
+    const char *dl = pail_req_header(r, "x-amz-decoded-content-length");
+    if (!dl)
+        return 0;
+    char *end;
+    *v = strtoull(dl, &end, 10);
+    return *dl < '0' || *dl > '9' || *end ? -1 : 1;
+}
+
+bool pail_body_declared_length(const struct pail_req *r, uint64_t *len)
+{
+    if (is_streaming(r))
+        return decoded_length_header(r, len) == 1;
+    *len = r->length;
+    return r->has_length;
+}
+
 static enum pail_err setup_chunked(struct pail_req *r, struct pail_body *b)
 {
     const struct pail_auth *a = &r->auth;
-    /* The payload mode, not Content-Encoding, says whether the body is framed:
-     * S3 accepts "aws-chunked" in Content-Encoding on an ordinary body. */
-    bool streaming = a->payload == PAIL_PAYLOAD_STREAMING_SIGNED ||
-                     a->payload == PAIL_PAYLOAD_STREAMING_SIGNED_TRAILER ||
-                     a->payload == PAIL_PAYLOAD_STREAMING_UNSIGNED_TRAILER;
-    if (!streaming)
+    if (!is_streaming(r))
         return PAIL_OK;
-    const char *dl = pail_req_header(r, "x-amz-decoded-content-length");
+    int dl = decoded_length_header(r, &b->expected_len);
     if (dl) {
-        char *end;
-        b->expected_len = strtoull(dl, &end, 10);
-        if (*dl < '0' || *dl > '9' || *end)
+        if (dl < 0)
             return pail_req_fail(r, PAIL_E_InvalidArgument,
                                  "x-amz-decoded-content-length is not a number");
         b->has_expected_len = true;

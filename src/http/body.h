@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "util/checksum.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ typedef enum pail_err (*pail_sink_fn)(void *ctx, const void *p, size_t n);
  * Errors: InvalidDigest, InvalidRequest, InvalidArgument, EntityTooLarge. */
 enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
                               size_t max, enum pail_cksum_algo extra_algo, unsigned flags);
+/* The decoded body length the request declares (x-amz-decoded-content-length
+ * for aws-chunked payloads, else Content-Length) into *len; false when it
+ * declares none or a malformed one. Usable before pail_body_begin. */
+bool pail_body_declared_length(const struct pail_req *r, uint64_t *len);
 /* Feeds n raw bytes as they arrive; sink errors pass through. */
 enum pail_err pail_body_feed(struct pail_req *r, const void *p, size_t n);
 /* Ends the body and runs every declared check. */

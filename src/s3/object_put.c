@@ -57,19 +57,6 @@ static void writer_cleanup(void *arg)
     u->w = NULL;
 }
 
-/* The body's decoded length when the request declares it. */
-static bool declared_length(struct pail_req *r, uint64_t *len)
-{
-    const char *dl = pail_req_header(r, "x-amz-decoded-content-length");
-    if (dl) {
-        char *end;
-        *len = strtoull(dl, &end, 10);
-        return *dl && !*end;
-    }
-    *len = r->length;
-    return r->has_length;
-}
-
 enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo, bool may_inline)
 {
     if (!r->has_length && !pail_req_header(r, "transfer-encoding"))
@@ -80,7 +67,7 @@ enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo, boo
     r->op_state = u;
     uint64_t len;
     if (may_inline && pail_meta_can_inline(r->srv->meta) &&
-        (!declared_length(r, &len) || len <= S3_INLINE_MAX)) {
+        (!pail_body_declared_length(r, &len) || len <= S3_INLINE_MAX)) {
         u->mem = pail_arena_alloc(r->arena, S3_INLINE_MAX);
     } else {
         enum pail_err e = writer_open(u);
