@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/err.h"
 #include "core/log.h"
 #include "store/data.h"
@@ -22,13 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define assert_err(expr, want)                                                    \
-    do {                                                                          \
-        enum pail_err got_ = (expr);                                              \
-        if (got_ != (want))                                                       \
-            fail_msg("%s: got %s, want %s", #expr, pail_err_code(got_),           \
-                     pail_err_code(want));                                        \
-    } while (0)
 
 static const char *const knobs[] = {
     "PAIL_FAULT_OPEN_EIO_AFTER", "PAIL_FAULT_WRITE_EIO_AFTER", "PAIL_FAULT_COMMIT_EIO_AFTER",
@@ -45,27 +40,18 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    const char *root = getenv("PAIL_TEST_DIR");
-    if (!root)
-        root = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/pail-fault-XXXXXX", root ? root : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    fx_mkdtemp(f->dir, sizeof f->dir, fx_root(), "pail-fault");
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++)
         unsetenv(knobs[i]);
     *state = f;
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
     pail_data_close(f->d);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    fx_rmtree(f->dir);
     free(f);
     return 0;
 }

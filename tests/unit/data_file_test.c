@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/err.h"
 #include "core/log.h"
 #include "store/data.h"
@@ -23,13 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define assert_err(expr, want)                                                    \
-    do {                                                                          \
-        enum pail_err got_ = (expr);                                              \
-        if (got_ != (want))                                                       \
-            fail_msg("%s: got %s, want %s", #expr, pail_err_code(got_),           \
-                     pail_err_code(want));                                        \
-    } while (0)
 
 struct fx {
     char dir[256];
@@ -41,11 +36,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    const char *root = getenv("PAIL_TEST_DIR");
-    if (!root)
-        root = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/pail-data-XXXXXX", root ? root : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    fx_mkdtemp(f->dir, sizeof f->dir, fx_root(), "pail-data");
     /* A location that does not exist yet: open must create it. */
     char *loc = f->dir + strlen(f->dir);
     snprintf(loc, sizeof f->dir - strlen(f->dir), "/blobs/x");
@@ -54,17 +45,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
     pail_data_close(f->d);
     *strstr(f->dir, "/blobs/x") = 0;
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    fx_rmtree(f->dir);
     free(f);
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -28,13 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define assert_err(expr, want)                                                    \
-    do {                                                                          \
-        enum pail_err got_ = (expr);                                              \
-        if (got_ != (want))                                                       \
-            fail_msg("%s: got %s, want %s", #expr, pail_err_code(got_),           \
-                     pail_err_code(want));                                        \
-    } while (0)
 
 struct fx {
     char dir[256];
@@ -44,32 +39,24 @@ struct fx {
 
 /* ---- fixture ---- */
 
+/* fx_root(), but /dev/shm before $TMPDIR: fsync is cheap there. */
 static const char *test_root(void)
 {
-    const char *d = getenv("PAIL_TEST_DIR");
-    if (d)
-        return d;
     struct stat st;
-    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+    if (!getenv("PAIL_TEST_DIR") && stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+        access("/dev/shm", W_OK) == 0)
         return "/dev/shm";
-    d = getenv("TMPDIR");
-    return d ? d : "/tmp";
+    return fx_root();
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "%s/pail-meta-XXXXXX", test_root());
-    assert_non_null(mkdtemp(f->dir));
+    fx_mkdtemp(f->dir, sizeof f->dir, test_root(), "pail-meta");
     assert_err(pail_meta_open("sqlite", f->dir, &f->m), PAIL_OK);
     f->a = pail_arena_new();
     *state = f;
     return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(p);
 }
 
 static int teardown(void **state)
@@ -77,7 +64,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     pail_meta_close(f->m);
     pail_arena_free(f->a);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    fx_rmtree(f->dir);
     free(f);
     return 0;
 }
