@@ -1,7 +1,7 @@
 /* main.c — command line → configuration → backends → server; nothing else.
- *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME]
+ *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
- * PAIL_REGION); flags win. The root credential comes from
+ * PAIL_REGION, PAIL_CACHE_MIB); flags win. The root credential comes from
  * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
  * which is generated (mode 0600) at the first start. */
 #include "core/log.h"
@@ -23,18 +23,21 @@
 #define VERSION "0.1.0"
 
 static const char usage[] =
-    "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME]\n"
+    "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "\n"
     "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
     "  --data DIR          data directory, created if missing (env PAIL_DATA; default ./data)\n"
     "  --region NAME       region reported to clients (env PAIL_REGION; default us-east-1)\n"
+    "  --cache-mib N       memory for hot object metadata and small objects, 0 for none\n"
+    "                      (env PAIL_CACHE_MIB; default 16)\n"
     "\n"
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
     "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n";
 
 struct options {
-    const char *listen, *data, *region;
+    const char *listen, *data, *region, *cache_mib;
+    size_t cache_bytes;
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -48,11 +51,13 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->listen = env_or("PAIL_LISTEN", "127.0.0.1:9000");
     o->data = env_or("PAIL_DATA", "./data");
     o->region = env_or("PAIL_REGION", "us-east-1");
+    o->cache_mib = env_or("PAIL_CACHE_MIB", "16");
     for (int i = 2; i < argc; i++) {
         const char **slot = !strcmp(argv[i], "--listen") ? &o->listen
                             : !strcmp(argv[i], "--data") ? &o->data
-                            : !strcmp(argv[i], "--region") ? &o->region
-                                                           : NULL;
+                            : !strcmp(argv[i], "--region")    ? &o->region
+                            : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
+                                                              : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
             exit(0);
@@ -63,6 +68,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         *slot = argv[++i];
     }
+    char *end;
+    unsigned long long mib = strtoull(o->cache_mib, &end, 10);
+    if (*end || !*o->cache_mib || mib > (1ull << 20)) {
+        fprintf(stderr, "pail: --cache-mib wants a number of MiB, not '%s'\n", o->cache_mib);
+        return -1;
+    }
+    o->cache_bytes = (size_t)mib << 20;
     return 0;
 }
 
@@ -136,6 +148,7 @@ static int open_store(const struct options *o, struct pail_server *srv)
         pail_error("cannot open the store in %s", o->data);
         return -1;
     }
+    pail_meta_enable_cache(srv->meta, o->cache_bytes);
     unsigned removed = 0;
     if (pail_data_sweep(srv->data, used_cb, srv->meta, &removed) != PAIL_OK)
         pail_warn("start-up sweep did not finish");

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "store/meta_backends.h"
+#include "store/meta_cache.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 struct pail_meta {
     const struct pail_meta_ops *ops;
     void *state;
+    struct pail_meta_cache *cache; /* NULL: off */
 };
 
 /* Every backend this build knows, looked up by ops->name. */
@@ -38,6 +40,22 @@ static const struct pail_meta_ops *find_backend(const char *name)
 bool pail_meta_can_inline(const struct pail_meta *m)
 {
     return m->ops->version >= 3;
+}
+
+bool pail_meta_enable_cache(struct pail_meta *m, size_t max_bytes)
+{
+    assert(m && !m->cache);
+    if (m->ops->version >= 4 && m->ops->exclusive && max_bytes)
+        m->cache = pail_meta_cache_new(max_bytes);
+    return m->cache != NULL;
+}
+
+void pail_meta_cache_counts(struct pail_meta *m, uint64_t *hits, uint64_t *misses)
+{
+    assert(m && hits && misses);
+    *hits = *misses = 0;
+    if (m->cache)
+        pail_meta_cache_stats(m->cache, hits, misses);
 }
 
 enum pail_err pail_meta_open(const char *name, const char *location,
@@ -68,6 +86,7 @@ void pail_meta_close(struct pail_meta *m)
     if (!m)
         return;
     m->ops->close(m->state);
+    pail_meta_cache_free(m->cache);
     free(m);
 }
 
@@ -100,7 +119,12 @@ enum pail_err pail_meta_bucket_delete(struct pail_meta *m, const char *name,
 {
     assert(m && name && a);
     garbage_clear(garbage);
-    return m->ops->bucket_delete(m->state, name, a, garbage);
+    if (!m->cache)
+        return m->ops->bucket_delete(m->state, name, a, garbage);
+    pail_meta_cache_write_all_begin(m->cache); /* rare: drops the whole cache */
+    enum pail_err e = m->ops->bucket_delete(m->state, name, a, garbage);
+    pail_meta_cache_write_all_end(m->cache);
+    return e;
 }
 
 enum pail_err pail_meta_bucket_list(struct pail_meta *m, struct pail_arena *a,
@@ -122,7 +146,12 @@ enum pail_err pail_meta_object_put(struct pail_meta *m, const struct pail_object
     garbage_clear(garbage);
     if (o->size > INT64_MAX)
         return PAIL_E_InvalidArgument;
-    return m->ops->object_put(m->state, o, a, garbage);
+    if (!m->cache)
+        return m->ops->object_put(m->state, o, a, garbage);
+    pail_meta_cache_write_begin(m->cache, o->bucket, o->key);
+    enum pail_err e = m->ops->object_put(m->state, o, a, garbage);
+    pail_meta_cache_write_end(m->cache, o->bucket, o->key);
+    return e;
 }
 
 enum pail_err pail_meta_object_get(struct pail_meta *m, const char *bucket, const char *key,
@@ -130,7 +159,15 @@ enum pail_err pail_meta_object_get(struct pail_meta *m, const char *bucket, cons
 {
     assert(m && bucket && key && a && out);
     memset(out, 0, sizeof *out);
-    return m->ops->object_get(m->state, bucket, key, a, out);
+    if (!m->cache)
+        return m->ops->object_get(m->state, bucket, key, a, out);
+    if (pail_meta_cache_get(m->cache, bucket, key, a, out))
+        return PAIL_OK;
+    uint64_t ticket = pail_meta_cache_fill_begin(m->cache, bucket, key);
+    enum pail_err e = m->ops->object_get(m->state, bucket, key, a, out);
+    if (e == PAIL_OK)
+        pail_meta_cache_fill(m->cache, ticket, out);
+    return e;
 }
 
 enum pail_err pail_meta_object_delete(struct pail_meta *m, const char *bucket,
@@ -139,16 +176,19 @@ enum pail_err pail_meta_object_delete(struct pail_meta *m, const char *bucket,
 {
     assert(m && bucket && key && a);
     garbage_clear(garbage);
-    return m->ops->object_delete(m->state, bucket, key, a, garbage);
+    if (!m->cache)
+        return m->ops->object_delete(m->state, bucket, key, a, garbage);
+    pail_meta_cache_write_begin(m->cache, bucket, key);
+    enum pail_err e = m->ops->object_delete(m->state, bucket, key, a, garbage);
+    pail_meta_cache_write_end(m->cache, bucket, key);
+    return e;
 }
 
-enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *bucket,
-                                           const char *const *keys, size_t n,
-                                           struct pail_arena *a,
-                                           struct pail_garbage *garbage)
+/* delete_many on the backend: one call, or one per key before version 2. */
+static enum pail_err delete_many(struct pail_meta *m, const char *bucket,
+                                 const char *const *keys, size_t n, struct pail_arena *a,
+                                 struct pail_garbage *garbage)
 {
-    assert(m && bucket && (keys || !n) && a);
-    garbage_clear(garbage);
     if (m->ops->version >= 2 && m->ops->object_delete_many)
         return m->ops->object_delete_many(m->state, bucket, keys, n, a, garbage);
     /* Older backends: one transaction per key, garbage gathered. */
@@ -163,6 +203,23 @@ enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *buck
     }
     garbage->ids = ids;
     return PAIL_OK;
+}
+
+enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *bucket,
+                                           const char *const *keys, size_t n,
+                                           struct pail_arena *a,
+                                           struct pail_garbage *garbage)
+{
+    assert(m && bucket && (keys || !n) && a);
+    garbage_clear(garbage);
+    if (!m->cache)
+        return delete_many(m, bucket, keys, n, a, garbage);
+    for (size_t i = 0; i < n; i++)
+        pail_meta_cache_write_begin(m->cache, bucket, keys[i]);
+    enum pail_err e = delete_many(m, bucket, keys, n, a, garbage);
+    for (size_t i = 0; i < n; i++)
+        pail_meta_cache_write_end(m->cache, bucket, keys[i]);
+    return e;
 }
 
 enum pail_err pail_meta_object_list(struct pail_meta *m, const char *bucket,
@@ -218,7 +275,12 @@ enum pail_err pail_meta_upload_complete(struct pail_meta *m, const char *upload_
     garbage_clear(garbage);
     if (o->size > INT64_MAX)
         return PAIL_E_InvalidArgument;
-    return m->ops->upload_complete(m->state, upload_id, o, a, garbage);
+    if (!m->cache)
+        return m->ops->upload_complete(m->state, upload_id, o, a, garbage);
+    pail_meta_cache_write_begin(m->cache, o->bucket, o->key);
+    enum pail_err e = m->ops->upload_complete(m->state, upload_id, o, a, garbage);
+    pail_meta_cache_write_end(m->cache, o->bucket, o->key);
+    return e;
 }
 
 enum pail_err pail_meta_upload_abort(struct pail_meta *m, const char *bucket, const char *key,

@@ -174,6 +174,10 @@ struct pail_meta_ops {
                                         const char *const *keys, size_t n,
                                         struct pail_arena *a, struct pail_garbage *garbage);
     /* version 3: no new method; object records carry inline_data */
+    /* version 4: true when this process is the only writer of the store (an
+     * embedded database in a locked data directory), so pail_meta_cache may
+     * keep records in memory; false for a database shared by several nodes. */
+    bool exclusive;
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -184,6 +188,13 @@ enum pail_err pail_meta_open(const char *name, const char *location,
 void pail_meta_close(struct pail_meta *m);
 /* true when the backend stores pail_object_rec.inline_data (version >= 3). */
 bool pail_meta_can_inline(const struct pail_meta *m);
+/* Keeps up to max_bytes of hot object records in memory (store/meta_cache.h)
+ * when the backend is exclusive (version >= 4); otherwise, or with 0, every
+ * read goes to the backend. Call once, before the first request. Returns
+ * whether the cache is on. */
+bool pail_meta_enable_cache(struct pail_meta *m, size_t max_bytes);
+/* The cache's hits and misses since it was enabled (0 and 0 when off). */
+void pail_meta_cache_counts(struct pail_meta *m, uint64_t *hits, uint64_t *misses);
 
 /* Buckets. create: BucketAlreadyOwnedByYou if it exists. get/delete:
  * NoSuchBucket; delete: BucketNotEmpty while objects remain (pending uploads

@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -188,6 +189,7 @@ struct sqdb {
     pthread_cond_t qcv;          /* a batch ended, or leadership is free */
     struct wop *qhead, **qtail;
     bool leading;
+    int lock_fd;                 /* <dir>/meta.lock, flock'd: one process only */
 };
 
 /* One write waiting for, or running in, a batch. */
@@ -727,7 +729,9 @@ static void sq_close(void *state)
         conn_close(&d->r[i]);
     if (d->wal_fd >= 0)
         close(d->wal_fd);
-    conn_close(&d->w); /* last: closing it checkpoints and removes the WAL */
+    conn_close(&d->w); /* closing it checkpoints and removes the WAL */
+    if (d->lock_fd >= 0)
+        close(d->lock_fd); /* last: another process may open the store now */
     pthread_mutex_destroy(&d->wmu);
     pthread_mutex_destroy(&d->rmu);
     pthread_cond_destroy(&d->rcv);
@@ -738,6 +742,27 @@ static void sq_close(void *state)
     pthread_mutex_destroy(&d->qmu);
     pthread_cond_destroy(&d->qcv);
     free(d);
+}
+
+/* Takes <location>/meta.lock, so a second process on the same directory fails
+ * at start instead of writing behind this one's back (the backend declares
+ * itself exclusive, and object records are cached on that promise). A lock
+ * file of its own: flock on meta.db would be independent of SQLite's POSIX
+ * locks, but closing any descriptor of meta.db drops those. */
+static enum pail_err lock_store(struct sqdb *d, const char *location)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/meta.lock", location) >= (int)sizeof path)
+        return PAIL_E_InternalError;
+    d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (d->lock_fd >= 0 && flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0)
+        return PAIL_OK;
+    char buf[128];
+    if (errno == EWOULDBLOCK)
+        pail_error("meta_sqlite: %s is in use by another pail process", location);
+    else
+        pail_error("meta_sqlite: lock %s: %s", path, strerror_r(errno, buf, sizeof buf));
+    return PAIL_E_InternalError;
 }
 
 /* Opens one connection to path. Each is used by one thread at a time under
@@ -815,6 +840,7 @@ static enum pail_err sq_open(const char *location, void **state)
     }
     snprintf(path, n, "%s/meta.db", location);
     d->wal_fd = -1;
+    d->lock_fd = -1;
     pthread_mutex_init(&d->wmu, NULL);
     pthread_mutex_init(&d->rmu, NULL);
     pthread_cond_init(&d->rcv, NULL);
@@ -825,7 +851,9 @@ static enum pail_err sq_open(const char *location, void **state)
     pthread_mutex_init(&d->qmu, NULL);
     pthread_cond_init(&d->qcv, NULL);
     d->qtail = &d->qhead;
-    enum pail_err e = conn_open(&d->w, path);
+    enum pail_err e = lock_store(d, location);
+    if (e == PAIL_OK)
+        e = conn_open(&d->w, path);
     if (e == PAIL_OK)
         e = configure(&d->w);
     if (e == PAIL_OK)
@@ -1720,7 +1748,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 3,
+    .version = 4,
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
@@ -1741,4 +1769,5 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .upload_list = sq_upload_list,
     .data_id_used = sq_data_id_used,
     .object_delete_many = sq_object_delete_many,
+    .exclusive = true, /* lock_store */
 };

@@ -6,12 +6,13 @@ import hashlib
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import ACCESS_KEY, SECRET_KEY, unique_name
+from conftest import ACCESS_KEY, SECRET_KEY, free_port, pail_bin, unique_name
 from e2e_util import HttpReader, RawClient, md5_hex, multipart_etag
 
 MiB = 1024 * 1024
@@ -202,3 +203,24 @@ def test_sigterm_lets_inflight_upload_finish(start_pail, s3_client_factory, tmp_
     c = own_client(s3_client_factory, p2)
     got = c.get_object(Bucket=b, Key="inflight")["Body"].read()
     assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.own_server
+def test_second_server_on_the_same_data_is_refused(start_pail, s3_client_factory, tmp_path):
+    """Object records are cached in memory on the promise that one process
+    owns the store: a second one must not start behind the first's back."""
+    data_dir = tmp_path / "data"
+    p1 = start_pail(data_dir)
+    c = own_client(s3_client_factory, p1)
+    b = unique_name()
+    c.create_bucket(Bucket=b)
+    c.put_object(Bucket=b, Key="k", Body=b"first")
+    assert c.get_object(Bucket=b, Key="k")["Body"].read() == b"first"  # now cached
+    env = dict(os.environ, PAIL_ROOT_ACCESS_KEY=ACCESS_KEY, PAIL_ROOT_SECRET_KEY=SECRET_KEY)
+    second = subprocess.run([pail_bin(), "serve", "--listen", "127.0.0.1:%d" % free_port(),
+                             "--data", str(data_dir)], env=env, capture_output=True, timeout=30)
+    assert second.returncode != 0
+    assert b"in use by another pail process" in second.stderr, second.stderr[-2000:]
+    c.put_object(Bucket=b, Key="k", Body=b"second")
+    assert c.get_object(Bucket=b, Key="k")["Body"].read() == b"second"
+    assert p1.stop() == 0, p1.tail()
