@@ -33,6 +33,17 @@ static atomic_uint req_counter;
 
 /* ---- request start ---------------------------------------------------- */
 
+/* "<start time, 8 hex><counter, 8 hex>": unique per process and sortable. */
+static void request_id(char out[17], uint32_t t, uint32_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (int i = 0; i < 8; i++) {
+        out[7 - i] = hex[(t >> (4 * i)) & 15];
+        out[15 - i] = hex[(n >> (4 * i)) & 15];
+    }
+    out[16] = 0;
+}
+
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)c;
@@ -46,8 +57,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->raw_target = pail_arena_strdup(a, uri ? uri : "/");
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->now = time(NULL);
-    unsigned n = atomic_fetch_add(&req_counter, 1);
-    snprintf(r->id, sizeof r->id, "%08lX%08X", (unsigned long)r->now & 0xFFFFFFFFul, n);
+    request_id(r->id, (uint32_t)r->now, atomic_fetch_add(&req_counter, 1));
     pail_buf_init(&r->resp.buf, SIZE_MAX / 2);
     pail_buf_in_arena(&r->resp.buf, a);
     atomic_fetch_add(&in_flight, 1);

@@ -260,19 +260,26 @@ enum pail_err s3_write_conditions(struct pail_req *r)
     return s3_conditions(r, "if-", &cur, false);
 }
 
+/* The request header prefix + suffix ("if-" + "match"), or NULL. */
+static const char *prefixed_header(struct pail_req *r, const char *prefix, const char *suffix)
+{
+    char name[64];
+    size_t a = strlen(prefix), b = strlen(suffix);
+    if (a + b >= sizeof name)
+        return NULL;
+    memcpy(name, prefix, a);
+    memcpy(name + a, suffix, b + 1);
+    return pail_req_header(r, name);
+}
+
 enum pail_err s3_conditions(struct pail_req *r, const char *prefix,
                             const struct pail_object_rec *o, bool allow_304)
 {
-    char name[64];
     time_t mtime = (time_t)(o->mtime_ms / 1000), t;
-    snprintf(name, sizeof name, "%smatch", prefix);
-    const char *im = pail_req_header(r, name);
-    snprintf(name, sizeof name, "%snone-match", prefix);
-    const char *inm = pail_req_header(r, name);
-    snprintf(name, sizeof name, "%smodified-since", prefix);
-    const char *ims = pail_req_header(r, name);
-    snprintf(name, sizeof name, "%sunmodified-since", prefix);
-    const char *ius = pail_req_header(r, name);
+    const char *im = prefixed_header(r, prefix, "match");
+    const char *inm = prefixed_header(r, prefix, "none-match");
+    const char *ims = prefixed_header(r, prefix, "modified-since");
+    const char *ius = prefixed_header(r, prefix, "unmodified-since");
     enum pail_err not_mod = allow_304 ? PAIL_E_NotModified : PAIL_E_PreconditionFailed;
     /* RFC 7232 §6 order: If-Match, then If-Unmodified-Since only without it. */
     if (im && !etag_matches(im, o->etag))
