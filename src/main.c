@@ -202,7 +202,7 @@ static int serve(int argc, char **argv)
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
     close_store(&srv);
-    pail_info("stopped");
+    pail_info("stopped"); /* after every access line: logging writes those out first */
     return 0;
 }
 

@@ -9,9 +9,12 @@ enum pail_log_level { PAIL_LOG_DEBUG, PAIL_LOG_INFO, PAIL_LOG_WARN, PAIL_LOG_ERR
 void pail_log_set_level(enum pail_log_level l);
 void pail_log(enum pail_log_level l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A line whose text is already formatted (n bytes, no newline): the access
- * log builds its own, printf being a visible share of a small request. */
-void pail_log_text(enum pail_log_level l, const char *text, size_t n);
+/* An info line for the access log, already formatted (n bytes, no newline:
+ * printf is a visible share of a small request): buffered and written within 100 ms by a
+ * thread of its own (sooner when the buffer fills or another line is
+ * logged), so a request costs no system call for it. A process killed with
+ * SIGKILL may lose the last 100 ms of access lines; nothing else. */
+void pail_log_access(const char *text, size_t n);
 
 #define pail_info(...) pail_log(PAIL_LOG_INFO, __VA_ARGS__)
 #define pail_warn(...) pail_log(PAIL_LOG_WARN, __VA_ARGS__)

@@ -82,6 +82,15 @@ static void close_fd(void *arg)
     resp->fd = -1;
 }
 
+void pail_resp_mem(struct pail_req *r, const void *p, size_t len)
+{
+    if (!r->resp.status)
+        r->resp.status = 200;
+    r->resp.kind = PAIL_RESP_MEM;
+    r->resp.mem = p;
+    r->resp.len = len;
+}
+
 void pail_resp_fd(struct pail_req *r, int fd, uint64_t off, uint64_t len)
 {
     if (!r->resp.status)

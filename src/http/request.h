@@ -36,6 +36,7 @@ enum pail_resp_kind {
     PAIL_RESP_EMPTY, /* no body, Content-Length 0 */
     PAIL_RESP_BUF,   /* body in resp.buf */
     PAIL_RESP_FD,    /* len bytes of fd from off (sendfile); fd closed after sending */
+    PAIL_RESP_MEM,   /* len bytes at mem, memory that lives as long as the arena */
 };
 
 struct pail_resp {
@@ -45,6 +46,7 @@ struct pail_resp {
     struct pail_buf buf;
     int fd;
     uint64_t off, len;
+    const void *mem;
 };
 
 struct pail_req {
@@ -81,6 +83,8 @@ struct pail_req {
 
     struct pail_resp resp;
     uint64_t bytes_in, bytes_out; /* for the access log */
+    _Atomic int holds;      /* the request itself, plus a response sending
+                               arena memory: the arena goes with the last */
 };
 
 /* Header value by lower-case name, NULL when absent. */
@@ -102,5 +106,7 @@ void pail_resp_headerf(struct pail_req *r, const char *name, const char *fmt, ..
 struct pail_buf *pail_resp_xml(struct pail_req *r);
 /* Sends len bytes of fd from off; takes ownership of fd. */
 void pail_resp_fd(struct pail_req *r, int fd, uint64_t off, uint64_t len);
+/* Sends len bytes at p, not copied: p must live as long as r's arena. */
+void pail_resp_mem(struct pail_req *r, const void *p, size_t len);
 
 #endif

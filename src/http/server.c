@@ -3,7 +3,9 @@
  *   on_request() 1st call: headers → target → route → authenticate → begin
  *                body calls: feed the op's body pipeline
  *                last call: finish body → run op → respond
- *   on_done()    access-log line, arena freed (closes fds, aborts writers)
+ *   on_done()    access-log line, arena freed (closes fds, aborts writers) —
+ *                or, while MHD still holds a body in arena memory, when
+ *                MHD frees that response
  * Nothing here knows any S3 operation by name: ops.def flags drive it. After
  * a failure mid-body the rest of the body is drained and the error sent at
  * the end, because MHD cannot queue a response while a body is arriving. */
@@ -54,6 +56,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->arena = a;
     r->srv = cls;
     r->resp.fd = -1;
+    atomic_init(&r->holds, 1);
     r->raw_target = pail_arena_strdup(a, uri ? uri : "/");
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->now = time(NULL);
@@ -129,6 +132,14 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
 
 /* ---- responding ------------------------------------------------------- */
 
+/* Drops one hold on r (see struct pail_req.holds); the last frees it all. */
+static void release(void *cls)
+{
+    struct pail_req *r = cls;
+    if (atomic_fetch_sub(&r->holds, 1) == 1)
+        pail_arena_free(r->arena);
+}
+
 static struct MHD_Response *make_response(struct pail_req *r)
 {
     struct pail_resp *rs = &r->resp;
@@ -141,6 +152,14 @@ static struct MHD_Response *make_response(struct pail_req *r)
             if (mr)
                 rs->fd = -1; /* MHD owns and closes it now */
         }
+        r->bytes_out = rs->len;
+    } else if (rs->kind == PAIL_RESP_MEM && rs->len) {
+        /* Not copied: the response holds the arena until MHD frees it. */
+        atomic_fetch_add(&r->holds, 1);
+        mr = MHD_create_response_from_buffer_with_free_callback_cls(
+            (size_t)rs->len, (void *)rs->mem, release, r);
+        if (!mr)
+            atomic_fetch_sub(&r->holds, 1); /* on_done's hold remains */
         r->bytes_out = rs->len;
     } else if (rs->kind == PAIL_RESP_BUF && rs->buf.len) {
         mr = MHD_create_response_from_buffer(rs->buf.len, rs->buf.data, MHD_RESPMEM_MUST_FREE);
@@ -258,7 +277,7 @@ static void access_log(const struct pail_req *r, bool completed)
     put_str(&l, ".");
     put_u64(&l, tenths % 10);
     put_str(&l, completed ? "ms" : "ms aborted");
-    pail_log_text(PAIL_LOG_INFO, l.b, l.n);
+    pail_log_access(l.b, l.n);
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -269,9 +288,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-    pail_arena_free(r->arena);
     *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);
+    release(r);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */

@@ -129,7 +129,12 @@ void s3_emit_stored_headers(struct pail_req *r, const struct json_t *headers)
 
 const char *s3_quoted(struct pail_req *r, const char *etag)
 {
-    return pail_arena_printf(r->arena, "\"%s\"", etag);
+    size_t n = strlen(etag);
+    char *q = pail_arena_alloc(r->arena, n + 3);
+    q[0] = '"';
+    memcpy(q + 1, etag, n);
+    q[n + 1] = '"';
+    return q;
 }
 
 void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g)

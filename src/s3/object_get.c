@@ -113,7 +113,9 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
     };
     const char *ct = pail_req_query(r, "response-content-type");
     pail_resp_header(r, "Content-Type", ct ? ct : o->content_type);
-    json_t *h = o->headers ? json_loads(o->headers, 0, NULL) : NULL;
+    /* Most objects store no headers: no parse for those. */
+    json_t *h = o->headers && strcmp(o->headers, "{}") != 0 ? json_loads(o->headers, 0, NULL)
+                                                            : NULL;
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         const char *v = pail_req_query(r, overrides[i].query);
         if (v) {
@@ -196,13 +198,8 @@ enum pail_err s3_get_object(struct pail_req *r)
                           (unsigned long long)s.off, (unsigned long long)(s.off + s.len - 1),
                           (unsigned long long)o.size);
     }
-    if (o.inline_data) {
-        if (!pail_buf_append(&r->resp.buf, (const unsigned char *)o.inline_data + s.off,
-                             (size_t)s.len))
-            return pail_req_fail(r, PAIL_E_InternalError, NULL);
-        if (!r->resp.status)
-            r->resp.status = 200;
-        r->resp.kind = PAIL_RESP_BUF;
+    if (o.inline_data) { /* lives as long as the arena: sent without a copy */
+        pail_resp_mem(r, (const unsigned char *)o.inline_data + s.off, (size_t)s.len);
         return PAIL_OK;
     }
     r->resp.off = s.off;

@@ -2,8 +2,9 @@
  * A backend is a const struct pail_meta_ops (SQLite first, PostgreSQL later);
  * the rest of pail calls only the pail_meta_* wrappers below. Every call is
  * one transaction: when it returns PAIL_OK its effect is durable and visible
- * to the next call from any thread. Strings in records that come back are
- * copied into the caller's arena. Data ids name blobs in the data backend
+ * to the next call from any thread. Strings and bytes in records that come
+ * back are read-only and live as long as the caller's arena (copied into it,
+ * or pinned in the record cache until it is freed). Data ids name blobs in the data backend
  * (store/data.h); the metadata never holds object bytes' paths. Calls that
  * drop references to data return those ids in `garbage` so the caller removes
  * the blobs after the commit; a crash in between leaves orphans that the
@@ -52,7 +53,7 @@ struct pail_object_rec {
                                   no file create, one commit). object_put
                                   stores them under a fresh id of its own
                                   (data_id is then ignored); object_get fills
-                                  them in (arena copy) and sets data_id to
+                                  them in and sets data_id to
                                   that id, which is never a data-backend id;
                                   listings leave them NULL. */
 };

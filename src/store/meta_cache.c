@@ -1,13 +1,16 @@
 /* store/meta_cache.c — hot object records in memory (see meta_cache.h for the
  * coherence rule). 64 shards, each a mutex, a chained hash table, an LRU list
  * and the two counters the rule needs: writes in flight and writes ended.
- * An entry is one allocation: the record's pointers aim into its own tail,
- * so a hit is one copy into the request's arena and a pointer rebase. */
+ * An entry is one allocation: the record's pointers aim into its own tail.
+ * A hit does not copy it: it pins the entry (a reference the request's arena
+ * drops when freed), so an entry dropped from the table meanwhile lives on
+ * until the last request using it is done. */
 #include "store/meta_cache.h"
 
 #include "core/arena.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +23,8 @@ struct entry {
     struct entry *prev, *next; /* LRU list, most recent after the sentinel */
     uint64_t hash;
     size_t charge;            /* bytes counted against the shard's cap */
+    atomic_uint refs;         /* the table's, plus one per request pinning it */
     struct pail_object_rec rec; /* pointers into blob */
-    size_t blob_len;
     _Alignas(16) char blob[];
 };
 
@@ -89,7 +92,7 @@ void pail_meta_cache_free(struct pail_meta_cache *c)
         struct shard *s = &c->shards[i];
         for (struct entry *e = s->lru.next; e && e != &s->lru;) {
             struct entry *n = e->next;
-            free(e);
+            free(e); /* no request pins entries once the cache is freed */
             e = n;
         }
         free(s->slots);
@@ -126,7 +129,14 @@ static void lru_push_front(struct shard *s, struct entry *e)
     s->lru.next = e;
 }
 
-/* Unlinks *pp (from its chain and the LRU) and frees it. */
+static void unpin(void *p)
+{
+    struct entry *e = p;
+    if (atomic_fetch_sub(&e->refs, 1) == 1)
+        free(e);
+}
+
+/* Unlinks *pp (from its chain and the LRU) and drops the table's reference. */
 static void drop_at(struct shard *s, struct entry **pp)
 {
     struct entry *e = *pp;
@@ -134,7 +144,7 @@ static void drop_at(struct shard *s, struct entry **pp)
     lru_unlink(e);
     s->bytes -= e->charge;
     s->n--;
-    free(e);
+    unpin(e);
 }
 
 static void drop_key(struct shard *s, uint64_t h, const char *bucket, const char *key)
@@ -197,7 +207,7 @@ static struct entry *entry_new(const struct pail_object_rec *rec, uint64_t h)
         return NULL;
     e->hash = h;
     e->rec = *rec;
-    e->blob_len = len;
+    atomic_init(&e->refs, 1);
     e->charge = sizeof *e + len;
     char *p = e->blob;
     if (rec->inline_data) {
@@ -217,22 +227,6 @@ static struct entry *entry_new(const struct pail_object_rec *rec, uint64_t h)
     return e;
 }
 
-/* out = e's record with its strings and bytes copied into a. */
-static void entry_copy_out(const struct entry *e, struct pail_arena *a,
-                           struct pail_object_rec *out)
-{
-    char *base = pail_arena_alloc(a, e->blob_len);
-    memcpy(base, e->blob, e->blob_len);
-    *out = e->rec;
-    if (e->rec.inline_data)
-        out->inline_data = base + ((const char *)e->rec.inline_data - e->blob);
-#define REBASE(f)                                                                          \
-    if (e->rec.f)                                                                          \
-        out->f = base + (e->rec.f - e->blob);
-    REC_STRINGS(REBASE)
-#undef REBASE
-}
-
 /* ---- the interface ---- */
 
 bool pail_meta_cache_get(struct pail_meta_cache *c, const char *bucket, const char *key,
@@ -245,12 +239,15 @@ bool pail_meta_cache_get(struct pail_meta_cache *c, const char *bucket, const ch
     if (e) {
         lru_unlink(e);
         lru_push_front(s, e);
-        entry_copy_out(e, a, out);
+        atomic_fetch_add(&e->refs, 1);
+        *out = e->rec;
         s->hits++;
     } else {
         s->misses++;
     }
     pthread_mutex_unlock(&s->mu);
+    if (e)
+        pail_arena_cleanup(a, unpin, e);
     return e != NULL;
 }
 

@@ -30,7 +30,9 @@ struct pail_meta_cache;
 struct pail_meta_cache *pail_meta_cache_new(size_t max_bytes);
 void pail_meta_cache_free(struct pail_meta_cache *c);
 
-/* A hit copies the record (strings and inline bytes) into a and returns true. */
+/* A hit fills out and returns true. Its strings and inline bytes belong to
+ * the cache and stay valid, unchanged, until a is freed (the entry is pinned
+ * until then, even if a write drops it from the cache meanwhile). */
 bool pail_meta_cache_get(struct pail_meta_cache *c, const char *bucket, const char *key,
                          struct pail_arena *a, struct pail_object_rec *out);
 
