@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,13 +150,39 @@ static int open_store(const struct options *o, struct pail_server *srv)
         return -1;
     }
     pail_meta_enable_cache(srv->meta, o->cache_bytes);
+    srv->reaper = pail_reaper_new(srv->data);
+    return 0;
+}
+
+/* The start-up sweep (blobs a crash left unreferenced) runs beside the
+ * server: it walks every blob, seconds for millions, and the data backend
+ * never sweeps a blob minted since it was opened. Stopping waits for it. */
+static pthread_t sweeper;
+static bool sweeping;
+
+static void *sweep_main(void *arg)
+{
+    struct pail_server *srv = arg;
     unsigned removed = 0;
     if (pail_data_sweep(srv->data, used_cb, srv->meta, &removed) != PAIL_OK)
         pail_warn("start-up sweep did not finish");
     if (removed)
         pail_info("start-up sweep removed %u orphaned data files", removed);
-    srv->reaper = pail_reaper_new(srv->data);
-    return 0;
+    return NULL;
+}
+
+static void sweep_start(struct pail_server *srv)
+{
+    sweeping = pthread_create(&sweeper, NULL, sweep_main, srv) == 0;
+    if (!sweeping)
+        sweep_main(srv); /* no thread: sweep before serving instead */
+}
+
+static void sweep_wait(void)
+{
+    if (sweeping)
+        pthread_join(sweeper, NULL);
+    sweeping = false;
 }
 
 static void close_store(struct pail_server *srv)
@@ -187,7 +214,13 @@ static int serve(int argc, char **argv)
      * for the server's user alone. */
     umask(077);
     struct pail_server srv = {.listen = o.listen, .region = o.region};
-    if (open_store(&o, &srv) != 0 || pail_server_start(&srv) != PAIL_OK) {
+    if (open_store(&o, &srv) != 0) {
+        close_store(&srv);
+        return 1;
+    }
+    sweep_start(&srv);
+    if (pail_server_start(&srv) != PAIL_OK) {
+        sweep_wait();
         close_store(&srv);
         return 1;
     }
@@ -201,6 +234,7 @@ static int serve(int argc, char **argv)
     sigwait(&set, &sig);
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
+    sweep_wait();
     close_store(&srv);
     pail_info("stopped"); /* after every access line: logging writes those out first */
     return 0;

@@ -71,7 +71,10 @@ enum pail_err pail_data_remove(struct pail_data *d, const char *id);
 enum pail_err pail_data_compose(struct pail_data *d, const struct pail_data_seg *segs,
                                 size_t n, char id_out[33]);
 /* Start-up recovery: deletes every temporary and every blob for which
- * used(ctx, id) is false; *removed counts them. */
+ * used(ctx, id) is false; *removed counts them. The first sweep after open
+ * may run while the store serves: it never deletes a temporary or blob
+ * minted since the open (nor asks used() about one), so it removes only
+ * what an earlier process left. */
 enum pail_err pail_data_sweep(struct pail_data *d, bool (*used)(void *ctx, const char *id),
                               void *ctx, unsigned *removed);
 

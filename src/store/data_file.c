@@ -3,7 +3,9 @@
  * (ab, cd = the id's first four hex digits) holds committed ones. A blob is
  * published by fdatasync → rename → fsync of the destination directory, so
  * after commit returns it survives a crash; anything a crash leaves in tmp/
- * or unreferenced in objects/ is removed by sweep at start-up.
+ * or unreferenced in objects/ is removed by the first sweep after open,
+ * which may run while writers work: ids minted since open are recorded
+ * (struct born) until that sweep ends, and it never removes one of them.
  * Must not: build a path from anything but an id minted here (every id is
  * checked to be exactly 32 lower-case hex digits first), or let errno out
  * (logged, then mapped: ENOSPC/EDQUOT → InsufficientStorage, else
@@ -23,7 +25,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +45,19 @@
  * bits 0..255 for objects/ab, 256.. for objects/ab/cd. */
 #define FANOUT_BITS (256 + 65536)
 
+/* Ids minted since open, until the first sweep ends: a set of the ids'
+ * 16 bytes, open addressing (an all-zero id, 2^-128, is not recorded). */
+struct born {
+    pthread_mutex_t mu;
+    bool on;
+    unsigned char (*ids)[ID_LEN / 2];
+    size_t n, cap; /* cap: a power of two, 0 before the first id */
+};
+
 struct fstate {
     int root_fd, tmp_fd, obj_fd;
     atomic_uint_least64_t durable[FANOUT_BITS / 64];
+    struct born born;
 };
 
 struct fwriter {
@@ -103,6 +117,81 @@ static enum pail_err new_id(char id[ID_LEN + 1])
     }
     pail_hex(r, sizeof r, id);
     return PAIL_OK;
+}
+
+/* ---- ids minted while the first sweep may run ---- */
+
+static bool is_zero16(const unsigned char *k)
+{
+    static const unsigned char zero[ID_LEN / 2];
+    return memcmp(k, zero, sizeof zero) == 0;
+}
+
+static size_t born_slot(const struct born *b, const unsigned char *k)
+{
+    uint64_t h;
+    memcpy(&h, k, sizeof h); /* the id is random: its bytes are a hash */
+    size_t i = (size_t)h & (b->cap - 1);
+    while (memcmp(b->ids[i], k, ID_LEN / 2) != 0 && !is_zero16(b->ids[i]))
+        i = (i + 1) & (b->cap - 1);
+    return i;
+}
+
+static void born_put(struct born *b, const unsigned char *k)
+{
+    if ((b->n + 1) * 2 > b->cap) { /* keep it at most half full */
+        size_t ncap = b->cap ? b->cap * 2 : 1024;
+        unsigned char(*ids)[ID_LEN / 2] = calloc(ncap, sizeof *ids);
+        if (!ids) {
+            fputs("pail: out of memory\n", stderr); /* like the arena: no safe way on */
+            abort();
+        }
+        struct born nb = {.ids = ids, .cap = ncap};
+        for (size_t i = 0; i < b->cap; i++)
+            if (!is_zero16(b->ids[i]))
+                memcpy(nb.ids[born_slot(&nb, b->ids[i])], b->ids[i], ID_LEN / 2);
+        free(b->ids);
+        b->ids = ids;
+        b->cap = ncap;
+    }
+    size_t i = born_slot(b, k);
+    if (is_zero16(b->ids[i])) {
+        memcpy(b->ids[i], k, ID_LEN / 2);
+        b->n++;
+    }
+}
+
+/* Records id (hex) while the first sweep has not ended. */
+static void born_add(struct fstate *s, const char *id)
+{
+    unsigned char k[ID_LEN / 2];
+    pail_unhex(id, k, sizeof k);
+    pthread_mutex_lock(&s->born.mu);
+    if (s->born.on && !is_zero16(k))
+        born_put(&s->born, k);
+    pthread_mutex_unlock(&s->born.mu);
+}
+
+/* True when id (hex, valid) was minted since open and the first sweep runs. */
+static bool born_since_open(struct fstate *s, const char *id)
+{
+    unsigned char k[ID_LEN / 2];
+    pail_unhex(id, k, sizeof k);
+    pthread_mutex_lock(&s->born.mu);
+    bool yes = s->born.cap && !is_zero16(k) && !is_zero16(s->born.ids[born_slot(&s->born, k)]);
+    pthread_mutex_unlock(&s->born.mu);
+    return yes;
+}
+
+/* The first sweep ended: ids need no recording any more. */
+static void born_end(struct fstate *s)
+{
+    pthread_mutex_lock(&s->born.mu);
+    s->born.on = false;
+    free(s->born.ids);
+    s->born.ids = NULL;
+    s->born.n = s->born.cap = 0;
+    pthread_mutex_unlock(&s->born.mu);
 }
 
 /* "ab/cd/<id>" for a valid id. */
@@ -242,6 +331,8 @@ static void file_close(void *vs)
         close(s->tmp_fd);
     if (s->root_fd >= 0)
         close(s->root_fd);
+    free(s->born.ids);
+    pthread_mutex_destroy(&s->born.mu);
     free(s);
 }
 
@@ -260,6 +351,8 @@ static enum pail_err file_open(const char *location, void **state)
     if (!s)
         return PAIL_E_InternalError;
     s->tmp_fd = s->obj_fd = -1;
+    pthread_mutex_init(&s->born.mu, NULL);
+    s->born.on = true;
     s->root_fd = open(location, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     enum pail_err e = s->root_fd < 0 ? io_fail("open", location, errno) : PAIL_OK;
     if (e == PAIL_OK)
@@ -294,6 +387,7 @@ static enum pail_err file_writer_open(void *vs, struct pail_data_writer **out)
             free(w);
             return e;
         }
+        born_add(s, w->id); /* before the file exists: a sweep may be running */
         w->fd = openat(s->tmp_fd, w->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (w->fd >= 0)
             break;
@@ -542,7 +636,7 @@ static bool is_dot(const char *n) { return n[0] == '.' && (!n[1] || (n[1] == '.'
 /* Two lower-case hex digits: a fan-out directory name. */
 static bool fanout_name(const char *n) { return lhex(n[0]) && lhex(n[1]) && !n[2]; }
 
-/* Deletes every temporary: at start-up no writer can be live. */
+/* Deletes every temporary a previous process left (not the live writers'). */
 static enum pail_err sweep_tmp(struct fstate *s, unsigned *removed)
 {
     DIR *d = open_dir(s->root_fd, "tmp");
@@ -550,7 +644,7 @@ static enum pail_err sweep_tmp(struct fstate *s, unsigned *removed)
         return PAIL_E_InternalError;
     enum pail_err e = PAIL_OK;
     for (struct dirent *de; (de = readdir(d));) {
-        if (is_dot(de->d_name))
+        if (is_dot(de->d_name) || (valid_id(de->d_name) && born_since_open(s, de->d_name)))
             continue;
         if (unlinkat(dirfd(d), de->d_name, 0) == 0)
             (*removed)++;
@@ -561,9 +655,22 @@ static enum pail_err sweep_tmp(struct fstate *s, unsigned *removed)
     return e;
 }
 
+#ifdef PAIL_TESTING
+/* Test builds: PAIL_TEST_SWEEP_DELAY_US slows the sweep down per blob, so a
+ * test can upload while it runs (tests/e2e/test_server.py). */
+static void sweep_delay(void)
+{
+    const char *v = getenv("PAIL_TEST_SWEEP_DELAY_US");
+    if (v && *v)
+        usleep((useconds_t)strtoul(v, NULL, 10));
+}
+#else
+static void sweep_delay(void) {}
+#endif
+
 /* Removes the unreferenced blobs of one objects/ab/cd directory. Names that
  * are not ids of this directory were not made by us: left alone, logged. */
-static enum pail_err sweep_leaf(int ab_fd, const char *ab, const char *cd,
+static enum pail_err sweep_leaf(struct fstate *s, int ab_fd, const char *ab, const char *cd,
                                 bool (*used)(void *, const char *), void *ctx,
                                 unsigned *removed)
 {
@@ -579,7 +686,8 @@ static enum pail_err sweep_leaf(int ab_fd, const char *ab, const char *cd,
             pail_warn("data_file: sweep: stray entry objects/%s/%s/%.64s", ab, cd, n);
             continue;
         }
-        if (used(ctx, n))
+        sweep_delay();
+        if (born_since_open(s, n) || used(ctx, n))
             continue;
         if (unlinkat(dirfd(d), n, 0) == 0)
             (*removed)++;
@@ -608,7 +716,7 @@ static enum pail_err sweep_objects(struct fstate *s, bool (*used)(void *, const 
         }
         for (struct dirent *cd; (cd = readdir(mid));)
             if (!is_dot(cd->d_name) && fanout_name(cd->d_name) &&
-                (e2 = sweep_leaf(dirfd(mid), ab->d_name, cd->d_name, used, ctx,
+                (e2 = sweep_leaf(s, dirfd(mid), ab->d_name, cd->d_name, used, ctx,
                                  removed)) != PAIL_OK)
                 e = e2;
         closedir(mid);
@@ -622,6 +730,7 @@ static enum pail_err file_sweep(void *vs, bool (*used)(void *ctx, const char *id
 {
     enum pail_err e1 = sweep_tmp(vs, removed);
     enum pail_err e2 = sweep_objects(vs, used, ctx, removed);
+    born_end(vs);
     return e1 != PAIL_OK ? e1 : e2;
 }
 

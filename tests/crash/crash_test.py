@@ -1111,9 +1111,9 @@ def main():
             if recovery_kill:
                 pail.start_and_kill(rng.uniform(0.0, 0.03))
             pail.start()
-            swept = pail.swept()
             st = verify(model, pail.client, failures)
-            rc = pail.stop()
+            rc = pail.stop()  # waits for the start-up sweep, which runs beside the server
+            swept = pail.swept()
             if rc != 0:
                 failures.append("pail exited %s on SIGTERM" % rc)
             san = pail.sanitizer_report()

@@ -231,37 +231,50 @@ static void test_sweep(void **state)
     char *x = put_blob(f, (const unsigned char *)"x", 1);
     char *y = put_blob(f, (const unsigned char *)"y", 1);
     char *z = put_blob(f, (const unsigned char *)"z", 1);
-    /* Crash leftovers: a temporary (a writer never committed nor aborted;
-     * real sweeps run at start-up, with no live writers), and a stray file
-     * that is not an id. */
-    struct pail_data_writer *w;
-    assert_err(pail_data_writer_open(f->d, &w), PAIL_OK);
-    assert_err(pail_data_write(w, "partial", 7), PAIL_OK);
-    assert_int_equal(count_dir(f, "tmp"), 1);
+    /* Crash leftovers: a temporary of a writer that never finished, and a
+     * stray file that is not an id. Then a restart: a new process opens the
+     * store. */
     char path[512];
-    snprintf(path, sizeof path, "%s/objects/%.2s/%.2s/README", f->dir, x, x + 2);
+    snprintf(path, sizeof path, "%s/tmp/0123456789abcdef0123456789abcdef", f->dir);
     int fd = open(path, O_CREAT | O_WRONLY, 0600);
+    assert_true(fd >= 0 && write(fd, "partial", 7) == 7);
+    close(fd);
+    snprintf(path, sizeof path, "%s/objects/%.2s/%.2s/README", f->dir, x, x + 2);
+    fd = open(path, O_CREAT | O_WRONLY, 0600);
     assert_true(fd >= 0);
     close(fd);
+    pail_data_close(f->d);
+    assert_int_equal(count_dir(f, "tmp"), 1);
+    assert_err(pail_data_open("file", f->dir, &f->d), PAIL_OK);
 
+    /* The sweep runs while the new process serves: a writer opened and a
+     * blob committed since the open are never swept, referenced or not. */
+    struct pail_data_writer *live;
+    assert_err(pail_data_writer_open(f->d, &live), PAIL_OK);
+    assert_err(pail_data_write(live, "live", 4), PAIL_OK);
+    char *fresh = put_blob(f, (const unsigned char *)"fresh", 5);
     struct keep k = {x, 0};
     unsigned removed;
     assert_err(pail_data_sweep(f->d, keep_one, &k, &removed), PAIL_OK);
-    assert_int_equal(removed, 3); /* y, z and the temporary */
-    assert_int_equal(k.calls, 3);
-    assert_int_equal(count_dir(f, "tmp"), 0);
+    assert_int_equal(removed, 3); /* y, z and the old temporary */
+    assert_int_equal(k.calls, 3); /* x, y, z: fresh is known without asking */
+    assert_int_equal(count_dir(f, "tmp"), 1); /* the live writer's */
     size_t n;
     free(read_blob(f, x, &n));
+    free(read_blob(f, fresh, &n));
     uint64_t size;
     assert_err(pail_data_open_read(f->d, y, &fd, &size), PAIL_E_NoSuchKey);
     assert_err(pail_data_open_read(f->d, z, &fd, &size), PAIL_E_NoSuchKey);
     assert_int_equal(access(path, F_OK), 0); /* not ours: left alone */
-    pail_data_abort(w); /* its temporary is already gone: abort copes */
+    assert_err(pail_data_commit(live), PAIL_OK);
+
+    /* Ids are recorded only until the first sweep ends: the next one asks. */
     assert_err(pail_data_sweep(f->d, keep_one, &k, &removed), PAIL_OK);
-    assert_int_equal(removed, 0);
+    assert_int_equal(removed, 2); /* fresh and live, unreferenced */
     free(x);
     free(y);
     free(z);
+    free(fresh);
 }
 
 static void test_remove_and_ids(void **state)
