@@ -20,7 +20,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/unit/%)
 LISTEN    ?= 127.0.0.1:9000
 DATA      ?= ./data
 
-.PHONY: all deps run test unit e2e clean bench bench-quick crash-test powerloss-test
+.PHONY: all deps run test unit e2e clean bench bench-quick soak crash-test powerloss-test
 all: $(REL_DIR)/pail
 
 deps:
@@ -76,6 +76,9 @@ bench: deps
 
 bench-quick: deps
 	python3 bench/run.py --quick
+
+soak: deps
+	python3 bench/soak.py
 
 crash-test: deps $(REL_DIR)/pail
 	python3 tests/crash/crash_test.py --bin $(abspath $(REL_DIR)/pail) \
