@@ -166,7 +166,7 @@ enum pail_err pail_meta_object_get(struct pail_meta *m, const char *bucket, cons
     uint64_t ticket = pail_meta_cache_fill_begin(m->cache, bucket, key);
     enum pail_err e = m->ops->object_get(m->state, bucket, key, a, out);
     if (e == PAIL_OK)
-        pail_meta_cache_fill(m->cache, ticket, out);
+        pail_meta_cache_fill(m->cache, ticket, bucket, key, out);
     return e;
 }
 

@@ -261,14 +261,17 @@ uint64_t pail_meta_cache_fill_begin(struct pail_meta_cache *c, const char *bucke
     return t;
 }
 
-void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket,
-                          const struct pail_object_rec *rec)
+void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket, const char *bucket,
+                          const char *key, const struct pail_object_rec *rec)
 {
     if (!ticket)
         return;
-    uint64_t h = key_hash(rec->bucket, rec->key);
+    uint64_t h = key_hash(bucket, key);
     struct shard *s = shard_of(c, h);
-    struct entry *e = entry_new(rec, h); /* outside the lock; dropped if stale */
+    struct pail_object_rec named = *rec;
+    named.bucket = bucket;
+    named.key = key;
+    struct entry *e = entry_new(&named, h); /* outside the lock; dropped if stale */
     if (!e)
         return;
     pthread_mutex_lock(&s->mu);
@@ -277,7 +280,7 @@ void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket,
         free(e);
         return;
     }
-    struct entry **pp = find_slot(s, h, rec->bucket, rec->key);
+    struct entry **pp = find_slot(s, h, bucket, key);
     if (*pp) /* another reader filled the same state first */
         drop_at(s, pp);
     maybe_grow(s);

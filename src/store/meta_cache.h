@@ -40,9 +40,10 @@ bool pail_meta_cache_get(struct pail_meta_cache *c, const char *bucket, const ch
  * shard is being written (nothing may be filled then). */
 uint64_t pail_meta_cache_fill_begin(struct pail_meta_cache *c, const char *bucket,
                                     const char *key);
-/* After the backend returned rec for the ticket's key: kept if still valid. */
-void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket,
-                          const struct pail_object_rec *rec);
+/* After the backend returned rec for (bucket, key), the ticket's key: kept
+ * if still valid (rec's own bucket and key fields are not relied on). */
+void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket, const char *bucket,
+                          const char *key, const struct pail_object_rec *rec);
 
 /* Around every backend call that may change (bucket, key), whatever its outcome. */
 void pail_meta_cache_write_begin(struct pail_meta_cache *c, const char *bucket,

@@ -43,7 +43,7 @@ static void test_hit_is_a_deep_copy(void **state)
     assert_false(pail_meta_cache_get(c, "b", "k", a, &got));
     char key[] = "k";
     struct pail_object_rec in = rec("b", key, "e1");
-    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", "k"), &in);
+    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", key), "b", key, &in);
     key[0] = 'x'; /* the cache holds its own copy */
     assert_true(pail_meta_cache_get(c, "b", "k", a, &got));
     assert_string_equal(got.key, "k");
@@ -74,29 +74,29 @@ static void test_brackets_refuse_stale_fills(void **state)
     uint64_t t = pail_meta_cache_fill_begin(c, "b", "k");
     pail_meta_cache_write_begin(c, "b", "k");
     pail_meta_cache_write_end(c, "b", "k");
-    pail_meta_cache_fill(c, t, &in);
+    pail_meta_cache_fill(c, t, "b", "k", &in);
     assert_false(pail_meta_cache_get(c, "b", "k", a, &got));
     /* A write in flight: no ticket, and a fill with an earlier one is dropped. */
     t = pail_meta_cache_fill_begin(c, "b", "k");
     pail_meta_cache_write_begin(c, "b", "k");
     assert_int_equal(pail_meta_cache_fill_begin(c, "b", "k"), 0);
-    pail_meta_cache_fill(c, t, &in);
+    pail_meta_cache_fill(c, t, "b", "k", &in);
     assert_false(pail_meta_cache_get(c, "b", "k", a, &got));
     pail_meta_cache_write_end(c, "b", "k");
     /* Quiet again: a fill stays, and the next write's begin drops it. */
-    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", "k"), &in);
+    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", "k"), "b", "k", &in);
     assert_true(pail_meta_cache_get(c, "b", "k", a, &got));
     pail_meta_cache_write_begin(c, "b", "k");
     assert_false(pail_meta_cache_get(c, "b", "k", a, &got));
     pail_meta_cache_write_end(c, "b", "k");
     /* write_all drops everything and blocks fills like a write. */
-    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", "k"), &in);
+    pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", "k"), "b", "k", &in);
     t = pail_meta_cache_fill_begin(c, "b", "k2");
     pail_meta_cache_write_all_begin(c);
     assert_false(pail_meta_cache_get(c, "b", "k", a, &got));
     pail_meta_cache_write_all_end(c);
     struct pail_object_rec in2 = rec("b", "k2", "x");
-    pail_meta_cache_fill(c, t, &in2);
+    pail_meta_cache_fill(c, t, "b", "k2", &in2);
     assert_false(pail_meta_cache_get(c, "b", "k2", a, &got));
     pail_arena_free(a);
     pail_meta_cache_free(c);
@@ -117,7 +117,7 @@ static void test_bounded(void **state)
         struct pail_object_rec in = rec("b", key, "e");
         in.size = sizeof big;
         in.inline_data = big;
-        pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", key), &in);
+        pail_meta_cache_fill(c, pail_meta_cache_fill_begin(c, "b", key), "b", key, &in);
     }
     int hits = 0;
     struct pail_object_rec got;
