@@ -7,6 +7,7 @@ in one run on this machine, next to the machine's physical limits.
     options: --servers pail,ceiling,moto,radosgw  --seconds S  --list-keys N
              --perf CELL[,CELL]  (perf record -g on pail during those cells)  --keep
              --tag NAME  (results go to bench/results/<date>[-quick]-NAME.md)
+             --soak-minutes M  (bench/soak.py after the matrix: 10 full, 0 quick)
 
 Every request is signed (SigV4, UNSIGNED-PAYLOAD) before its cell starts, so
 no client signing is measured. Load comes from wrk (bench/wrk/replay.lua) for
@@ -716,6 +717,10 @@ class Bench:
                 srv.stop()
         if "ceiling" in self.servers_run and "pail" in self.servers_run:
             self.paired()
+        minutes = self.a.soak_minutes if self.a.soak_minutes is not None else (0 if self.quick else 10)
+        if minutes > 0 and "pail" in self.servers_run:
+            import soak  # bench/soak.py; imported here, it imports this module
+            self.soak = (minutes, soak.soak(self, minutes))
         self.report()
         if not self.a.keep and self.quick:
             # this disk (ext4 with discard) unlinks slowly: tens of seconds for the
@@ -834,6 +839,15 @@ class Bench:
             p = self.get("pail", cell, 64)
             if p:
                 add("RSS <= 64 MiB, %s @64" % cell, "%.1f MiB" % p["rss"], p["rss"] <= 64, "VmHWM during the cell")
+        if getattr(self, "soak", None):
+            import soak
+            minutes, res = self.soak
+            g = res["growth"]
+            add("no RSS growth over a %g-minute mixed load (<= %g MiB)" % (minutes, soak.GROWTH_MAX_MIB),
+                "%+.1f MiB" % g if g is not None else "-",
+                None if g is None or res["errors"] else g <= soak.GROWTH_MAX_MIB,
+                "peak %s MiB; minutes 1-3 %s, last 2 minutes %s; see Soak" % tuple(
+                    "%.1f" % v if v is not None else "-" for v in (res["peak"], res["early"], res["late"])))
         return rows
 
     def report(self):
@@ -894,6 +908,14 @@ class Bench:
         w("\nCPU µs/req and peak RSS are the server's own (utime+stime from /proc/PID/stat over the cell, "
           "VmHWM from /proc/PID/status, reset before each cell); radosgw sums ceph-mon, ceph-osd and radosgw. "
           "The load generator runs on the same 2 cores as the server.\n")
+        if getattr(self, "soak", None):
+            import soak
+            w("## Soak\n")
+            w("`bench/soak.py` on a fresh pail after the matrix: GET/PUT 4 KiB, PUT/GET 64 MiB and "
+              "list pages at once; RSS, threads and open fds sampled every 5 s.\n")
+            for line in soak.report_lines(*self.soak):
+                w(line)
+            w("")
         if self.notes:
             w("## Notes\n")
             for n in self.notes:
@@ -906,7 +928,8 @@ class Bench:
             f.write(text)
         with open(base + ".json", "w") as f:
             json.dump(dict(machine=self.machine, limits=self.limits, results=self.results,
-                           paired=getattr(self, "pairs", []), notes=self.notes), f, indent=1)
+                           paired=getattr(self, "pairs", []),
+                           soak=getattr(self, "soak", None), notes=self.notes), f, indent=1)
         print("\n" + text)
         log("wrote %s.md and %s.json" % (base, base))
 
@@ -938,6 +961,8 @@ def main():
     ap.add_argument("--perf")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--tag", help="suffix for the results file (e.g. perf)")
+    ap.add_argument("--soak-minutes", type=float,
+                    help="the soak after the matrix (default 10 full, 0 quick; at most 12)")
     Bench(ap.parse_args()).run()
 
 

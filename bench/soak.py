@@ -14,7 +14,8 @@ The load, all at once, every request signed ahead (as in bench/run.py):
   GET 64 MiB  @4  over 4 keys               (loadgen: sendfile)
   LIST 1000   @2  pages of a 20,000-key bucket (wrk)
 Growth: the highest RSS of the last two minutes against the highest of
-minutes 1-3 (the first minute fills caches, thread stacks and pools).
+minutes 1-3 (the first minute fills caches, thread stacks and pools); the
+full benchmark (bench/run.py) runs this too and holds growth to 2 MiB.
 Results: bench/results/<date>-soak.md and .json, also printed. The signed
 requests stay valid for 15 minutes, so --minutes is at most 12.
 """
@@ -44,25 +45,19 @@ def proc_status(pid):
     return rss, threads, fds
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--minutes", type=float, default=10.0)
-    a = ap.parse_args()
-    if not 0 < a.minutes <= 12:
-        sys.exit("--minutes must be in (0, 12]: signed requests expire after 15 minutes")
-    secs = a.minutes * 60
-    b = R.Bench(argparse.Namespace(quick=True, seconds=None, perf=None, servers=None,
-                                   list_keys=None, keep=False, tag=None))
-    b.ensure_tools()
-    b.build()
-    work = b.work
+def soak(b, minutes):
+    """Runs the soak on a fresh pail in b.work (a run.Bench, tools built);
+    returns dict(samples, loads, errors, early, late, peak, growth)."""
+    secs = minutes * 60
+    work = os.path.join(b.work, "soak")
+    os.makedirs(work, exist_ok=True)
     p = R.Pail(work)
     if not p.start():
-        sys.exit("pail did not start")
-    t0 = time.monotonic()
+        return dict(samples=[], loads={}, errors=["pail did not start"], early=None, late=None,
+                    peak=None, growth=None)
     samples, loads, errors = [], {}, []
     try:
-        R.log("populating")
+        R.log("soak: populating")
         b.request(p, "PUT", "/soak")
         b.request(p, "PUT", "/soaklist")
         get4 = ["g/o%d" % i for i in range(256)]
@@ -95,7 +90,7 @@ def main():
                 errors.append("%s: %s" % (name, e))
 
         threads = [threading.Thread(target=drive, args=j) for j in jobs]
-        R.log("soak: %.1f minutes of mixed load" % a.minutes)
+        R.log("soak: %.1f minutes of mixed load" % minutes)
         start = time.monotonic()
         for t in threads:
             t.start()
@@ -115,54 +110,80 @@ def main():
     finally:
         p.stop()
         shutil.rmtree(work, ignore_errors=True)
-    report(a, samples, loads, errors, time.monotonic() - t0)
 
-
-def report(a, samples, loads, errors, total):
     def peak(lo, hi):
         v = [r for t, r, _, _ in samples if lo <= t < hi]
         return max(v) if v else None
 
-    dur = a.minutes * 60
-    early = peak(60, min(180, dur * 0.3) if dur >= 300 else dur * 0.5)
-    late = peak(dur - min(120, dur * 0.2), dur + 60)
+    early = peak(60, min(180, secs * 0.3) if secs >= 300 else secs * 0.5)
+    late = peak(secs - min(120, secs * 0.2), secs + 60)
     overall = max((r for _, r, _, _ in samples), default=None)
     growth = (late - early) if early is not None and late is not None else None
+    return dict(samples=samples, loads=loads, errors=errors, early=early, late=late,
+                peak=overall, growth=growth)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=10.0)
+    a = ap.parse_args()
+    if not 0 < a.minutes <= 12:
+        sys.exit("--minutes must be in (0, 12]: signed requests expire after 15 minutes")
+    t0 = time.monotonic()
+    b = R.Bench(argparse.Namespace(quick=True, seconds=None, perf=None, servers=None,
+                                   list_keys=None, keep=False, tag=None))
+    b.ensure_tools()
+    b.build()
+    try:
+        res = soak(b, a.minutes)
+    finally:
+        shutil.rmtree(b.work, ignore_errors=True)
+    report(a.minutes, res, time.monotonic() - t0)
+
+
+GROWTH_MAX_MIB = 2.0  # "no growth": what malloc's arenas wander by, not a trend
+
+
+def report_lines(minutes, res):
+    """The soak's markdown section (a list of lines), for its own report and
+    for bench/run.py's."""
+    samples, fmt1 = res["samples"], lambda v: "%.1f" % v if v is not None else "-"
+    out = ["| | |\n|---|---|",
+           "| peak RSS, whole run | %s MiB |" % fmt1(res["peak"]),
+           "| peak RSS, minutes 1-3 (after warm-up) | %s MiB |" % fmt1(res["early"]),
+           "| peak RSS, last 2 minutes | %s MiB |" % fmt1(res["late"]),
+           "| growth (last vs early) | %s |" % ("%+.1f MiB" % res["growth"]
+                                                if res["growth"] is not None else "-"),
+           "| threads, open fds (first → last sample) | %s |" % (
+               "%d → %d, %d → %d" % (samples[0][2], samples[-1][2], samples[0][3], samples[-1][3])
+               if samples else "-"),
+           "", "| load (%g minutes, all at once) | requests | op/s | MiB/s moved | errors |" % minutes,
+           "|---|---|---|---|---|"]
+    sizes = {"4 KiB": 4 * KiB, "64 MiB": 64 * MiB}
+    for name, j in res["loads"].items():
+        size = next((v for k, v in sizes.items() if k in name), 0)
+        out.append("| %s | %d | %.0f | %.1f | %d |" % (
+            name, j["requests"], j["ops"], j["ops"] * size / MiB, j["non2xx"] + j["socket_errors"]))
+    out += ["", "RSS every 30 s (MiB): " + ", ".join(
+        "%.0fs %.1f" % (t, r) for i, (t, r, _, _) in enumerate(samples) if i % 6 == 0)]
+    if res["errors"]:
+        out += ["", "Errors:"] + ["- " + e for e in res["errors"]]
+    return out
+
+
+def report(minutes, res, total):
     day = datetime.date.today().isoformat()
     out = ["# pail soak — %s\n" % day,
            "Generated by `bench/soak.py --minutes %g`; %.0f s end to end. pail release build, "
            "one process; the load generators run on the same %d cores.\n"
-           % (a.minutes, total, os.cpu_count()),
-           "## Memory\n", "| | |\n|---|---|",
-           "| peak RSS, whole run | %s MiB |" % ("%.1f" % overall if overall else "-"),
-           "| peak RSS, minutes 1-3 (after warm-up) | %s MiB |" % ("%.1f" % early if early else "-"),
-           "| peak RSS, last 2 minutes | %s MiB |" % ("%.1f" % late if late else "-"),
-           "| growth (last vs early) | %s |" % ("%+.1f MiB" % growth if growth is not None else "-"),
-           "| threads, open fds (first → last sample) | %s |" % (
-               "%d → %d, %d → %d" % (samples[0][2], samples[-1][2], samples[0][3], samples[-1][3])
-               if samples else "-"),
-           "\n## Load\n", "| load | requests | op/s | MiB/s moved | errors |\n|---|---|---|---|---|"]
-    sizes = {"4 KiB": 4 * KiB, "64 MiB": 64 * MiB}
-    for name, j in loads.items():
-        size = next((v for k, v in sizes.items() if k in name), 0)
-        out.append("| %s | %d | %.0f | %.1f | %d |" % (
-            name, j["requests"], j["ops"], j["ops"] * size / MiB, j["non2xx"] + j["socket_errors"]))
-    out.append("\n## RSS over time (every 30 s)\n")
-    out.append("| s | RSS MiB | threads | fds |\n|---|---|---|---|")
-    last = -30
-    for t, r, n, f in samples:
-        if t - last >= 30:
-            out.append("| %.0f | %.1f | %d | %d |" % (t, r, n, f))
-            last = t
-    if errors:
-        out.append("\n## Errors\n")
-        out += ["- " + e for e in errors]
+           % (minutes, total, os.cpu_count()), "## Memory, threads, files\n"]
+    out += report_lines(minutes, res)
     text = "\n".join(out) + "\n"
     base = os.path.join(R.BENCH, "results", "%s-soak" % day)
     with open(base + ".md", "w") as f:
         f.write(text)
     with open(base + ".json", "w") as f:
-        json.dump(dict(minutes=a.minutes, samples=samples, loads=loads, errors=errors), f, indent=1)
+        json.dump(dict(minutes=minutes, **res), f, indent=1)
     print("\n" + text)
     R.log("wrote %s.md and %s.json" % (base, base))
 
