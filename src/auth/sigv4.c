@@ -321,18 +321,22 @@ enum pail_err pail_sigv4_canonical_uri(struct pail_buf *b, const char *raw_path)
 {
     if (!raw_path || !*raw_path)
         return pail_buf_puts(b, "/") ? PAIL_OK : PAIL_E_InvalidRequest;
-    /* Decode each escape and re-encode byte by byte: clients that escape more
-     * or less than AWS does still produce the same canonical URI. */
-    for (const char *p = raw_path; *p; p++) {
-        char c = *p;
-        if (c == '%') {
-            if (!is_hex(p[1]) || !is_hex(p[2]))
-                return PAIL_E_InvalidArgument;
-            c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
-            p += 2;
-        }
+    /* Decode each escape and re-encode: clients that escape more or less than
+     * AWS does still produce the same canonical URI. Text between escapes is
+     * encoded as one run. */
+    for (const char *p = raw_path; *p;) {
+        size_t run = strcspn(p, "%");
+        if (run && !pail_uri_encode(b, p, run, false))
+            return PAIL_E_InvalidRequest;
+        p += run;
+        if (!*p)
+            break;
+        if (!is_hex(p[1]) || !is_hex(p[2]))
+            return PAIL_E_InvalidArgument;
+        char c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
         if (!pail_uri_encode(b, &c, 1, false))
             return PAIL_E_InvalidRequest;
+        p += 3;
     }
     return PAIL_OK;
 }
@@ -427,20 +431,25 @@ enum pail_err pail_sigv4_canonical_query(struct pail_arena *a, struct pail_buf *
     return err ? err : overflowed(b);
 }
 
-/* Appends v trimmed, with every inner whitespace run collapsed to one space. */
+/* Appends v trimmed, with every inner whitespace run collapsed to one space;
+ * the words between go out whole. */
 static void append_trimmed(struct pail_buf *b, const char *v)
 {
-    bool started = false, space = false;
-    for (const char *p = v; *p; p++) {
-        if (is_ws(*p)) {
-            space = started;
-            continue;
-        }
-        if (space)
+    bool started = false;
+    for (const char *p = v; *p;) {
+        const char *w = p;
+        while (*w && is_ws(*w))
+            w++;
+        if (!*w)
+            break;
+        const char *e = w;
+        while (*e && !is_ws(*e))
+            e++;
+        if (started)
             pail_buf_append(b, " ", 1);
-        pail_buf_append(b, p, 1);
+        pail_buf_append(b, w, (size_t)(e - w));
         started = true;
-        space = false;
+        p = e;
     }
 }
 
@@ -565,6 +574,7 @@ enum pail_err pail_sigv4_signature(struct pail_arena *a, const struct pail_sigv4
 {
     struct pail_buf creq;
     pail_buf_init(&creq, PAIL_SIGV4_MAX_CANONICAL);
+    pail_buf_reserve(&creq, 1024); /* one malloc for a typical request, not three */
     enum pail_err err = pail_sigv4_canonical_request(a, in, &creq);
     if (!err) {
         char sts[512];

@@ -124,22 +124,29 @@ bool pail_utf8_valid(const char *s, size_t n)
     return true;
 }
 
+/* RFC 3986 unreserved, plus '/' unless it is to be encoded. */
+static bool uri_keep(unsigned char c, bool encode_slash)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash);
+}
+
 bool pail_uri_encode(struct pail_buf *b, const char *s, size_t n, bool encode_slash)
 {
     static const char HEX[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                    c == '~' || (c == '/' && !encode_slash);
-        if (keep) {
-            if (!pail_buf_append(b, &s[i], 1))
-                return false;
-        } else {
-            char e[3] = {'%', HEX[c >> 4], HEX[c & 15]};
-            if (!pail_buf_append(b, e, 3))
-                return false;
-        }
+    for (size_t i = 0; i < n;) {
+        size_t run = i; /* unreserved bytes go out as one run (most keys are all of them) */
+        while (run < n && uri_keep((unsigned char)s[run], encode_slash))
+            run++;
+        if (run > i && !pail_buf_append(b, s + i, run - i))
+            return false;
+        if (run == n)
+            break;
+        unsigned char c = (unsigned char)s[run];
+        char e[3] = {'%', HEX[c >> 4], HEX[c & 15]};
+        if (!pail_buf_append(b, e, 3))
+            return false;
+        i = run + 1;
     }
     return true;
 }
