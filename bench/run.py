@@ -720,6 +720,7 @@ class Bench:
         minutes = self.a.soak_minutes if self.a.soak_minutes is not None else (0 if self.quick else 10)
         if minutes > 0 and "pail" in self.servers_run:
             import soak  # bench/soak.py; imported here, it imports this module
+            soak.R = sys.modules[__name__]  # this run's module, not a second copy (one clock)
             self.soak = (minutes, soak.soak(self, minutes))
         self.report()
         if not self.a.keep and self.quick:
