@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "meta_fixture.h"
 
 #include "core/arena.h"
 #include "core/log.h"
@@ -140,32 +141,13 @@ static void test_bounded(void **state)
 
 /* ---- in front of SQLite ---- */
 
-struct fx {
-    char dir[256];
-    struct pail_meta *m;
-    struct pail_arena *a;
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    fx_mkdtemp(f->dir, sizeof f->dir, fx_root(), "pail-cache");
-    assert_err(pail_meta_open("sqlite", f->dir, &f->m), PAIL_OK);
+    struct fx *f = fx_meta_new(fx_root(), "pail-cache");
     assert_true(pail_meta_enable_cache(f->m, 4 << 20));
-    f->a = pail_arena_new();
     struct pail_bucket_rec b = {.name = "b", .created_ms = 1, .region = "", .owner = "alice"};
     assert_err(pail_meta_bucket_create(f->m, &b), PAIL_OK);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    pail_meta_close(f->m);
-    pail_arena_free(f->a);
-    fx_rmtree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -323,9 +305,9 @@ int main(void)
         cmocka_unit_test(test_hit_is_a_deep_copy),
         cmocka_unit_test(test_brackets_refuse_stale_fills),
         cmocka_unit_test(test_bounded),
-        cmocka_unit_test_setup_teardown(test_every_write_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_readers_never_go_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_process_per_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_write_is_seen, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_readers_never_go_back, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_one_process_per_store, setup, fx_meta_teardown),
     };
     return cmocka_run_group_tests_name("meta_cache", tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "meta_fixture.h"
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -31,12 +32,6 @@
 #include <unistd.h>
 
 
-struct fx {
-    char dir[256];
-    struct pail_meta *m;
-    struct pail_arena *a;
-};
-
 /* ---- fixture ---- */
 
 /* fx_root(), but /dev/shm before $TMPDIR: fsync is cheap there. */
@@ -51,21 +46,7 @@ static const char *test_root(void)
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    fx_mkdtemp(f->dir, sizeof f->dir, test_root(), "pail-meta");
-    assert_err(pail_meta_open("sqlite", f->dir, &f->m), PAIL_OK);
-    f->a = pail_arena_new();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    pail_meta_close(f->m);
-    pail_arena_free(f->a);
-    fx_rmtree(f->dir);
-    free(f);
+    *state = fx_meta_new(test_root(), "pail-meta");
     return 0;
 }
 
@@ -833,18 +814,18 @@ int main(void)
 {
     pail_log_set_level(PAIL_LOG_ERROR);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bucket_delete_drops_uploads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shared_data_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_cases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_model, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_seeks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upload_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buckets, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_bucket_delete_drops_uploads, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_objects, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_data_id, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_list_cases, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_list_model, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_list_seeks, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_multipart, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_upload_list, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_inline, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, fx_meta_teardown),
     };
     return cmocka_run_group_tests_name("meta_sqlite", tests, NULL, NULL);
 }
