@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,51 +298,57 @@ void pail_meta_cache_fill(struct pail_meta_cache *c, uint64_t ticket, const char
     pthread_mutex_unlock(&s->mu);
 }
 
-void pail_meta_cache_write_begin(struct pail_meta_cache *c, const char *bucket,
-                                 const char *key)
+/* A write's bracket on shard s (mutex held): its begin counts it in flight;
+ * its end counts it done, so fills that looked up before it are refused. */
+static void bracket(struct shard *s, bool end)
+{
+    if (end) {
+        s->pending--;
+        s->gen++;
+    } else {
+        s->pending++;
+    }
+}
+
+/* Either bracket of a write to (bucket, key): both drop the key. */
+static void bracket_key(struct pail_meta_cache *c, const char *bucket, const char *key,
+                        bool end)
 {
     uint64_t h = key_hash(bucket, key);
     struct shard *s = shard_of(c, h);
     pthread_mutex_lock(&s->mu);
-    s->pending++;
+    bracket(s, end);
     drop_key(s, h, bucket, key);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* Either bracket of a write that may touch any key: every shard, emptied. */
+static void bracket_all(struct pail_meta_cache *c, bool end)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        struct shard *s = &c->shards[i];
+        pthread_mutex_lock(&s->mu);
+        bracket(s, end);
+        drop_all(s);
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
+void pail_meta_cache_write_begin(struct pail_meta_cache *c, const char *bucket,
+                                 const char *key)
+{
+    bracket_key(c, bucket, key, false);
 }
 
 void pail_meta_cache_write_end(struct pail_meta_cache *c, const char *bucket,
                                const char *key)
 {
-    uint64_t h = key_hash(bucket, key);
-    struct shard *s = shard_of(c, h);
-    pthread_mutex_lock(&s->mu);
-    s->pending--;
-    s->gen++;
-    drop_key(s, h, bucket, key);
-    pthread_mutex_unlock(&s->mu);
+    bracket_key(c, bucket, key, true);
 }
 
-void pail_meta_cache_write_all_begin(struct pail_meta_cache *c)
-{
-    for (int i = 0; i < NSHARDS; i++) {
-        struct shard *s = &c->shards[i];
-        pthread_mutex_lock(&s->mu);
-        s->pending++;
-        drop_all(s);
-        pthread_mutex_unlock(&s->mu);
-    }
-}
+void pail_meta_cache_write_all_begin(struct pail_meta_cache *c) { bracket_all(c, false); }
 
-void pail_meta_cache_write_all_end(struct pail_meta_cache *c)
-{
-    for (int i = 0; i < NSHARDS; i++) {
-        struct shard *s = &c->shards[i];
-        pthread_mutex_lock(&s->mu);
-        s->pending--;
-        s->gen++;
-        drop_all(s);
-        pthread_mutex_unlock(&s->mu);
-    }
-}
+void pail_meta_cache_write_all_end(struct pail_meta_cache *c) { bracket_all(c, true); }
 
 void pail_meta_cache_stats(struct pail_meta_cache *c, uint64_t *hits, uint64_t *misses)
 {
