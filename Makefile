@@ -44,7 +44,7 @@ $(ASAN_DIR)/pail: $(ASAN_LIB_OBJS) $(ASAN_DIR)/src/main.o
 	@echo '  LD asan $@'
 	@$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(ASAN_DIR)/unit/%: tests/unit/%.c $(ASAN_LIB_OBJS)
+$(ASAN_DIR)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -O1 -g $(SANFLAGS) -DPAIL_TESTING -Isrc -Itests/unit $(PKG_CFLAGS) \
 	  $(shell pkg-config --cflags cmocka 2>/dev/null) -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) \

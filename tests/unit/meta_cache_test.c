@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct pail_object_rec rec(const char *bucket, const char *key, const char *etag)
 {
@@ -239,6 +240,10 @@ static void *writer(void *p)
         if (pail_meta_object_put(r->f->m, &o, a, &g) != PAIL_OK)
             break;
         atomic_store(&r->acked, v);
+        /* A pause between writes: fills are refused while a write to the
+         * shard is in flight, and back-to-back writes to one key would leave
+         * the readers no window to fill, so no hit to test. */
+        usleep(1000);
     }
     atomic_store(&r->stop, true);
     pail_arena_free(a);

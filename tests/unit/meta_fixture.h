@@ -27,8 +27,8 @@ static inline struct fx *fx_meta_new(const char *root, const char *prefix)
 static inline int fx_meta_teardown(void **state)
 {
     struct fx *f = *state;
+    pail_arena_free(f->a); /* first: records read through the cache pin entries */
     pail_meta_close(f->m);
-    pail_arena_free(f->a);
     fx_rmtree(f->dir);
     free(f);
     return 0;
