@@ -6,7 +6,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/aws_chunked.h"
-#include "http/hash_pipe.h"
+#include "http/md5_pool.h"
 #include "http/request.h"
 #include "util/encode.h"
 
@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #define MAX_OBJECT_SIZE (5ull << 30) /* S3's single-PUT limit: 5 GiB */
-#define PIPE_MIN (4u << 20) /* bodies from this size hash on a second core */
+#define POOL_MIN (1u << 20) /* bodies from this size hash their MD5 in the pool */
 
 struct pail_body {
     pail_sink_fn sink;
@@ -24,7 +24,7 @@ struct pail_body {
     struct pail_awschunked *chunked;
     bool raw_sha256;                /* hex x-amz-content-sha256 to verify */
     struct pail_cksum sha256, md5, ck;
-    struct pail_hash_pipe *pipe;    /* hashing md5 and ck, or NULL */
+    struct pail_md5_stream *md5s;   /* hashing the MD5 instead of md5, or NULL */
     enum pail_cksum_algo ck_algo;
     const char *ck_expected;        /* header value; NULL → trailer or none */
     const char *ck_trailer;         /* trailer name carrying the checksum */
@@ -38,7 +38,7 @@ struct pail_body {
 static void body_cleanup(void *arg)
 {
     struct pail_body *b = arg;
-    pail_hash_pipe_end(b->pipe); /* before the hashes it updates go */
+    pail_md5_stream_abandon(b->md5s);
     pail_cksum_free(&b->sha256);
     pail_cksum_free(&b->md5);
     pail_cksum_free(&b->ck);
@@ -170,8 +170,8 @@ enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
     bool known = r->has_length || b->has_expected_len;
     if (sink && known && len > MAX_OBJECT_SIZE)
         return pail_req_fail(r, PAIL_E_EntityTooLarge, NULL);
-    if (sink && known && len >= PIPE_MIN)
-        b->pipe = pail_hash_pipe_start(&b->md5, b->ck_algo != PAIL_CKSUM_NONE ? &b->ck : NULL);
+    if (sink && known && len >= POOL_MIN)
+        b->md5s = pail_md5_stream_open();
     return PAIL_OK;
 }
 
@@ -184,13 +184,12 @@ static enum pail_err decoded_sink(void *ctx, const void *p, size_t n)
     b->decoded_len += n;
     if (b->sink && b->decoded_len > MAX_OBJECT_SIZE)
         return pail_req_fail(r, PAIL_E_EntityTooLarge, NULL);
-    if (b->pipe) {
-        pail_hash_pipe_feed(b->pipe, p, n);
-    } else {
+    if (b->md5s)
+        pail_md5_stream_feed(b->md5s, p, n);
+    else
         pail_cksum_update(&b->md5, p, n);
-        if (b->ck_algo != PAIL_CKSUM_NONE)
-            pail_cksum_update(&b->ck, p, n);
-    }
+    if (b->ck_algo != PAIL_CKSUM_NONE)
+        pail_cksum_update(&b->ck, p, n);
     /* Recorded here: with a plain body nothing else would, and the rest of
      * the body would be stored after the hole a failed write left. */
     if (b->sink) {
@@ -258,9 +257,12 @@ enum pail_err pail_body_finish(struct pail_req *r)
         if (memcmp(d, r->auth.payload_sha256, 32) != 0)
             return pail_req_fail(r, PAIL_E_XAmzContentSHA256Mismatch, NULL);
     }
-    pail_hash_pipe_end(b->pipe); /* every byte hashed before the finals */
-    b->pipe = NULL;
-    pail_cksum_final(&b->md5, b->md5_out);
+    if (b->md5s) {
+        pail_md5_stream_close(b->md5s, b->md5_out);
+        b->md5s = NULL;
+    } else {
+        pail_cksum_final(&b->md5, b->md5_out);
+    }
     if (b->content_md5) {
         char b64[32];
         pail_base64(b->md5_out, 16, b64);

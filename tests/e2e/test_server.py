@@ -106,6 +106,45 @@ def test_concurrent_clients(s3, bucket):
     assert keys == sorted(k for k, _ in results)
 
 
+def test_concurrent_large_uploads_hash_together(s3, bucket, raw):
+    """Bodies of 1 MiB and more hash their MD5s side by side in one pool:
+    each ETag must still be its own body's MD5, a wrong Content-MD5 must
+    still fail, and a body cut off half way must not disturb the others."""
+    import base64
+
+    def put(i):
+        data = os.urandom((1 << 20) + i * 4099)  # not whole 64-byte blocks
+        key = "big/%02d" % i
+        if i % 7 == 3:
+            wrong = base64.b64encode(hashlib.md5(data + b"x").digest()).decode()
+            try:
+                s3.put_object(Bucket=bucket, Key=key, Body=data, ContentMD5=wrong)
+            except s3.exceptions.ClientError as e:
+                return key, e.response["Error"]["Code"] == "BadDigest"
+            return key, False
+        etag = s3.put_object(Bucket=bucket, Key=key, Body=data)["ETag"]
+        got = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return key, etag == '"%s"' % md5_hex(data) and got == data
+
+    def cut_off(i):
+        # declares 4 MiB, sends 1.5 MiB, hangs up: the server abandons the hash
+        target, hdrs = raw.prepare("PUT", bucket, "big/cut%d" % i, headers={"Content-Length": str(4 << 20)},
+                                   payload_hash="UNSIGNED-PAYLOAD")
+        sock = raw.socket()
+        sock.sendall(("PUT %s HTTP/1.1\r\n%s\r\n" % (target, "".join(
+            "%s: %s\r\n" % kv for kv in hdrs.items()))).encode())
+        sock.sendall(os.urandom(3 << 19))
+        sock.close()
+        return None, True
+
+    with concurrent.futures.ThreadPoolExecutor(24) as pool:
+        results = list(pool.map(lambda i: cut_off(i) if i % 9 == 5 else put(i), range(40)))
+    assert all(okay for _, okay in results), [k for k, ok in results if not ok]
+    stored = {o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="big/")
+              for o in p.get("Contents", [])}
+    assert stored == {"big/%02d" % i for i in range(40) if i % 9 != 5 and i % 7 != 3}
+
+
 def test_concurrent_overwrites_of_one_key(s3, bucket):
     bodies = [bytes([i]) * (64 * 1024) for i in range(16)]
 
