@@ -21,13 +21,14 @@
 #define RING (256u << 10) /* a multiple of 64: blocks never wrap */
 #define STEP (64u << 10)  /* bytes of one stream per pass, at most */
 #define GATHER_NS 2000000u /* longest a step waits for others to fill a pass */
+#define QUIET_NS 100000u   /* ... or for the next step of any stream */
 
 struct pail_md5_stream {
     pthread_cond_t idle;      /* signalled after each pass over this stream */
     _Atomic size_t head;      /* bytes fed: written by the owner only */
     _Atomic size_t tail;      /* bytes hashed: written by a hashing thread only */
     bool busy, queued;
-    bool closing, starved;    /* its owner waits for the last blocks, or for room */
+    bool closing;             /* its owner waits for the last blocks */
     uint64_t since;           /* when it joined the queue (ns, monotonic) */
     struct pail_md5_stream *next; /* in the queue */
     struct pail_md5_state st;
@@ -41,6 +42,7 @@ static struct {
     pthread_cond_t work;      /* on the monotonic clock */
     struct pail_md5_stream *first, *last;
     unsigned queued, open;    /* streams in the queue, streams not yet closed */
+    uint64_t last_due;        /* when a stream last joined the queue */
     unsigned lanes;           /* of a pass */
 } pool = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -66,8 +68,10 @@ static bool due(const struct pail_md5_stream *s)
 }
 
 /* How many queued streams make a pass worth starting at once: a wide pass
- * costs the same with 3 lanes as with 16, so it waits (GATHER_NS at most)
- * for every open stream to have a step ready. Lock held. */
+ * costs the same with 3 lanes as with 16, so it waits for every open stream
+ * to have a step ready — but GATHER_NS at most, and only while steps keep
+ * coming (a slow upload beside fast ones would hold them to a step per
+ * wait otherwise). Lock held. */
 static unsigned target(void) { return pool.open < pool.lanes ? pool.open : pool.lanes; }
 
 /* Whether a queued stream's owner is blocked on it. Lock held. */
@@ -85,7 +89,7 @@ static bool urgent(void)
 static void enqueue(struct pail_md5_stream *s)
 {
     s->queued = true;
-    s->since = now_ns();
+    s->since = pool.last_due = now_ns();
     s->next = NULL;
     if (pool.last)
         pool.last->next = s;
@@ -93,7 +97,7 @@ static void enqueue(struct pail_md5_stream *s)
         pool.first = s;
     pool.last = s;
     pool.queued++;
-    if (pool.queued == 1 || pool.queued >= target() || s->closing || s->starved)
+    if (pool.queued == 1 || pool.queued >= target() || s->closing)
         pthread_cond_signal(&pool.work);
 }
 
@@ -112,22 +116,25 @@ static void unqueue(struct pail_md5_stream *s)
     pool.queued--;
 }
 
-/* Takes up to `max` queued streams into lanes, marking them busy. Lock held. */
+/* Takes up to `max` queued streams into lanes, marking them busy: a step
+ * each in a wide pass, everything waiting when too few lanes make one and
+ * they run one by one anyway. Lock held. */
 static unsigned take(struct pail_md5_stream **got, struct pail_md5_lane *lanes, unsigned max)
 {
     unsigned n = 0;
     while (n < max && pool.first) {
-        struct pail_md5_stream *s = pool.first;
-        unqueue(s);
-        s->busy = true;
+        got[n] = pool.first;
+        unqueue(got[n]);
+        got[n++]->busy = true;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct pail_md5_stream *s = got[i];
         size_t off = atomic_load(&s->tail) % RING, k = waiting(s);
         if (k > RING - off)
             k = RING - off;
-        if (k > STEP)
+        if (k > STEP && n >= PAIL_MD5_MB_WIDE_MIN)
             k = STEP;
-        got[n] = s;
-        lanes[n] = (struct pail_md5_lane){.s = &s->st, .p = s->ring + off, .blocks = k / 64};
-        n++;
+        lanes[i] = (struct pail_md5_lane){.s = &s->st, .p = s->ring + off, .blocks = k / 64};
     }
     return n;
 }
@@ -143,6 +150,8 @@ static void gather(void)
         if (pool.queued >= target() || urgent())
             return;
         uint64_t due_at = pool.first->since + GATHER_NS;
+        if (due_at > pool.last_due + QUIET_NS)
+            due_at = pool.last_due + QUIET_NS;
         if (now_ns() >= due_at)
             return;
         struct timespec ts = {.tv_sec = (time_t)(due_at / 1000000000u),
@@ -213,7 +222,7 @@ struct pail_md5_stream *pail_md5_stream_open(void)
     pthread_cond_init(&s->idle, NULL);
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
-    s->busy = s->queued = s->closing = s->starved = false;
+    s->busy = s->queued = s->closing = false;
     s->next = NULL;
     pail_md5_state_init(&s->st);
     pthread_mutex_lock(&pool.mu);
@@ -226,18 +235,20 @@ struct pail_md5_stream *pail_md5_stream_open(void)
 static void wait_room(struct pail_md5_stream *s)
 {
     pthread_mutex_lock(&pool.mu);
-    while (atomic_load(&s->head) - atomic_load(&s->tail) == RING) {
-        s->starved = true;
+    if (due(s))
+        enqueue(s);
+    while (atomic_load(&s->head) - atomic_load(&s->tail) == RING)
         pthread_cond_wait(&s->idle, &pool.mu);
-    }
-    s->starved = false;
     pthread_mutex_unlock(&pool.mu);
 }
 
-/* The owner copies in and publishes `head` without the pool lock; it takes
- * the lock only when a step fills, to queue the stream. Hashing moves tail
- * in whole steps (but for a closing stream's last blocks), so a step filled
- * past tail always leaves a full step waiting. */
+/* The owner copies in and publishes `head` without the pool lock, taking
+ * it only when a step may have filled, to queue the stream: when head
+ * crosses a multiple of STEP or the bytes waiting reach STEP (tail is not
+ * always step-aligned: passes of one or two lanes take all there is).
+ * Either side decides under the lock, so a stream that became due is
+ * queued by its owner or by the hashing thread that just freed it; before
+ * blocking for room the owner makes sure. */
 void pail_md5_stream_feed(struct pail_md5_stream *s, const void *data, size_t n)
 {
     const unsigned char *d = data;
@@ -255,7 +266,7 @@ void pail_md5_stream_feed(struct pail_md5_stream *s, const void *data, size_t n)
             k = RING - off;
         memcpy(s->ring + off, d, k);
         atomic_store_explicit(&s->head, head + k, memory_order_release);
-        if ((head + k) / STEP != head / STEP) {
+        if ((head + k) / STEP != head / STEP || (used < STEP && used + k >= STEP)) {
             pthread_mutex_lock(&pool.mu);
             if (due(s))
                 enqueue(s);

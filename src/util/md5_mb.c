@@ -193,8 +193,8 @@ void pail_md5_mb(const struct pail_md5_lane *lanes, unsigned n)
     for (unsigned i = 0; i < n; i++)
         busy += lanes[i].blocks > 0;
 #ifdef HAVE_AVX512_KERNEL
-    /* a wide pass costs about two scalar lanes: below three, scalar */
-    if (lanes_max == 16 && busy > 2) {
+    /* a wide pass costs about two scalar lanes */
+    if (lanes_max == 16 && busy >= PAIL_MD5_MB_WIDE_MIN) {
         x16(lanes, n);
         return;
     }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define PAIL_MD5_MB_MAX 16 /* most lanes any kernel takes */
+#define PAIL_MD5_MB_WIDE_MIN 3 /* fewer busy lanes than this run one by one */
 
 /* A stream's running state, fed whole 64-byte blocks. */
 struct pail_md5_state {

@@ -193,8 +193,9 @@ def test_wrong_checksum_via_boto3_param(s3, bucket):
 
 
 # Sizes around where pail changes how it stores and hashes a body: inline in
-# the metadata up to 16 KiB, a blob above; hashed on a second core from 4 MiB.
-@pytest.mark.parametrize("size", [0, 16384, 16385, 4 * 1024 * 1024 - 1, 4 * 1024 * 1024,
+# the metadata up to 16 KiB, a blob above; the MD5 hashed in the pool of
+# hashing threads (http/md5_pool.c) from 1 MiB.
+@pytest.mark.parametrize("size", [0, 16384, 16385, 1024 * 1024 - 1, 1024 * 1024,
                                   9 * 1024 * 1024 + 7])
 def test_sizes_across_storage_and_hashing_paths(s3, bucket, size):
     data = os.urandom(size)
