@@ -403,7 +403,8 @@ enum pail_err pail_sigv4_canonical_query(struct pail_arena *a, struct pail_buf *
         max += *p == '&';
     struct qitem *items = pail_arena_alloc(a, max * sizeof(*items));
     struct pail_buf scratch;
-    pail_buf_init(&scratch, PAIL_SIGV4_MAX_CANONICAL);
+    char room[1024];
+    pail_buf_init_on(&scratch, PAIL_SIGV4_MAX_CANONICAL, room, sizeof room);
     enum pail_err err = PAIL_OK;
     for (const char *p = raw_query; !err && p && *p;) {
         const char *amp = strchr(p, '&');
@@ -573,8 +574,8 @@ enum pail_err pail_sigv4_signature(struct pail_arena *a, const struct pail_sigv4
                                    char out[PAIL_SHA256_HEX_LEN + 1])
 {
     struct pail_buf creq;
-    pail_buf_init(&creq, PAIL_SIGV4_MAX_CANONICAL);
-    pail_buf_reserve(&creq, 1024); /* one malloc for a typical request, not three */
+    char room[2048]; /* a typical canonical request fits: no malloc */
+    pail_buf_init_on(&creq, PAIL_SIGV4_MAX_CANONICAL, room, sizeof room);
     enum pail_err err = pail_sigv4_canonical_request(a, in, &creq);
     if (!err) {
         char sts[512];

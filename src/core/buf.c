@@ -14,9 +14,21 @@ void pail_buf_init(struct pail_buf *b, size_t max)
     b->max = max;
 }
 
+void pail_buf_init_on(struct pail_buf *b, size_t max, char *storage, size_t cap)
+{
+    pail_buf_init(b, max);
+    if (cap) {
+        b->data = storage;
+        b->cap_alloc = cap;
+        b->borrowed = true;
+        storage[0] = 0;
+    }
+}
+
 void pail_buf_free(struct pail_buf *b)
 {
-    free(b->data);
+    if (!b->borrowed)
+        free(b->data);
     size_t max = b->max;
     pail_buf_init(b, max);
 }
@@ -40,13 +52,16 @@ static bool reserve(struct pail_buf *b, size_t n)
     size_t cap = b->cap_alloc ? b->cap_alloc : 256;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = b->borrowed ? malloc(cap) : realloc(b->data, cap);
     if (!p) {
         fputs("pail: out of memory\n", stderr);
         abort();
     }
+    if (b->borrowed)
+        memcpy(p, b->data, b->len + 1);
     b->data = p;
     b->cap_alloc = cap;
+    b->borrowed = false;
     return true;
 }
 
