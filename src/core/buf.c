@@ -65,11 +65,6 @@ static bool reserve(struct pail_buf *b, size_t n)
     return true;
 }
 
-bool pail_buf_reserve(struct pail_buf *b, size_t n)
-{
-    return reserve(b, n);
-}
-
 bool pail_buf_append(struct pail_buf *b, const void *p, size_t n)
 {
     if (!reserve(b, n))

@@ -29,8 +29,6 @@ void pail_buf_free(struct pail_buf *b);
 void pail_buf_in_arena(struct pail_buf *b, struct pail_arena *a);
 /* false (and b->overflow set) when len would pass max. */
 bool pail_buf_append(struct pail_buf *b, const void *p, size_t n);
-/* Makes room for n more bytes now (false as append would be). */
-bool pail_buf_reserve(struct pail_buf *b, size_t n);
 bool pail_buf_puts(struct pail_buf *b, const char *s);
 bool pail_buf_printf(struct pail_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
