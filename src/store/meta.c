@@ -306,3 +306,50 @@ bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id)
     assert(m && data_id);
     return m->ops->data_id_used(m->state, data_id);
 }
+
+/* ---- version 5 ---- */
+
+static bool has_v5(const struct pail_meta *m)
+{
+    return m->ops->version >= 5;
+}
+
+enum pail_err pail_meta_bucket_conf_put(struct pail_meta *m, const char *bucket,
+                                        const char *name, const char *doc)
+{
+    assert(m && bucket && name);
+    return has_v5(m) ? m->ops->bucket_conf_put(m->state, bucket, name, doc)
+                     : PAIL_E_InternalError;
+}
+
+enum pail_err pail_meta_object_acl_put(struct pail_meta *m, const char *bucket,
+                                       const char *key, const char *acl)
+{
+    assert(m && bucket && key);
+    if (!has_v5(m))
+        return PAIL_E_InternalError;
+    if (!m->cache)
+        return m->ops->object_acl_put(m->state, bucket, key, acl);
+    pail_meta_cache_write_begin(m->cache, bucket, key);
+    enum pail_err e = m->ops->object_acl_put(m->state, bucket, key, acl);
+    pail_meta_cache_write_end(m->cache, bucket, key);
+    return e;
+}
+
+enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec *recs,
+                                  size_t n)
+{
+    assert(m && (recs || !n));
+    for (size_t i = 0; i < n; i++)
+        assert(recs[i].kind && recs[i].name);
+    return has_v5(m) ? m->ops->iam_write(m->state, recs, n) : PAIL_E_InternalError;
+}
+
+enum pail_err pail_meta_iam_load(struct pail_meta *m, struct pail_arena *a,
+                                 struct pail_iam_rec **out, size_t *n)
+{
+    assert(m && a && out && n);
+    *out = NULL;
+    *n = 0;
+    return has_v5(m) ? m->ops->iam_load(m->state, a, out, n) : PAIL_E_InternalError;
+}

@@ -21,11 +21,35 @@
 struct pail_arena;
 struct pail_meta;
 
+/* A bucket setting (version 5): a named document kept with the bucket —
+ * "acl", "policy", "ownership", "pab" (Block Public Access), and later CORS,
+ * website, tagging... The store keeps the bytes; s3/ and iam/ give them
+ * meaning. */
+struct pail_conf {
+    const char *name;
+    const char *doc;
+};
+
 struct pail_bucket_rec {
     const char *name;
     int64_t created_ms;   /* ms since the epoch */
     const char *region;   /* LocationConstraint; "" for us-east-1 */
-    const char *owner;    /* principal name */
+    const char *owner;    /* owning account id ("root" in stores made before
+                             accounts: the first account's) */
+    /* version 5: settings. bucket_create stores them with the bucket in one
+     * transaction; bucket_get returns them (bucket_list does not). */
+    const struct pail_conf *conf;
+    size_t nconf;
+};
+
+/* An identity record (version 5): accounts, IAM users, groups, roles,
+ * managed policies, access keys, STS sessions — a JSON document under
+ * (kind, name). iam/identity.c owns their meaning; the store keeps them
+ * durably and changes any set of them in one transaction. */
+struct pail_iam_rec {
+    const char *kind;
+    const char *name;
+    const char *doc;      /* NULL in iam_write: delete the record */
 };
 
 struct pail_object_rec {
@@ -47,7 +71,7 @@ struct pail_object_rec {
                                   "sizes": [5242880, 1024], and with an upload
                                   checksum "checksums": [b64, ...]}; NULL
                                   otherwise */
-    const char *owner;
+    const char *owner;         /* account id of the writer (see bucket owner) */
     const void *inline_data;   /* version 3: the object's size bytes kept in
                                   the metadata itself (small objects: no blob,
                                   no file create, one commit). object_put
@@ -56,6 +80,8 @@ struct pail_object_rec {
                                   them in and sets data_id to
                                   that id, which is never a data-backend id;
                                   listings leave them NULL. */
+    const char *acl;           /* version 5: the object's ACL (iam/acl.h JSON);
+                                  NULL: only the owner, FULL_CONTROL */
 };
 
 struct pail_upload_rec {
@@ -66,6 +92,7 @@ struct pail_upload_rec {
     const char *checksum_algo; /* NULL or as above */
     const char *checksum_type;
     const char *owner;
+    const char *acl;           /* version 5: the ACL the object gets */
 };
 
 struct pail_part_rec {
@@ -179,6 +206,14 @@ struct pail_meta_ops {
      * embedded database in a locked data directory), so pail_meta_cache may
      * keep records in memory; false for a database shared by several nodes. */
     bool exclusive;
+    /* version 5: bucket settings, object ACLs, identity records */
+    enum pail_err (*bucket_conf_put)(void *s, const char *bucket, const char *name,
+                                     const char *doc);
+    enum pail_err (*object_acl_put)(void *s, const char *bucket, const char *key,
+                                    const char *acl);
+    enum pail_err (*iam_write)(void *s, const struct pail_iam_rec *recs, size_t n);
+    enum pail_err (*iam_load)(void *s, struct pail_arena *a, struct pail_iam_rec **out,
+                              size_t *n);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -261,6 +296,22 @@ enum pail_err pail_meta_object_delete_many(struct pail_meta *m, const char *buck
                                            const char *const *keys, size_t n,
                                            struct pail_arena *a,
                                            struct pail_garbage *garbage);
+
+/* Version 5. bucket_conf_put: sets (doc non-NULL) or removes the bucket's
+ * setting `name`; NoSuchBucket. object_acl_put: replaces the ACL of an
+ * existing object (NULL: the default); NoSuchBucket, NoSuchKey. iam_write:
+ * puts or deletes (doc NULL) every record of recs[n] in one transaction, all
+ * or nothing. iam_load: every identity record, in (kind, name) order (read
+ * once at start-up: the identity layer keeps them in memory). Backends before
+ * version 5: InternalError. */
+enum pail_err pail_meta_bucket_conf_put(struct pail_meta *m, const char *bucket,
+                                        const char *name, const char *doc);
+enum pail_err pail_meta_object_acl_put(struct pail_meta *m, const char *bucket,
+                                       const char *key, const char *acl);
+enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec *recs,
+                                  size_t n);
+enum pail_err pail_meta_iam_load(struct pail_meta *m, struct pail_arena *a,
+                                 struct pail_iam_rec **out, size_t *n);
 
 /* True when any object or part references data_id (start-up orphan sweep). */
 bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);

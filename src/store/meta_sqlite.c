@@ -4,7 +4,8 @@
  * which it hands back as garbage).
  *
  * Sections: 4. rows -> records, garbage collection of data ids; 5. buckets;
- * 6. objects; 8. multipart uploads and parts; 9. data_id_used, the vtable
+ * 6. objects; 8. multipart uploads and parts; 9. bucket settings, object
+ * ACLs, identity records; 10. data_id_used, the vtable
  * (7, listings, is meta_sqlite_list.c). */
 #include "store/meta_sqlite_db.h"
 
@@ -68,6 +69,7 @@ void msq_row_object(sqlite3_stmt *st, struct pail_arena *a, const char *bucket,
     o->checksum_type = col_str(st, 9, a);
     o->parts = col_str(st, 10, a);
     o->owner = col_str(st, 11, a);
+    o->acl = col_str(st, 12, a);
     o->inline_data = NULL;
 }
 
@@ -83,6 +85,7 @@ void msq_row_upload(sqlite3_stmt *st, struct pail_arena *a, struct pail_upload_r
     u->checksum_type = col_str(st, 6, a);
     u->owner = col_str(st, 7, a);
     u->bucket = col_str(st, 8, a);
+    u->acl = col_str(st, 9, a);
 }
 
 /* Data ids a change may orphan, gathered before it runs. */
@@ -185,7 +188,12 @@ static enum pail_err do_bucket_create(struct msq *s, const struct pail_bucket_re
     const char *owner = b->owner ? b->owner : "";
     enum pail_err e = msq_run(s, Q_BUCKET_INSERT, "siss", b->name, b->created_ms,
                           b->region ? b->region : "", owner);
-    if (e != PAIL_OK || sqlite3_changes(s->db) == 1)
+    if (e == PAIL_OK && sqlite3_changes(s->db) == 1) {
+        for (size_t i = 0; i < b->nconf && e == PAIL_OK; i++)
+            e = msq_run(s, Q_CONF_PUT, "sss", b->name, b->conf[i].name, b->conf[i].doc);
+        return e;
+    }
+    if (e != PAIL_OK)
         return e;
     if ((e = msq_bucket_check(s, b->name)) != PAIL_OK) /* it exists: we are in its tx */
         return e;
@@ -202,13 +210,32 @@ static enum pail_err sq_bucket_create(void *vs, const struct pail_bucket_rec *b)
     return e != PAIL_OK ? e : msq_tx_end(d, s, do_bucket_create(s, b), NULL);
 }
 
+/* The bucket's settings (version 5) into out->conf. */
+static enum pail_err bucket_confs(struct msq *s, const char *name, struct pail_arena *a,
+                                  struct pail_bucket_rec *out)
+{
+    sqlite3_stmt *st = msq_query(s, Q_CONF_OF_BUCKET, "s", name);
+    if (!st)
+        return PAIL_E_InternalError;
+    struct pail_conf *v = NULL;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        v = msq_grow(a, v, out->nconf, &cap, sizeof *v);
+        v[out->nconf].name = col_str(st, 0, a);
+        v[out->nconf++].doc = col_str(st, 1, a);
+    }
+    out->conf = v;
+    return rc == SQLITE_DONE ? PAIL_OK : msq_fail(s, rc, "bucket settings");
+}
+
 static enum pail_err do_bucket_get(struct msq *s, const char *name, struct pail_arena *a,
                                    struct pail_bucket_rec *out)
 {
     enum pail_err e = msq_bucket_check(s, name);
     if (e == PAIL_OK)
         row_bucket(s->stmt[Q_BUCKET_GET], a, out);
-    return e;
+    return e == PAIL_OK ? bucket_confs(s, name, a, out) : e;
 }
 
 static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena *a,
@@ -238,6 +265,7 @@ static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pa
     if ((e = collect_q(s, a, &iv, Q_BUCKET_PART_IDS, "s", name)) != PAIL_OK ||
         (e = msq_run(s, Q_BUCKET_DEL_PARTS, "s", name)) != PAIL_OK ||
         (e = msq_run(s, Q_BUCKET_DEL_UPLOADS, "s", name)) != PAIL_OK ||
+        (e = msq_run(s, Q_CONF_DEL_BUCKET, "s", name)) != PAIL_OK ||
         (e = msq_run(s, Q_BUCKET_DELETE, "s", name)) != PAIL_OK)
         return e;
     return garbage_finish(s, &iv, g);
@@ -281,9 +309,9 @@ static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
 /* Inserts or replaces object o (its bucket is known to exist). */
 static enum pail_err object_write(struct msq *s, const struct pail_object_rec *o)
 {
-    return msq_run(s, Q_OBJ_PUT, "ssusissssssss", o->bucket, o->key, o->size, o->etag, o->mtime_ms,
-               o->data_id, o->content_type, o->headers, o->checksum_algo, o->checksum,
-               o->checksum_type, o->parts, o->owner);
+    return msq_run(s, Q_OBJ_PUT, "ssusisssssssss", o->bucket, o->key, o->size, o->etag,
+                   o->mtime_ms, o->data_id, o->content_type, o->headers, o->checksum_algo,
+                   o->checksum, o->checksum_type, o->parts, o->owner, o->acl);
 }
 
 /* Stores o's inline data under a fresh id, written to *id (arena). */
@@ -358,7 +386,7 @@ static enum pail_err do_object_get(struct msq *s, const char *bucket, const char
     if (rc == SQLITE_ROW) {
         msq_row_object(st, a, pail_arena_strdup(a, bucket), out);
         int64_t n;
-        return inline_number(out->data_id, &n) ? inline_copy(s, st, 12, a, out) : PAIL_OK;
+        return inline_number(out->data_id, &n) ? inline_copy(s, st, 13, a, out) : PAIL_OK;
     }
     if (rc != SQLITE_DONE)
         return msq_fail(s, rc, "object get");
@@ -459,9 +487,9 @@ static enum pail_err do_upload_create(struct msq *s, const struct pail_upload_re
     enum pail_err e = msq_bucket_check(s, u->bucket);
     if (e != PAIL_OK)
         return e;
-    return msq_run(s, Q_UPL_INSERT, "ssissssss", u->key, u->upload_id, u->initiated_ms,
-               u->content_type, u->headers, u->checksum_algo, u->checksum_type, u->owner,
-               u->bucket);
+    return msq_run(s, Q_UPL_INSERT, "ssisssssss", u->key, u->upload_id, u->initiated_ms,
+                   u->content_type, u->headers, u->checksum_algo, u->checksum_type, u->owner,
+                   u->bucket, u->acl);
 }
 
 static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
@@ -604,7 +632,92 @@ static enum pail_err sq_upload_abort(void *vs, const char *bucket, const char *k
     return e != PAIL_OK ? e : msq_tx_end(d, s, do_upload_abort(s, bucket, key, upload_id, a, g), g);
 }
 
-/* ===== 9. data_id_used, the vtable ===== */
+/* ===== 9. bucket settings, object ACLs, identity records (version 5) ===== */
+
+static enum pail_err do_conf_put(struct msq *s, const char *bucket, const char *name,
+                                 const char *doc)
+{
+    enum pail_err e = msq_bucket_check(s, bucket);
+    if (e != PAIL_OK)
+        return e;
+    return doc ? msq_run(s, Q_CONF_PUT, "sss", bucket, name, doc)
+               : msq_run(s, Q_CONF_DELETE, "ss", bucket, name);
+}
+
+static enum pail_err sq_bucket_conf_put(void *vs, const char *bucket, const char *name,
+                                        const char *doc)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_conf_put(s, bucket, name, doc), NULL);
+}
+
+static enum pail_err do_object_acl_put(struct msq *s, const char *bucket, const char *key,
+                                       const char *acl)
+{
+    enum pail_err e = msq_bucket_check(s, bucket);
+    if (e == PAIL_OK)
+        e = msq_run(s, Q_OBJ_ACL_PUT, "sss", bucket, key, acl);
+    if (e == PAIL_OK && sqlite3_changes(s->db) == 0)
+        e = PAIL_E_NoSuchKey;
+    return e;
+}
+
+static enum pail_err sq_object_acl_put(void *vs, const char *bucket, const char *key,
+                                       const char *acl)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_acl_put(s, bucket, key, acl), NULL);
+}
+
+static enum pail_err do_iam_write(struct msq *s, const struct pail_iam_rec *recs, size_t n)
+{
+    enum pail_err e = PAIL_OK;
+    for (size_t i = 0; i < n && e == PAIL_OK; i++)
+        e = recs[i].doc ? msq_run(s, Q_IAM_PUT, "sss", recs[i].kind, recs[i].name, recs[i].doc)
+                        : msq_run(s, Q_IAM_DELETE, "ss", recs[i].kind, recs[i].name);
+    return e;
+}
+
+static enum pail_err sq_iam_write(void *vs, const struct pail_iam_rec *recs, size_t n)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_iam_write(s, recs, n), NULL);
+}
+
+static enum pail_err do_iam_load(struct msq *s, struct pail_arena *a,
+                                 struct pail_iam_rec **out, size_t *n)
+{
+    sqlite3_stmt *st = msq_query(s, Q_IAM_ALL, "");
+    if (!st)
+        return PAIL_E_InternalError;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = msq_grow(a, *out, *n, &cap, sizeof **out);
+        struct pail_iam_rec *r = &(*out)[(*n)++];
+        r->kind = col_str(st, 0, a);
+        r->name = col_str(st, 1, a);
+        r->doc = col_str(st, 2, a);
+    }
+    return rc == SQLITE_DONE ? PAIL_OK : msq_fail(s, rc, "identity records");
+}
+
+static enum pail_err sq_iam_load(void *vs, struct pail_arena *a, struct pail_iam_rec **out,
+                                 size_t *n)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_READ, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_iam_load(s, a, out, n), NULL);
+}
+
+/* ===== 10. data_id_used, the vtable ===== */
 
 /* On any error this answers true: the sweep must never delete data because
  * the database could not be read. */
@@ -620,7 +733,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 4,
+    .version = 5,
     .name = "sqlite",
     .open = msq_open,
     .close = msq_close,
@@ -642,4 +755,8 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .data_id_used = sq_data_id_used,
     .object_delete_many = sq_object_delete_many,
     .exclusive = true, /* lock_store */
+    .bucket_conf_put = sq_bucket_conf_put,
+    .object_acl_put = sq_object_acl_put,
+    .iam_write = sq_iam_write,
+    .iam_load = sq_iam_load,
 };

@@ -478,6 +478,18 @@ static const char *const migrations[] = {
      * may be reused once its row is gone: harmless, since an inline id is
      * only ever read in the same snapshot as the object row naming it. */
     "CREATE TABLE inline_data(n INTEGER PRIMARY KEY, bytes BLOB NOT NULL);",
+    /* 3: permissions. Bucket settings (ACL, policy, ownership, Block Public
+     * Access, later CORS and website) as documents beside the bucket; object
+     * and upload ACLs; identity records (accounts, users, keys...). */
+    "CREATE TABLE bucket_conf("
+    "  bucket TEXT NOT NULL REFERENCES buckets(name),"
+    "  name TEXT NOT NULL, doc TEXT NOT NULL,"
+    "  PRIMARY KEY(bucket, name)) WITHOUT ROWID;"
+    "CREATE TABLE iam("
+    "  kind TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, name)) WITHOUT ROWID;"
+    "ALTER TABLE objects ADD COLUMN acl TEXT;"
+    "ALTER TABLE uploads ADD COLUMN acl TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

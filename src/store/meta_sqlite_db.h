@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 #define OBJ_COLS "key, size, etag, mtime_ms, data_id, content_type, headers, " \
-                 "checksum_algo, checksum, checksum_type, parts, owner"
+                 "checksum_algo, checksum, checksum_type, parts, owner, acl"
 #define UPL_COLS "key, upload_id, initiated_ms, content_type, headers, " \
-                 "checksum_algo, checksum_type, owner, bucket"
+                 "checksum_algo, checksum_type, owner, bucket, acl"
 #define PART_COLS "part_number, size, etag, mtime_ms, data_id, checksum"
 
 /* Every statement this backend runs, prepared once per handle on first use.
@@ -56,12 +56,12 @@
       "WHERE o.bucket = ?1 AND o.key = ?2")                                     \
     X(Q_OBJ_DATA_ID, "SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2") \
     X(Q_OBJ_PUT, "INSERT OR REPLACE INTO objects(bucket, " OBJ_COLS ") VALUES"  \
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")               \
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")               \
     X(Q_OBJ_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2")       \
     X(Q_OBJ_RANGE, "SELECT " OBJ_COLS " FROM objects "                          \
       "WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key")              \
     X(Q_UPL_INSERT, "INSERT INTO uploads(" UPL_COLS ") "                        \
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                             \
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")                             \
     X(Q_UPL_GET, "SELECT " UPL_COLS " FROM uploads WHERE upload_id = ?1")       \
     X(Q_UPL_PART_IDS, "SELECT data_id FROM parts WHERE upload_id = ?1")         \
     X(Q_UPL_DEL_PARTS, "DELETE FROM parts WHERE upload_id = ?1")                \
@@ -78,6 +78,16 @@
       "AND part_number > ?2 ORDER BY part_number LIMIT ?3")                     \
     X(Q_INLINE_PUT, "INSERT INTO inline_data(bytes) VALUES(?1) RETURNING n")    \
     X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE n = ?1")                  \
+    X(Q_OBJ_ACL_PUT, "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2") \
+    X(Q_CONF_PUT, "INSERT OR REPLACE INTO bucket_conf(bucket, name, doc) "      \
+      "VALUES(?1, ?2, ?3)")                                                     \
+    X(Q_CONF_DELETE, "DELETE FROM bucket_conf WHERE bucket = ?1 AND name = ?2") \
+    X(Q_CONF_OF_BUCKET, "SELECT name, doc FROM bucket_conf WHERE bucket = ?1 "  \
+      "ORDER BY name")                                                          \
+    X(Q_CONF_DEL_BUCKET, "DELETE FROM bucket_conf WHERE bucket = ?1")           \
+    X(Q_IAM_PUT, "INSERT OR REPLACE INTO iam(kind, name, doc) VALUES(?1, ?2, ?3)") \
+    X(Q_IAM_DELETE, "DELETE FROM iam WHERE kind = ?1 AND name = ?2")            \
+    X(Q_IAM_ALL, "SELECT kind, name, doc FROM iam ORDER BY kind, name")         \
     X(Q_DATA_ID_USED, "SELECT EXISTS(SELECT 1 FROM objects WHERE data_id = ?1) " \
       "OR EXISTS(SELECT 1 FROM parts WHERE data_id = ?1)")
 
