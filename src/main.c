@@ -5,7 +5,9 @@
  * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
  * which is generated (mode 0600) at the first start. */
 #include "core/log.h"
+#include "auth/auth.h"
 #include "http/server.h"
+#include "s3/bucket_cache.h"
 #include "store/data.h"
 #include "store/meta.h"
 #include "store/reaper.h"
@@ -134,13 +136,17 @@ static const char *data_backend(void)
 
 static bool used_cb(void *ctx, const char *id) { return pail_meta_data_id_used(ctx, id); }
 
-static int open_store(const struct options *o, struct pail_server *srv)
+/* The root credential (until the identity layer serves every key). */
+static struct pail_creds root_creds;
+static struct pail_keystore root_keys;
+
+static int open_store(const struct options *o, struct pail_services *srv)
 {
     if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
         pail_error("cannot create data directory %s: %s", o->data, strerror(errno));
         return -1;
     }
-    if (load_credentials(o->data, &srv->creds) != 0) {
+    if (load_credentials(o->data, &root_creds) != 0) {
         pail_error("cannot read or create %s/root-credentials", o->data);
         return -1;
     }
@@ -151,7 +157,10 @@ static int open_store(const struct options *o, struct pail_server *srv)
     }
     pail_meta_enable_cache(srv->meta, o->cache_bytes);
     srv->reaper = pail_reaper_new(srv->data);
-    return 0;
+    srv->buckets = s3_bucket_cache_new(srv->meta);
+    pail_keystore_fixed(&root_keys, &root_creds);
+    srv->keys = &root_keys;
+    return srv->buckets ? 0 : -1;
 }
 
 /* The start-up sweep (blobs a crash left unreferenced) runs beside the
@@ -162,7 +171,7 @@ static bool sweeping;
 
 static void *sweep_main(void *arg)
 {
-    struct pail_server *srv = arg;
+    struct pail_services *srv = arg;
     unsigned removed = 0;
     if (pail_data_sweep(srv->data, used_cb, srv->meta, &removed) != PAIL_OK)
         pail_warn("start-up sweep did not finish");
@@ -171,7 +180,7 @@ static void *sweep_main(void *arg)
     return NULL;
 }
 
-static void sweep_start(struct pail_server *srv)
+static void sweep_start(struct pail_services *srv)
 {
     sweeping = pthread_create(&sweeper, NULL, sweep_main, srv) == 0;
     if (!sweeping)
@@ -185,8 +194,10 @@ static void sweep_wait(void)
     sweeping = false;
 }
 
-static void close_store(struct pail_server *srv)
+static void close_store(struct pail_services *srv)
 {
+    s3_bucket_cache_free(srv->buckets);
+    srv->buckets = NULL;
     pail_reaper_free(srv->reaper); /* drains the queue while data is open */
     srv->reaper = NULL;
     if (srv->meta)
@@ -213,20 +224,20 @@ static int serve(int argc, char **argv)
     /* Everything pail writes (metadata with credentials, object data) is
      * for the server's user alone. */
     umask(077);
-    struct pail_server srv = {.listen = o.listen, .region = o.region};
-    if (open_store(&o, &srv) != 0) {
-        close_store(&srv);
+    struct pail_server srv = {.listen = o.listen, .svc = {.region = o.region}};
+    if (open_store(&o, &srv.svc) != 0) {
+        close_store(&srv.svc);
         return 1;
     }
-    sweep_start(&srv);
+    sweep_start(&srv.svc);
     if (pail_server_start(&srv) != PAIL_OK) {
         sweep_wait();
-        close_store(&srv);
+        close_store(&srv.svc);
         return 1;
     }
     printf("pail %s serving S3 on http://%s (data in %s)\n"
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
-           VERSION, o.listen, o.data, o.listen, srv.creds.access_key, srv.creds.secret_key,
+           VERSION, o.listen, o.data, o.listen, root_creds.access_key, root_creds.secret_key,
            o.region);
     fflush(stdout);
     int sig = 0;
@@ -235,7 +246,7 @@ static int serve(int argc, char **argv)
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
     sweep_wait();
-    close_store(&srv);
+    close_store(&srv.svc);
     pail_info("stopped"); /* after every access line: logging writes those out first */
     return 0;
 }

@@ -16,7 +16,7 @@
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "util/encode.h"
 #include "util/time.h"
 
@@ -31,18 +31,44 @@ static const char MSG_CRED_DATE[] = "Invalid credential date. Date is not the sa
 
 /* ---- 1. credentials ------------------------------------------------------ */
 
-bool pail_creds_lookup(const struct pail_creds *c, const char *access_key, char *secret,
-                       size_t cap, const char **principal)
+static enum pail_err fixed_lookup(void *ctx, const char *access_key, const char *token,
+                                  const char *service, const char *region, char *secret,
+                                  size_t cap, struct pail_arena *a, const char **principal)
 {
+    const struct pail_creds *c = ctx;
     if (!c || !access_key || !c->access_key[0] || strcmp(c->access_key, access_key) != 0)
-        return false;
+        return PAIL_E_InvalidAccessKeyId;
+    if (token)
+        return PAIL_E_InvalidToken;
     size_t n = strlen(c->secret_key);
     if (n >= cap)
-        return false;
+        return PAIL_E_InvalidAccessKeyId;
     memcpy(secret, c->secret_key, n + 1);
-    if (principal)
-        *principal = "root";
-    return true;
+    *principal = "root";
+    return PAIL_OK;
+}
+
+void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c)
+{
+    ks->lookup = fixed_lookup;
+    ks->ctx = (void *)c;
+}
+
+/* The secret and principal behind access_key, from the server's keystore. */
+static enum pail_err lookup_key(struct pail_req *req, const char *access_key,
+                                const char *service, const char *region, char *secret,
+                                size_t cap, const char **principal)
+{
+    const struct pail_keystore *ks = req->svc ? req->svc->keys : NULL;
+    if (!ks)
+        return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    const char *token = pail_req_header(req, "x-amz-security-token");
+    if (!token)
+        token = pail_sigv4_query_get(req->arena, req->raw_query ? req->raw_query : "",
+                                     "X-Amz-Security-Token");
+    enum pail_err e = ks->lookup(ks->ctx, access_key, token, service, region, secret, cap,
+                                 req->arena, principal);
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(req, e, NULL);
 }
 
 /* ---- 2. shared checks ---------------------------------------------------- */
@@ -106,6 +132,7 @@ static void fill_auth(struct pail_req *req, enum pail_auth_kind kind,
     memcpy(au->seed_signature, signature, PAIL_SHA256_HEX_LEN + 1);
     memcpy(au->amz_date, amz_date, 17);
     strncpy(au->scope, cred->scope, sizeof(au->scope) - 1);
+    strncpy(au->service, cred->service, sizeof(au->service) - 1);
     /* The chain of chunk signatures needs the key; other modes never do. */
     if (is_streaming_signed(au->payload))
         memcpy(au->signing_key, key, PAIL_SHA256_LEN);
@@ -117,11 +144,11 @@ static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind k
                                      const char *signed_headers, const char *given,
                                      const char *amz_date, const char *payload)
 {
-    char secret[sizeof(((struct pail_creds *)0)->secret_key)];
+    char secret[PAIL_SECRET_MAX];
     const char *principal = NULL;
-    const struct pail_creds *creds = req->srv ? &req->srv->creds : NULL;
-    if (!pail_creds_lookup(creds, cred->access_key, secret, sizeof secret, &principal))
-        return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    if (lookup_key(req, cred->access_key, cred->service, cred->region, secret, sizeof secret,
+                   &principal) != PAIL_OK)
+        return req->err;
     unsigned char key[PAIL_SHA256_LEN];
     pail_key_cache_get(secret, cred->date, cred->region, cred->service, key);
     pail_crypto_wipe(secret, sizeof secret);
@@ -346,11 +373,10 @@ static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
                               const char *access_key, const char *given,
                               const char *const *dates, size_t ndates)
 {
-    char secret[sizeof(((struct pail_creds *)0)->secret_key)];
+    char secret[PAIL_SECRET_MAX];
     const char *principal = NULL;
-    const struct pail_creds *creds = req->srv ? &req->srv->creds : NULL;
-    if (!pail_creds_lookup(creds, access_key, secret, sizeof secret, &principal))
-        return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    if (lookup_key(req, access_key, "s3", "", secret, sizeof secret, &principal) != PAIL_OK)
+        return req->err;
     struct pail_sigv2_input in = {
         .method = req->method, .raw_query = req->raw_query,
         .headers = sigv2_headers(req), .nheaders = req->nheaders,
@@ -361,6 +387,7 @@ static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
     if (e)
         return pail_req_fail(req, e, NULL);
     req->auth.kind = kind;
+    memcpy(req->auth.service, "s3", 3);
     req->auth.access_key = pail_arena_strdup(req->arena, access_key);
     req->auth.principal = pail_arena_strdup(req->arena, principal ? principal : "root");
     return PAIL_OK;

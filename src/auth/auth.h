@@ -1,8 +1,9 @@
 /* auth/auth.h — who sent a request and how its body is protected.
  * Owns: struct pail_auth and pail_auth_verify(), the single entry point the
  * pipeline calls after routing and before any body byte is read. The secret
- * for an access key comes only from pail_creds_lookup(), so IAM users can
- * replace the root-only store without touching signature code. */
+ * for an access key comes only from a struct pail_keystore (req->svc->keys),
+ * so the identity layer serves every credential without touching signature
+ * code. */
 #ifndef PAIL_AUTH_AUTH_H
 #define PAIL_AUTH_AUTH_H
 
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct pail_arena;
 struct pail_req;
 
 enum pail_auth_kind {
@@ -42,24 +44,37 @@ struct pail_auth {
     char seed_signature[65];      /* hex signature of the headers */
     char amz_date[17];            /* 20130524T000000Z */
     char scope[128];              /* 20130524/us-east-1/s3/aws4_request */
+    char service[8];              /* the scope's service: "s3", "iam", "sts"
+                                     ("s3" for SigV2; "" when anonymous) */
 };
 
-/* Root credentials; later an IAM store behind the same lookup. */
+/* Where secrets come from: the identity layer in the server, a fixed key in
+ * unit tests. lookup copies the secret of access_key into secret (cap bytes)
+ * and names the principal (arena strings); it fails with InvalidAccessKeyId,
+ * InvalidToken or ExpiredToken (session_token: x-amz-security-token, or
+ * NULL). service and region are the credential scope's (SigV2: "s3", ""). */
+struct pail_keystore {
+    enum pail_err (*lookup)(void *ctx, const char *access_key, const char *session_token,
+                            const char *service, const char *region, char *secret, size_t cap,
+                            struct pail_arena *a, const char **principal);
+    void *ctx;
+};
+
+/* A single fixed credential (tests; a server before its identity store). */
 struct pail_creds {
     char access_key[129];
     char secret_key[129];
 };
+#define PAIL_SECRET_MAX 129
 
-/* Finds the secret for access_key. Copies it into secret (cap bytes) and the
- * principal name into principal; false when the key is unknown. */
-bool pail_creds_lookup(const struct pail_creds *c, const char *access_key,
-                       char *secret, size_t cap, const char **principal);
+/* A keystore that knows exactly c (which must outlive it); principal "root". */
+void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c);
 
 /* Authenticates req from its headers and query: fills req->auth. Errors:
  * AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch,
  * AuthorizationHeaderMalformed, RequestTimeTooSkewed,
  * InvalidArgument (bad x-amz-content-sha256), AuthorizationQueryParametersError.
- * Records details via pail_req_fail. Secrets come from req->srv->creds.
+ * Records details via pail_req_fail. Secrets come from req->svc->keys.
  * Presigned requests get PAIL_PAYLOAD_UNSIGNED (or their X-Amz-Content-Sha256). */
 enum pail_err pail_auth_verify(struct pail_req *req);
 

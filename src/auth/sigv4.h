@@ -31,7 +31,7 @@ struct pail_sigv4_cred {
     const char *access_key; /* at most 128 bytes */
     const char *date;       /* YYYYMMDD, 8 digits */
     const char *region;
-    const char *service;    /* always "s3" once parsed */
+    const char *service;    /* "s3", or "iam"/"sts" (whose region may be "") */
     const char *scope;      /* date/region/service/aws4_request, < 128 bytes */
 };
 

@@ -14,8 +14,9 @@
 #include <stdint.h>
 #include <time.h>
 
-struct pail_server;
+struct pail_services;
 struct pail_op;
+struct s3_bucket;
 
 struct pail_hdr {
     const char *name;  /* lower-case */
@@ -51,7 +52,7 @@ struct pail_resp {
 
 struct pail_req {
     struct pail_arena *arena;
-    struct pail_server *srv;
+    const struct pail_services *svc;
     char id[24];            /* x-amz-request-id */
     struct timespec start;  /* monotonic, for the access log */
     time_t now;             /* wall clock at arrival */
@@ -69,7 +70,12 @@ struct pail_req {
     size_t nquery;
 
     const struct pail_op *op;
+    const char *op_name;    /* op->name once routed, for the access log */
     struct pail_auth auth;  /* filled by pail_auth_verify */
+    const struct s3_bucket *bkt; /* the request's bucket, once the pipeline
+                               loaded it (s3/bucket_cache.h); NULL for the
+                               service and before the bucket exists */
+    const char *deny_reason; /* why authorization refused, for the access log */
 
     bool has_length;        /* Content-Length present */
     uint64_t length;        /* Content-Length, or decoded length for aws-chunked */

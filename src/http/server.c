@@ -1,22 +1,21 @@
-/* http/server.c — libmicrohttpd glue and the request pipeline, written once:
+/* http/server.c — libmicrohttpd glue, written once:
  *   uri_log()    request starts: arena, id, raw request-target
- *   on_request() 1st call: headers → target → route → authenticate → begin
+ *   on_request() 1st call: headers → s3/pipeline.c's begin (route,
+ *                authenticate, load the bucket, authorize, begin)
  *                body calls: feed the op's body pipeline
- *                last call: finish body → run op → respond
+ *                last call: the pipeline's run → respond
  *   on_done()    access-log line, arena freed (closes fds, aborts writers) —
  *                or, while MHD still holds a body in arena memory, when
  *                MHD frees that response
- * Nothing here knows any S3 operation by name: ops.def flags drive it. After
- * a failure mid-body the rest of the body is drained and the error sent at
- * the end, because MHD cannot queue a response while a body is arriving. */
+ * Nothing here knows S3: the pipeline does. After a failure mid-body the
+ * rest of the body is drained and the error sent at the end, because MHD
+ * cannot queue a response while a body is arriving. */
 #include "http/server.h"
 
 #include "core/log.h"
 #include "http/body.h"
 #include "http/request.h"
-#include "http/target.h"
-#include "s3/error.h"
-#include "s3/op.h"
+#include "s3/pipeline.h"
 #include "util/encode.h"
 
 #include <arpa/inet.h>
@@ -27,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define XML_BODY_MAX (2u << 20) /* DeleteObjects of 1000 long keys fits */
 
 static atomic_int in_flight;
 static atomic_uint req_counter;
@@ -54,7 +51,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
         return NULL;
     struct pail_req *r = pail_arena_alloc(a, sizeof(*r));
     r->arena = a;
-    r->srv = cls;
+    r->svc = &((struct pail_server *)cls)->svc;
     r->resp.fd = -1;
     atomic_init(&r->holds, 1);
     r->raw_target = pail_arena_strdup(a, uri ? uri : "/");
@@ -112,22 +109,7 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
 {
     r->method = pail_arena_strdup(r->arena, method);
     collect_headers(r, c);
-    enum pail_err e = pail_target_parse(r);
-    if (e == PAIL_OK)
-        e = pail_route(r);
-    if (e == PAIL_OK)
-        e = pail_auth_verify(r);
-    if (e == PAIL_OK && r->auth.kind == PAIL_AUTH_ANONYMOUS)
-        e = pail_req_fail(r, PAIL_E_AccessDenied, NULL); /* no ACLs/policies yet */
-    if (e != PAIL_OK)
-        return e;
-    const struct pail_op *op = r->op;
-    if (op->flags & PAIL_OPF_BODY_XML)
-        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE,
-                            op->flags & PAIL_OPF_OBJECT_CHECKSUM ? PAIL_BODY_OBJECT_CHECKSUM : 0);
-    if (e == PAIL_OK && op->begin)
-        e = op->begin(r); /* a streaming op installs its sink here */
-    return e;
+    return pail_pipeline_begin(r);
 }
 
 /* ---- responding ------------------------------------------------------- */
@@ -174,8 +156,7 @@ static struct MHD_Response *make_response(struct pail_req *r)
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
 {
-    if (r->err != PAIL_OK)
-        pail_s3_render_error(r);
+    pail_pipeline_render_error(r);
     if (!r->resp.status)
         r->resp.status = 200;
     struct MHD_Response *mr = make_response(r);
@@ -215,10 +196,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->err == PAIL_OK && r->body)
-        pail_body_finish(r);
-    if (r->err == PAIL_OK)
-        r->op->run(r);
+    pail_pipeline_run(r);
     return respond(c, r);
 }
 
@@ -262,7 +240,7 @@ static void access_log(const struct pail_req *r, bool completed)
     unsigned long long tenths = us < 0 ? 0 : (unsigned long long)(us + 50) / 100;
     struct line l = {.n = 0};
     const char *f[] = {r->id, r->method ? r->method : "-", r->raw_target,
-                       r->op ? r->op->name : "-"};
+                       r->op_name ? r->op_name : "-"};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         put_str(&l, f[i]);
         put_str(&l, " ");
@@ -277,6 +255,10 @@ static void access_log(const struct pail_req *r, bool completed)
     put_str(&l, ".");
     put_u64(&l, tenths % 10);
     put_str(&l, completed ? "ms" : "ms aborted");
+    if (r->deny_reason) { /* which permission system refused it */
+        put_str(&l, " denied-by=");
+        put_str(&l, r->deny_reason);
+    }
     pail_log_access(l.b, l.n);
 }
 

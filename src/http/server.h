@@ -1,22 +1,15 @@
-/* http/server.h — the running server: MHD daemon plus the shared context every
- * request sees through req->srv. Owns: daemon lifecycle, the per-request
- * pipeline (parse → route → authenticate → body → handler → respond → log). */
+/* http/server.h — the running server: the MHD daemon and the services every
+ * request sees through req->svc. Owns: the daemon's lifecycle, feeding each
+ * request through s3/pipeline.h (begin → body → run → respond) and its
+ * access-log line. */
 #ifndef PAIL_HTTP_SERVER_H
 #define PAIL_HTTP_SERVER_H
 
-#include "auth/auth.h"
 #include "core/err.h"
-
-struct pail_meta;
-struct pail_data;
-struct pail_reaper;
+#include "s3/services.h"
 
 struct pail_server {
-    struct pail_meta *meta;
-    struct pail_data *data;
-    struct pail_reaper *reaper; /* removes released blobs after commits */
-    struct pail_creds creds;
-    const char *region;       /* "us-east-1" */
+    struct pail_services svc; /* what requests use */
     const char *listen;       /* "127.0.0.1:9000" */
     void *daemon;             /* struct MHD_Daemon * */
 };

@@ -2,7 +2,8 @@
  * HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning. */
 #include "http/body.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
+#include "s3/bucket_cache.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "util/time.h"
@@ -38,7 +39,7 @@ enum pail_err s3_list_buckets(struct pail_req *r)
     struct bucket_page pg;
     if (bucket_page(r, &pg) != PAIL_OK)
         return r->err;
-    enum pail_err e = pail_meta_bucket_list(r->srv->meta, r->arena, &b, &n);
+    enum pail_err e = pail_meta_bucket_list(r->svc->meta, r->arena, &b, &n);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     struct pail_xml x;
@@ -63,7 +64,7 @@ enum pail_err s3_list_buckets(struct pail_req *r)
         pail_xml_open(&x, "Bucket");
         pail_xml_elem(&x, "Name", b[i].name);
         pail_xml_elem(&x, "CreationDate", when);
-        pail_xml_elem(&x, "BucketRegion", *b[i].region ? b[i].region : r->srv->region);
+        pail_xml_elem(&x, "BucketRegion", *b[i].region ? b[i].region : r->svc->region);
         pail_xml_close(&x);
     }
     pail_xml_close(&x);
@@ -150,8 +151,8 @@ static bool valid_region(const char *s)
 static bool recreate_is_ok(struct pail_req *r, const char *loc)
 {
     struct pail_bucket_rec old;
-    if (loc || strcmp(r->srv->region, "us-east-1") != 0 ||
-        pail_meta_bucket_get(r->srv->meta, r->bucket, r->arena, &old) != PAIL_OK)
+    if (loc || strcmp(r->svc->region, "us-east-1") != 0 ||
+        pail_meta_bucket_get(r->svc->meta, r->bucket, r->arena, &old) != PAIL_OK)
         return false;
     return !*old.region;
 }
@@ -174,30 +175,30 @@ enum pail_err s3_create_bucket(struct pail_req *r)
         .region = loc ? loc : "",
         .owner = r->auth.principal,
     };
-    e = pail_meta_bucket_create(r->srv->meta, &b);
+    e = pail_meta_bucket_create(r->svc->meta, &b);
     if (e == PAIL_E_BucketAlreadyOwnedByYou && recreate_is_ok(r, loc))
         e = PAIL_OK;
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
+    s3_bucket_changed(r->svc->buckets, r->bucket);
     pail_resp_headerf(r, "Location", "/%s", r->bucket);
     return PAIL_OK;
 }
 
 enum pail_err s3_head_bucket(struct pail_req *r)
 {
-    struct pail_bucket_rec b;
-    if (s3_bucket_check(r, &b) != PAIL_OK)
-        return r->err;
-    pail_resp_header(r, "x-amz-bucket-region", *b.region ? b.region : r->srv->region);
+    const struct pail_bucket_rec *b = &r->bkt->rec;
+    pail_resp_header(r, "x-amz-bucket-region", *b->region ? b->region : r->svc->region);
     return PAIL_OK;
 }
 
 enum pail_err s3_delete_bucket(struct pail_req *r)
 {
     struct pail_garbage g = {0};
-    enum pail_err e = pail_meta_bucket_delete(r->srv->meta, r->bucket, r->arena, &g);
+    enum pail_err e = pail_meta_bucket_delete(r->svc->meta, r->bucket, r->arena, &g);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
+    s3_bucket_changed(r->svc->buckets, r->bucket);
     s3_drop_garbage(r, &g);
     r->resp.status = 204;
     return PAIL_OK;
@@ -205,22 +206,18 @@ enum pail_err s3_delete_bucket(struct pail_req *r)
 
 enum pail_err s3_get_bucket_location(struct pail_req *r)
 {
-    struct pail_bucket_rec b;
-    if (s3_bucket_check(r, &b) != PAIL_OK)
-        return r->err;
+    const struct pail_bucket_rec *b = &r->bkt->rec;
     struct pail_xml x;
     pail_xml_begin(&x, pail_resp_xml(r));
     pail_xml_open_ns(&x, "LocationConstraint", S3_XMLNS);
-    if (*b.region)
-        pail_xml_text(&x, b.region, strlen(b.region));
+    if (*b->region)
+        pail_xml_text(&x, b->region, strlen(b->region));
     pail_xml_close(&x);
     return PAIL_OK;
 }
 
 enum pail_err s3_get_bucket_versioning(struct pail_req *r)
 {
-    if (s3_bucket_check(r, NULL) != PAIL_OK)
-        return r->err;
     struct pail_xml x;
     s3_xml_start(r, &x, "VersioningConfiguration");
     pail_xml_close(&x);

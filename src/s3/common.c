@@ -3,7 +3,7 @@
 
 #include "core/log.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "store/data.h"
 #include "store/reaper.h"
 #include "util/encode.h"
@@ -18,17 +18,10 @@
 
 #define MAX_USER_META 2048
 
-enum pail_err s3_bucket_check(struct pail_req *r, struct pail_bucket_rec *out)
-{
-    struct pail_bucket_rec tmp;
-    enum pail_err e = pail_meta_bucket_get(r->srv->meta, r->bucket, r->arena, out ? out : &tmp);
-    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
-}
-
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u)
 {
     const char *id = pail_req_query(r, "uploadId");
-    enum pail_err e = pail_meta_upload_get(r->srv->meta, r->bucket, r->key, id, r->arena, u);
+    enum pail_err e = pail_meta_upload_get(r->svc->meta, r->bucket, r->key, id, r->arena, u);
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
@@ -141,7 +134,7 @@ void s3_drop_garbage(struct pail_req *r, const struct pail_garbage *g)
 {
     for (size_t i = 0; i < g->n; i++)
         if (g->ids[i] && *g->ids[i])
-            pail_reaper_add(r->srv->reaper, r->srv->data, g->ids[i]);
+            pail_reaper_add(r->svc->reaper, r->svc->data, g->ids[i]);
 }
 
 void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root)
@@ -257,7 +250,7 @@ enum pail_err s3_write_conditions(struct pail_req *r)
     if (!inm && !im)
         return PAIL_OK;
     struct pail_object_rec cur;
-    enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &cur);
+    enum pail_err e = pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, &cur);
     if (e == PAIL_E_NoSuchKey)
         return im ? pail_req_fail(r, PAIL_E_NoSuchKey, NULL) : PAIL_OK;
     if (e != PAIL_OK)

@@ -19,8 +19,6 @@ struct json_t;
 #define S3_MIN_PART_SIZE (5ull << 20)
 #define S3_MAX_PARTS 10000
 
-/* NoSuchBucket unless req's bucket exists; fills out when non-NULL. */
-enum pail_err s3_bucket_check(struct pail_req *r, struct pail_bucket_rec *out);
 /* The upload named by ?uploadId for req's bucket and key; NoSuchUpload. */
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u);
 /* JSON of the headers S3 stores with an object (Cache-Control, ...,

@@ -8,6 +8,9 @@
 
 struct pail_req;
 
+/* query_api.c: IAM and STS */
+enum pail_err s3_query_api(struct pail_req *r);
+
 /* service.c / bucket.c */
 enum pail_err s3_list_buckets(struct pail_req *r);
 enum pail_err s3_create_bucket(struct pail_req *r);

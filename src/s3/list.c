@@ -3,7 +3,7 @@
  * the last key or common prefix returned (V2 wraps it in an opaque base64
  * continuation token). */
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "util/encode.h"
@@ -65,7 +65,7 @@ static enum pail_err common_params(struct pail_req *r, struct list_params *p,
             return r->err;
         p->o.max = v > LIST_MAX ? LIST_MAX : (unsigned)v;
     }
-    return s3_bucket_check(r, NULL);
+    return PAIL_OK;
 }
 
 static void write_contents(struct pail_req *r, struct pail_xml *x, const struct list_params *p,
@@ -106,7 +106,7 @@ static void write_head(struct pail_req *r, struct pail_xml *x, const struct list
 static enum pail_err run_list(struct pail_req *r, const struct list_params *p,
                               struct pail_list_out *out)
 {
-    enum pail_err e = pail_meta_object_list(r->srv->meta, r->bucket, &p->o, r->arena, out);
+    enum pail_err e = pail_meta_object_list(r->svc->meta, r->bucket, &p->o, r->arena, out);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     if (p->o.max == 0) /* S3 answers max-keys=0 with an empty, complete page */
@@ -234,7 +234,7 @@ enum pail_err s3_list_multipart_uploads(struct pail_req *r)
     if (!o.upload_id_marker || !*o.key_marker)
         o.upload_id_marker = "";
     struct pail_uploads_out out;
-    enum pail_err e = pail_meta_upload_list(r->srv->meta, r->bucket, &o, r->arena, &out);
+    enum pail_err e = pail_meta_upload_list(r->svc->meta, r->bucket, &o, r->arena, &out);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     struct pail_xml x;

@@ -4,7 +4,7 @@
  * and drops the upload in one metadata transaction. */
 #include "http/body.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "s3/object_write.h"
@@ -44,8 +44,6 @@ static void checksum_headers(struct pail_req *r, const char *algo, const char *t
 
 enum pail_err s3_create_multipart_upload(struct pail_req *r)
 {
-    if (s3_bucket_check(r, NULL) != PAIL_OK)
-        return r->err;
     struct pail_upload_rec u = {
         .bucket = r->bucket, .key = r->key, .initiated_ms = s3_now_ms(r),
         .content_type = s3_content_type(r), .owner = r->auth.principal,
@@ -72,7 +70,7 @@ enum pail_err s3_create_multipart_upload(struct pail_req *r)
                                  u.checksum_algo, type);
         u.checksum_type = type ? type : a == PAIL_CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
     }
-    enum pail_err e = pail_meta_upload_create(r->srv->meta, &u);
+    enum pail_err e = pail_meta_upload_create(r->svc->meta, &u);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     checksum_headers(r, u.checksum_algo, u.checksum_type);
@@ -115,9 +113,9 @@ enum pail_err s3_upload_part_begin(struct pail_req *r)
 static enum pail_err part_commit(struct pail_req *r, struct pail_part_rec *p)
 {
     struct pail_garbage g = {0};
-    enum pail_err e = pail_meta_part_put(r->srv->meta, p, r->arena, &g);
+    enum pail_err e = pail_meta_part_put(r->svc->meta, p, r->arena, &g);
     if (e != PAIL_OK) {
-        pail_data_remove(r->srv->data, p->data_id);
+        pail_data_remove(r->svc->data, p->data_id);
         return pail_req_fail(r, e, NULL);
     }
     s3_drop_garbage(r, &g);

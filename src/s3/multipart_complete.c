@@ -4,7 +4,7 @@
  * hash of the parts' checksums, -N; FULL_OBJECT: CRCs combined). */
 #include "http/body.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "store/data.h"
@@ -185,7 +185,7 @@ static bool already_completed(struct pail_req *r)
 {
     struct pail_object_rec o;
     const char *id = pail_req_query(r, "uploadId");
-    if (pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &o) != PAIL_OK ||
+    if (pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, &o) != PAIL_OK ||
         !o.parts)
         return false;
     json_t *j = json_loads(o.parts, 0, NULL);
@@ -226,7 +226,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         return r->err == PAIL_E_NoSuchUpload && already_completed(r) ? PAIL_OK : r->err;
     enum pail_err e = pail_xml_parse_complete(body, len, r->arena, &c);
     if (e == PAIL_OK)
-        e = pail_meta_part_list(r->srv->meta, u.upload_id, 0, S3_MAX_PARTS, r->arena, &po);
+        e = pail_meta_part_list(r->svc->meta, u.upload_id, 0, S3_MAX_PARTS, r->arena, &po);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     enum pail_cksum_algo a = u.checksum_algo ? pail_cksum_algo_from_name(u.checksum_algo)
@@ -239,7 +239,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
     if (check_object_checksum(r, &u, as.checksum) != PAIL_OK || s3_write_conditions(r) != PAIL_OK)
         return r->err;
     char id[33];
-    if ((e = pail_data_compose(r->srv->data, as.segs, c.n, id)) != PAIL_OK)
+    if ((e = pail_data_compose(r->svc->data, as.segs, c.n, id)) != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     struct pail_object_rec o = {
         .bucket = r->bucket, .key = r->key, .size = as.size, .etag = as.etag,
@@ -250,9 +250,9 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         .parts = as.parts_json, .owner = u.owner,
     };
     struct pail_garbage g = {0};
-    e = pail_meta_upload_complete(r->srv->meta, u.upload_id, &o, r->arena, &g);
+    e = pail_meta_upload_complete(r->svc->meta, u.upload_id, &o, r->arena, &g);
     if (e != PAIL_OK) {
-        pail_data_remove(r->srv->data, o.data_id);
+        pail_data_remove(r->svc->data, o.data_id);
         return pail_req_fail(r, e, NULL);
     }
     s3_drop_garbage(r, &g);
@@ -263,7 +263,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
 enum pail_err s3_abort_multipart_upload(struct pail_req *r)
 {
     struct pail_garbage g = {0};
-    enum pail_err e = pail_meta_upload_abort(r->srv->meta, r->bucket, r->key,
+    enum pail_err e = pail_meta_upload_abort(r->svc->meta, r->bucket, r->key,
                                              pail_req_query(r, "uploadId"), r->arena, &g);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
@@ -286,7 +286,7 @@ enum pail_err s3_list_parts(struct pail_req *r)
     if (max > 1000)
         max = 1000;
     struct pail_parts_out po;
-    enum pail_err e = pail_meta_part_list(r->srv->meta, u.upload_id, (int)marker,
+    enum pail_err e = pail_meta_part_list(r->svc->meta, u.upload_id, (int)marker,
                                           (unsigned)max, r->arena, &po);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);

@@ -3,7 +3,7 @@
  * ObjectSize), without its body. Parts come from the sizes and checksums the
  * object kept from its multipart upload. */
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "util/time.h"
@@ -73,7 +73,7 @@ enum pail_err s3_get_object_attributes(struct pail_req *r)
                              "The x-amz-object-attributes header specifying the attributes to "
                              "be retrieved is either missing or empty");
     struct pail_object_rec o;
-    enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, &o);
+    enum pail_err e = pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, &o);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     char when[40];

@@ -3,7 +3,7 @@
  * orphan for the start-up sweep, never a row without data. */
 #include "http/body.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "util/xml_in.h"
@@ -14,7 +14,7 @@
 enum pail_err s3_delete_object(struct pail_req *r)
 {
     struct pail_garbage g = {0};
-    enum pail_err e = pail_meta_object_delete(r->srv->meta, r->bucket, r->key, r->arena, &g);
+    enum pail_err e = pail_meta_object_delete(r->svc->meta, r->bucket, r->key, r->arena, &g);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     s3_drop_garbage(r, &g);
@@ -37,8 +37,6 @@ static void write_result(struct pail_xml *x, const char *key, enum pail_err e, b
 
 enum pail_err s3_delete_objects(struct pail_req *r)
 {
-    if (s3_bucket_check(r, NULL) != PAIL_OK)
-        return r->err;
     size_t len;
     const char *body = pail_body_data(r, &len);
     struct pail_delete_req d;
@@ -53,7 +51,7 @@ enum pail_err s3_delete_objects(struct pail_req *r)
         if (strlen(d.objects[i].key) <= 1024)
             keys[nkeys++] = d.objects[i].key;
     struct pail_garbage g = {0};
-    enum pail_err batch = pail_meta_object_delete_many(r->srv->meta, r->bucket, keys, nkeys,
+    enum pail_err batch = pail_meta_object_delete_many(r->svc->meta, r->bucket, keys, nkeys,
                                                        r->arena, &g);
     if (batch == PAIL_OK)
         s3_drop_garbage(r, &g);

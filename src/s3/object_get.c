@@ -3,7 +3,7 @@
  * response-* overrides; the body goes out by sendfile from the data blob, or
  * from memory for an object kept inline in the metadata. */
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "store/data.h"
@@ -141,13 +141,13 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
 static enum pail_err open_object(struct pail_req *r, struct pail_object_rec *o, int *fd)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        enum pail_err e = pail_meta_object_get(r->srv->meta, r->bucket, r->key, r->arena, o);
+        enum pail_err e = pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, o);
         if (e != PAIL_OK)
             return pail_req_fail(r, e, NULL);
         if (o->inline_data)
             return PAIL_OK;
         uint64_t size;
-        e = pail_data_open_read(r->srv->data, o->data_id, fd, &size);
+        e = pail_data_open_read(r->svc->data, o->data_id, fd, &size);
         if (e == PAIL_E_NoSuchKey)
             continue;
         if (e != PAIL_OK)

@@ -4,7 +4,7 @@
  * leaves either the old object or the new one, never a partial one. */
 #include "http/body.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "s3/object_write.h"
@@ -22,7 +22,7 @@
 
 static enum pail_err writer_open(struct s3_upload *u)
 {
-    enum pail_err e = pail_data_writer_open(u->r->srv->data, &u->w);
+    enum pail_err e = pail_data_writer_open(u->r->svc->data, &u->w);
     if (e == PAIL_OK)
         u->data_id = pail_arena_strdup(u->r->arena, pail_data_writer_id(u->w));
     return e;
@@ -66,7 +66,7 @@ enum pail_err s3_upload_begin(struct pail_req *r, enum pail_cksum_algo algo, boo
     pail_arena_cleanup(r->arena, writer_cleanup, u);
     r->op_state = u;
     uint64_t len;
-    if (may_inline && pail_meta_can_inline(r->srv->meta) &&
+    if (may_inline && pail_meta_can_inline(r->svc->meta) &&
         (!pail_body_declared_length(r, &len) || len <= S3_INLINE_MAX)) {
         u->mem = pail_arena_alloc(r->arena, S3_INLINE_MAX);
     } else {
@@ -97,8 +97,6 @@ enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u)
 
 enum pail_err s3_put_object_begin(struct pail_req *r)
 {
-    if (s3_bucket_check(r, NULL) != PAIL_OK)
-        return r->err;
     return s3_upload_begin(r, PAIL_CKSUM_NONE, true);
 }
 
@@ -107,10 +105,10 @@ enum pail_err s3_put_object_begin(struct pail_req *r)
 static enum pail_err put_commit(struct pail_req *r, struct pail_object_rec *o)
 {
     struct pail_garbage g = {0};
-    enum pail_err e = pail_meta_object_put(r->srv->meta, o, r->arena, &g);
+    enum pail_err e = pail_meta_object_put(r->svc->meta, o, r->arena, &g);
     if (e != PAIL_OK) {
         if (!o->inline_data)
-            pail_data_remove(r->srv->data, o->data_id);
+            pail_data_remove(r->svc->data, o->data_id);
         return pail_req_fail(r, e, NULL);
     }
     s3_drop_garbage(r, &g);
@@ -168,7 +166,7 @@ enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src
     enum pail_err e;
     if (src->inline_data) { /* no blob to compose from: write the bytes */
         struct pail_data_writer *w;
-        if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK)
+        if ((e = pail_data_writer_open(r->svc->data, &w)) != PAIL_OK)
             return pail_req_fail(r, e, NULL);
         memcpy(id_out, pail_data_writer_id(w), 33);
         e = pail_data_write(w, (const unsigned char *)src->inline_data + off, (size_t)len);
@@ -179,7 +177,7 @@ enum pail_err s3_copy_data(struct pail_req *r, const struct pail_object_rec *src
         return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
     }
     struct pail_data_seg seg = {src->data_id, off, len};
-    e = pail_data_compose(r->srv->data, &seg, 1, id_out);
+    e = pail_data_compose(r->svc->data, &seg, 1, id_out);
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
@@ -190,11 +188,11 @@ enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *s
     int fd = -1;
     uint64_t size;
     enum pail_err e = src->inline_data ? PAIL_OK
-                                       : pail_data_open_read(r->srv->data, src->data_id, &fd, &size);
+                                       : pail_data_open_read(r->svc->data, src->data_id, &fd, &size);
     if (e != PAIL_OK) /* NoSuchKey: the blob vanished under us, see s3_copy_retry */
         return pail_req_fail(r, e == PAIL_E_NoSuchKey ? e : PAIL_E_InternalError, NULL);
     struct pail_data_writer *w;
-    if ((e = pail_data_writer_open(r->srv->data, &w)) != PAIL_OK) {
+    if ((e = pail_data_writer_open(r->svc->data, &w)) != PAIL_OK) {
         if (fd >= 0)
             close(fd);
         return pail_req_fail(r, e, NULL);
@@ -259,7 +257,7 @@ enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src
     const char *sb, *sk;
     if (s3_copy_source(r, &sb, &sk) != PAIL_OK)
         return r->err;
-    enum pail_err e = pail_meta_object_get(r->srv->meta, sb, sk, r->arena, src);
+    enum pail_err e = pail_meta_object_get(r->svc->meta, sb, sk, r->arena, src);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     return s3_conditions(r, "x-amz-copy-source-if-", src, false);
@@ -304,8 +302,6 @@ static enum pail_err copy_object_data(struct pail_req *r, const struct pail_obje
 
 enum pail_err s3_copy_object(struct pail_req *r)
 {
-    if (s3_bucket_check(r, NULL) != PAIL_OK)
-        return r->err;
     struct pail_object_rec src;
     if (s3_copy_source_get(r, &src) != PAIL_OK)
         return r->err;

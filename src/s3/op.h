@@ -28,7 +28,7 @@ enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT };
     X(INTELLIGENT_TIERING, "intelligent-tiering") X(ATTRIBUTES, "attributes") \
     X(RETENTION, "retention") X(LEGAL_HOLD, "legal-hold") X(TORRENT, "torrent") \
     X(RESTORE, "restore") X(SELECT, "select") X(SESSION, "session")           \
-    X(RENAME, "renameObject")
+    X(RENAME, "renameObject") X(ACTION, "Action")
 
 enum pail_subres {
     PAIL_SR_NONE,
@@ -43,6 +43,29 @@ enum pail_op_flags {
     PAIL_OPF_COPY_SOURCE = 1u << 2, /* row matches only with x-amz-copy-source */
     PAIL_OPF_NOT_IMPLEMENTED = 1u << 3,
     PAIL_OPF_OBJECT_CHECKSUM = 1u << 4, /* x-amz-checksum-* name the object, not the body */
+    PAIL_OPF_NO_BUCKET = 1u << 5,   /* the bucket need not exist (CreateBucket) */
+    PAIL_OPF_QUERY_API = 1u << 6,   /* IAM/STS query protocol (form parameters;
+                                       <ErrorResponse> errors) */
+    PAIL_OPF_BODY_FORM = 1u << 7,   /* form-encoded body (buffered, bounded) */
+};
+
+/* What an operation's permission is checked against (ops.def). */
+enum pail_resource {
+    PAIL_RES_ANY,         /* "*": ListBuckets */
+    PAIL_RES_BUCKET,      /* arn:aws:s3:::bucket */
+    PAIL_RES_OBJECT,      /* arn:aws:s3:::bucket/key */
+    PAIL_RES_OBJECT_EACH, /* every key the body names, one by one (DeleteObjects) */
+    PAIL_RES_QUERY,       /* the IAM/STS handler authorizes each action itself */
+};
+
+/* The S3 condition keys a request supplies besides the global aws:* keys. */
+enum pail_cond_keys {
+    PAIL_CK_LIST = 1u << 0,   /* s3:prefix, s3:delimiter, s3:max-keys */
+    PAIL_CK_ACL = 1u << 1,    /* s3:x-amz-acl, s3:x-amz-grant-* */
+    PAIL_CK_COPY = 1u << 2,   /* s3:x-amz-copy-source, s3:x-amz-metadata-directive */
+    PAIL_CK_SSE = 1u << 3,    /* s3:x-amz-server-side-encryption */
+    PAIL_CK_OBJTAG = 1u << 4, /* s3:ExistingObjectTag/KEY */
+    PAIL_CK_REQTAG = 1u << 5, /* s3:RequestObjectTag/KEY */
 };
 
 typedef enum pail_err (*pail_op_fn)(struct pail_req *r);
@@ -52,7 +75,9 @@ struct pail_op {
     const char *method;
     enum pail_target target;
     enum pail_subres subres;
-    const char *action; /* IAM action, e.g. "s3:PutObject" */
+    const char *action; /* IAM action, e.g. "s3:PutObject" (HeadObject: s3:GetObject) */
+    enum pail_resource resource;
+    unsigned keys;      /* enum pail_cond_keys */
     unsigned flags;
     pail_op_fn begin;   /* optional: runs after auth, before the body */
     pail_op_fn run;     /* runs once the body is complete */

@@ -14,14 +14,32 @@
 #define F_COPY_SOURCE PAIL_OPF_COPY_SOURCE
 #define F_NOTIMPL PAIL_OPF_NOT_IMPLEMENTED
 #define F_BODY_XML_OBJECT_CHECKSUM (PAIL_OPF_BODY_XML | PAIL_OPF_OBJECT_CHECKSUM)
+#define F_BODY_XML_NO_BUCKET (PAIL_OPF_BODY_XML | PAIL_OPF_NO_BUCKET)
+#define F_QUERY_API (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET)
+#define F_QUERY_API_FORM (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET | PAIL_OPF_BODY_FORM)
+
+/* The keys column of ops.def, spelled short there. */
+#define LIST PAIL_CK_LIST
+#define ACL PAIL_CK_ACL
+#define COPY PAIL_CK_COPY
+#define SSE PAIL_CK_SSE
+#define OBJTAG PAIL_CK_OBJTAG
+#define REQTAG PAIL_CK_REQTAG
 
 const struct pail_op pail_ops[] = {
-#define PAIL_OP(name, method, target, subres, flags, begin, run)                  \
-    {#name, #method, PAIL_T_##target, PAIL_SR_##subres, "s3:" #name, F_##flags, \
-     begin, run},
+#define PAIL_OP(name, method, target, subres, flags, action, resource, keys, begin, run) \
+    {#name, #method, PAIL_T_##target, PAIL_SR_##subres, "s3:" #action,                 \
+     PAIL_RES_##resource, keys, F_##flags, begin, run},
 #include "s3/ops.def"
 #undef PAIL_OP
 };
+
+#undef LIST
+#undef ACL
+#undef COPY
+#undef SSE
+#undef OBJTAG
+#undef REQTAG
 const unsigned pail_nops = sizeof(pail_ops) / sizeof(pail_ops[0]);
 
 static const char *const subres_kw[] = {

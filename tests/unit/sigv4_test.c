@@ -17,7 +17,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/request.h"
-#include "http/server.h"
+#include "s3/services.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,7 +538,9 @@ static void test_long_secret(void **state)
 /* ---- pail_auth_verify --------------------------------------------------- */
 
 struct fixture {
-    struct pail_server srv;
+    struct pail_creds creds;
+    struct pail_keystore keys;
+    struct pail_services svc;
     struct pail_req req;
     struct pail_hdr hdrs[16];
 };
@@ -546,11 +548,13 @@ struct fixture {
 static void fx_init(struct fixture *f, const char *method, const char *path, const char *query)
 {
     memset(f, 0, sizeof(*f));
-    strcpy(f->srv.creds.access_key, AK);
-    strcpy(f->srv.creds.secret_key, SK);
-    f->srv.region = "us-east-1";
+    strcpy(f->creds.access_key, AK);
+    strcpy(f->creds.secret_key, SK);
+    pail_keystore_fixed(&f->keys, &f->creds);
+    f->svc.keys = &f->keys;
+    f->svc.region = "us-east-1";
     f->req.arena = pail_arena_new();
-    f->req.srv = &f->srv;
+    f->req.svc = &f->svc;
     f->req.now = T0;
     f->req.method = method;
     f->req.raw_path = path;
@@ -624,12 +628,12 @@ static void test_verify_header_errors(void **state)
     fx_free(&f);
 
     fx_get_object(&f, GET_AUTHZ, true);
-    strcpy(f.srv.creds.access_key, "SOMEONEELSE");
+    strcpy(f.creds.access_key, "SOMEONEELSE");
     assert_int_equal(pail_auth_verify(&f.req), PAIL_E_InvalidAccessKeyId);
     fx_free(&f);
 
     fx_get_object(&f, GET_AUTHZ, true);
-    strcpy(f.srv.creds.secret_key, "wrong");
+    strcpy(f.creds.secret_key, "wrong");
     assert_int_equal(pail_auth_verify(&f.req), PAIL_E_SignatureDoesNotMatch);
     fx_free(&f);
 

@@ -1,0 +1,36 @@
+/* s3/authz.h — may this request do what its operation does? The one place
+ * where S3's permission systems meet: identity policies (IAM), the bucket
+ * policy, ACLs, object ownership and Block Public Access, evaluated as AWS's
+ * "policy evaluation logic" and "How Amazon S3 authorizes a request" pages
+ * describe. Every request passes s3_authorize() in the pipeline; operations
+ * that need more than their row's permission (DeleteObjects per key,
+ * CopyObject's source) ask s3_authorize_action() themselves. */
+#ifndef PAIL_S3_AUTHZ_H
+#define PAIL_S3_AUTHZ_H
+
+#include "core/err.h"
+
+#include <stdbool.h>
+
+struct pail_req;
+struct s3_bucket;
+struct pail_object_rec;
+
+/* The permission of req's operation (ops.def action and resource), plus
+ * what its headers add (an ACL on a write needs s3:Put*Acl too). On a
+ * refusal records AccessDenied with AWS's message and req->deny_reason. */
+enum pail_err s3_authorize(struct pail_req *req);
+
+/* One more permission: action on bucket b (key NULL: the bucket itself;
+ * obj: the object when it is known, for its ACL and owner). Returns PAIL_OK
+ * or AccessDenied; with record false nothing is recorded in req (per-key
+ * decisions of DeleteObjects), else as s3_authorize. */
+enum pail_err s3_authorize_action(struct pail_req *req, const char *action,
+                                  const struct s3_bucket *b, const char *key,
+                                  const struct pail_object_rec *obj, bool record);
+
+/* True when req's principal may s3:ListBucket on its bucket: GET/HEAD of a
+ * missing key answers 404 NoSuchKey then, 403 AccessDenied otherwise. */
+bool s3_may_list(struct pail_req *req);
+
+#endif

@@ -1,0 +1,101 @@
+/* s3/pipeline.c — see pipeline.h. The order of the steps is AWS's: a
+ * request's signature is checked before anything about its bucket is
+ * revealed, the bucket must exist before its policy and ACL can say who may
+ * use it, and no body byte is read (no 100 Continue sent) before the request
+ * is known to be allowed. */
+#include "s3/pipeline.h"
+
+#include "http/body.h"
+#include "http/request.h"
+#include "http/target.h"
+#include "s3/authz.h"
+#include "s3/bucket_cache.h"
+#include "s3/error.h"
+#include "s3/op.h"
+#include "s3/query_api.h"
+#include "s3/services.h"
+
+#include <string.h>
+
+#define XML_BODY_MAX (2u << 20)  /* DeleteObjects of 1000 long keys fits */
+#define FORM_BODY_MAX (1u << 20) /* IAM: the largest policy document, encoded */
+
+/* A SigV4 signature names the service it was made for: S3 requests must be
+ * signed for s3, the IAM/STS query API for iam or sts. */
+static enum pail_err check_service(struct pail_req *r)
+{
+    const char *svc = r->auth.service;
+    bool query = (r->op->flags & PAIL_OPF_QUERY_API) != 0;
+    if (r->auth.kind == PAIL_AUTH_ANONYMOUS)
+        return query ? pail_req_fail(r, PAIL_E_MissingAuthenticationToken, NULL) : PAIL_OK;
+    if (query && strcmp(svc, "iam") != 0 && strcmp(svc, "sts") != 0)
+        return pail_req_fail(r, PAIL_E_IncompleteSignature,
+                             "Credential should be scoped to a valid service: iam or sts");
+    if (!query && strcmp(svc, "s3") != 0)
+        return pail_req_fail(r, PAIL_E_AuthorizationHeaderMalformed,
+                             "The authorization header is malformed; incorrect service. "
+                             "This endpoint belongs to \"s3\".");
+    return PAIL_OK;
+}
+
+static enum pail_err load_bucket(struct pail_req *r)
+{
+    if (!r->bucket)
+        return PAIL_OK;
+    enum pail_err e = s3_bucket_get(r->svc->buckets, r->bucket, r->arena, &r->bkt);
+    if (e == PAIL_E_NoSuchBucket && (r->op->flags & PAIL_OPF_NO_BUCKET))
+        return PAIL_OK;
+    return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
+}
+
+static enum pail_err begin_body(struct pail_req *r)
+{
+    const struct pail_op *op = r->op;
+    enum pail_err e = PAIL_OK;
+    if (op->flags & PAIL_OPF_BODY_XML)
+        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE,
+                            op->flags & PAIL_OPF_OBJECT_CHECKSUM ? PAIL_BODY_OBJECT_CHECKSUM : 0);
+    else if (op->flags & PAIL_OPF_BODY_FORM)
+        e = pail_body_begin(r, NULL, NULL, FORM_BODY_MAX, PAIL_CKSUM_NONE, 0);
+    if (e == PAIL_OK && op->begin)
+        e = op->begin(r); /* a streaming op installs its sink here */
+    return e;
+}
+
+enum pail_err pail_pipeline_begin(struct pail_req *r)
+{
+    enum pail_err e = pail_target_parse(r);
+    if (e == PAIL_OK)
+        e = pail_route(r);
+    if (r->op)
+        r->op_name = r->op->name;
+    if (e == PAIL_OK)
+        e = pail_auth_verify(r);
+    if (e == PAIL_OK)
+        e = check_service(r);
+    if (e == PAIL_OK)
+        e = load_bucket(r);
+    if (e == PAIL_OK)
+        e = s3_authorize(r);
+    if (e == PAIL_OK)
+        e = begin_body(r);
+    return e;
+}
+
+void pail_pipeline_run(struct pail_req *r)
+{
+    if (r->err == PAIL_OK && r->body)
+        pail_body_finish(r);
+    if (r->err == PAIL_OK)
+        r->op->run(r);
+}
+
+void pail_pipeline_render_error(struct pail_req *r)
+{
+    if (r->err == PAIL_OK)
+        return;
+    if (r->op && (r->op->flags & PAIL_OPF_QUERY_API))
+        s3_query_render_error(r);
+    else
+        pail_s3_render_error(r);
+}
