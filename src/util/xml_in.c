@@ -1,6 +1,7 @@
 /* util/xml_in.c — see xml_in.h.
  * Sections: 1. safe document loading  2. tree helpers (namespace-tolerant
- * matching, exact leaf text)  3. the three request documents.
+ * matching, exact leaf text)  3. the three request documents  4. the
+ * permission documents (ACL, public access block, ownership controls).
  * Must not: enable entity substitution, DTD loading or network access, touch
  * libxml2's global SAX defaults or error handlers, or keep libxml2 memory
  * beyond a call (everything returned is copied into the arena). */
@@ -18,6 +19,7 @@
 #include <strings.h>
 
 #define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 #define MALFORMED PAIL_E_MalformedXML
 
 /* ---- 1. safe document loading ------------------------------------------- */
@@ -371,5 +373,215 @@ enum pail_err pail_xml_parse_create_bucket(const char *body, size_t len,
     xmlFreeDoc(doc);
     if (!e && loc && *loc)
         *location_constraint = loc;
+    return e;
+}
+
+/* ---- 4. permission documents ---------------------------------------------- */
+
+/* The xsi:type attribute of n copied into the arena, or NULL when absent. */
+static char *xsi_type(struct pail_arena *a, const xmlNode *n)
+{
+    xmlChar *v = xmlGetNsProp(n, (const xmlChar *)"type", (const xmlChar *)XSI_NS);
+    if (!v)
+        return NULL;
+    char *s = pail_arena_strdup(a, (const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+static enum pail_err acl_grantee(struct pail_arena *a, const xmlNode *n, struct pail_xml_grant *g)
+{
+    if (g->has_grantee)
+        return MALFORMED;
+    g->has_grantee = true;
+    g->type = xsi_type(a, n);
+    char *id = NULL, *name = NULL, *uri = NULL, *email = NULL;
+    const struct field f[] = {
+        {"ID", &id, true},
+        {"DisplayName", &name, false},
+        {"URI", &uri, true},
+        {"EmailAddress", &email, true},
+    };
+    enum pail_err e = leaves(a, n, f, sizeof(f) / sizeof(f[0]), false);
+    g->id = id;
+    g->display_name = name;
+    g->uri = uri;
+    g->email = email;
+    return e;
+}
+
+static enum pail_err acl_grant(struct pail_arena *a, const xmlNode *n, struct pail_xml_grant *g)
+{
+    char *perm = NULL;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Grantee"))
+            e = acl_grantee(a, c, g);
+        else if (named(c, "Permission"))
+            e = leaf_text(a, c, &perm);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    g->permission = perm ? trim(perm) : NULL;
+    return PAIL_OK;
+}
+
+static enum pail_err acl_list(struct pail_arena *a, const xmlNode *n, struct pail_xml_acl *out)
+{
+    if (out->has_list)
+        return MALFORMED;
+    out->has_list = true;
+    size_t count = count_named(n, "Grant");
+    if (count > PAIL_XML_ACL_GRANTS_MAX)
+        return MALFORMED;
+    out->grants = pail_arena_alloc(a, (count ? count : 1) * sizeof(*out->grants));
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Grant"))
+            e = acl_grant(a, c, &out->grants[out->n++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+static enum pail_err acl_owner(struct pail_arena *a, const xmlNode *n, struct pail_xml_acl *out)
+{
+    if (out->has_owner)
+        return MALFORMED;
+    out->has_owner = true;
+    char *id = NULL, *name = NULL;
+    const struct field f[] = {{"ID", &id, true}, {"DisplayName", &name, false}};
+    enum pail_err e = leaves(a, n, f, sizeof(f) / sizeof(f[0]), false);
+    out->owner_id = id;
+    out->owner_name = name;
+    return e;
+}
+
+static enum pail_err acl_tree(struct pail_arena *a, const xmlNode *root, struct pail_xml_acl *out)
+{
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Owner"))
+            e = acl_owner(a, c, out);
+        else if (named(c, "AccessControlList"))
+            e = acl_list(a, c, out);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_acl(const char *body, size_t len, struct pail_arena *a,
+                                 struct pail_xml_acl *out)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "AccessControlPolicy", &doc, &root);
+    if (!e) {
+        e = acl_tree(a, root, out);
+        xmlFreeDoc(doc);
+    }
+    if (e)
+        memset(out, 0, sizeof(*out));
+    /* S3 answers every bad ACL document with MalformedACLError. */
+    return e == MALFORMED ? PAIL_E_MalformedACLError : e;
+}
+
+/* Runs parse(root) on body's document in a scratch arena of its own: the
+ * small documents below return no strings, only flags or static names. */
+static enum pail_err parse_scratch(const char *body, size_t len, const char *root_name,
+                                   enum pail_err (*parse)(struct pail_arena *, const xmlNode *,
+                                                          void *),
+                                   void *out)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, root_name, &doc, &root);
+    if (e)
+        return e;
+    struct pail_arena *a = pail_arena_new();
+    e = a ? parse(a, root, out) : PAIL_E_InternalError;
+    pail_arena_free(a);
+    xmlFreeDoc(doc);
+    return e;
+}
+
+static enum pail_err pab_tree(struct pail_arena *a, const xmlNode *root, void *arg)
+{
+    struct pail_pab *out = arg;
+    char *v[4] = {0};
+    const struct field f[] = {
+        {"BlockPublicAcls", &v[0], true},
+        {"IgnorePublicAcls", &v[1], true},
+        {"BlockPublicPolicy", &v[2], true},
+        {"RestrictPublicBuckets", &v[3], true},
+    };
+    bool *slot[4] = {&out->block_public_acls, &out->ignore_public_acls,
+                     &out->block_public_policy, &out->restrict_public_buckets};
+    enum pail_err e = leaves(a, root, f, 4, false);
+    for (int i = 0; !e && i < 4; i++)
+        if (v[i] && !parse_bool(v[i], slot[i]))
+            e = MALFORMED;
+    return e;
+}
+
+enum pail_err pail_xml_parse_pab(const char *body, size_t len, struct pail_pab *out)
+{
+    memset(out, 0, sizeof(*out));
+    enum pail_err e = parse_scratch(body, len, "PublicAccessBlockConfiguration", pab_tree, out);
+    if (e)
+        memset(out, 0, sizeof(*out));
+    return e;
+}
+
+static const char *const ownership_names[] = {"BucketOwnerEnforced", "BucketOwnerPreferred",
+                                              "ObjectWriter"};
+
+static enum pail_err ownership_rule(struct pail_arena *a, const xmlNode *rule, const char **out)
+{
+    char *v = NULL;
+    const struct field f[] = {{"ObjectOwnership", &v, true}};
+    enum pail_err e = leaves(a, rule, f, 1, false);
+    if (e || !v)
+        return MALFORMED;
+    for (size_t i = 0; i < sizeof(ownership_names) / sizeof(ownership_names[0]); i++)
+        if (strcmp(v, ownership_names[i]) == 0) {
+            *out = ownership_names[i];
+            return PAIL_OK;
+        }
+    return MALFORMED;
+}
+
+static enum pail_err ownership_tree(struct pail_arena *a, const xmlNode *root, void *arg)
+{
+    const char **out = arg;
+    if (count_named(root, "Rule") != 1)
+        return MALFORMED;
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Rule"))
+            e = ownership_rule(a, c, out);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_ownership(const char *body, size_t len, const char **out)
+{
+    *out = NULL;
+    enum pail_err e = parse_scratch(body, len, "OwnershipControls", ownership_tree, out);
+    if (e)
+        *out = NULL;
     return e;
 }

@@ -1,5 +1,7 @@
 /* util/xml_in.h — parsers for the XML request bodies S3 accepts
- * (DeleteObjects, CompleteMultipartUpload, CreateBucket).
+ * (DeleteObjects, CompleteMultipartUpload, CreateBucket, and the permission
+ * documents: PutBucketAcl/PutObjectAcl, PutPublicAccessBlock,
+ * PutBucketOwnershipControls).
  * Owns: turning a bounded body into plain structs allocated in the request
  * arena. Safety: libxml2 with network access, entity substitution and DTD
  * loading off; any DOCTYPE is rejected outright (no billion laughs, no XXE).
@@ -68,5 +70,56 @@ enum pail_err pail_xml_parse_complete(const char *body, size_t len, struct pail_
 enum pail_err pail_xml_parse_create_bucket(const char *body, size_t len,
                                            struct pail_arena *a,
                                            const char **location_constraint);
+
+/* ---- permission documents ------------------------------------------------ */
+
+#define PAIL_XML_ACL_GRANTS_MAX 100 /* grants per ACL (AWS limit) */
+
+/* One <Grant> of an <AccessControlPolicy>, as written: strings in the arena,
+ * NULL when the element (or attribute) is absent. ID, URI, EmailAddress and
+ * Permission are trimmed of XML blanks; DisplayName keeps its bytes. */
+struct pail_xml_grant {
+    bool has_grantee;
+    const char *type; /* the Grantee's xsi:type (XMLSchema-instance namespace), exact */
+    const char *id, *display_name, *uri, *email;
+    const char *permission;
+};
+
+struct pail_xml_acl {
+    bool has_owner;
+    const char *owner_id, *owner_name;
+    bool has_list;                 /* an <AccessControlList> was given */
+    struct pail_xml_grant *grants; /* document order */
+    size_t n;                      /* 0..PAIL_XML_ACL_GRANTS_MAX */
+};
+
+/* Parses the shape of <AccessControlPolicy>: Owner (ID, DisplayName),
+ * AccessControlList of Grant (Grantee with ID, DisplayName, URI,
+ * EmailAddress; Permission), each element at most once where it may appear
+ * once. PAIL_E_MalformedACLError (S3's code for every ill-formed ACL
+ * document) on anything ill-formed, a DOCTYPE, a wrong root, an unknown or
+ * repeated element, stray text, or more than PAIL_XML_ACL_GRANTS_MAX grants.
+ * What the values mean, and which are required, is iam/acl.c's business. */
+enum pail_err pail_xml_parse_acl(const char *body, size_t len, struct pail_arena *a,
+                                 struct pail_xml_acl *out);
+
+/* <PublicAccessBlockConfiguration> (PutPublicAccessBlock). */
+struct pail_pab {
+    bool block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets;
+};
+
+/* Parses <PublicAccessBlockConfiguration> with any of BlockPublicAcls,
+ * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets, each at most
+ * once; an absent element is false. PAIL_E_MalformedXML on anything
+ * ill-formed, an unknown or repeated element, or a value other than true or
+ * false (either case, blanks around it ignored). */
+enum pail_err pail_xml_parse_pab(const char *body, size_t len, struct pail_pab *out);
+
+/* Parses <OwnershipControls><Rule><ObjectOwnership>...</ObjectOwnership>
+ * </Rule></OwnershipControls>: exactly one Rule with exactly one
+ * ObjectOwnership of BucketOwnerEnforced, BucketOwnerPreferred or
+ * ObjectWriter (exact; blanks around it ignored). *out points to a static
+ * copy of that name. PAIL_E_MalformedXML otherwise (*out NULL). */
+enum pail_err pail_xml_parse_ownership(const char *body, size_t len, const char **out);
 
 #endif
