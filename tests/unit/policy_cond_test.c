@@ -166,6 +166,8 @@ static void test_date(void **state)
     /* Offsets, fractions, no zone (UTC), minutes only. */
     YES("{\"DateEquals\":{\"aws:CurrentTime\":\"2026-12-01T13:00:00+01:00\"}}",
         KV("aws:CurrentTime", "2026-12-01T12:00:00Z"));
+    YES("{\"DateEquals\":{\"aws:CurrentTime\":\"2026-12-01T17:30:00+05:30\"}}",
+        KV("aws:CurrentTime", "2026-12-01T12:00:00Z"));
     YES("{\"DateEquals\":{\"aws:CurrentTime\":\"2026-12-01T07:00:00-0500\"}}",
         KV("aws:CurrentTime", "2026-12-01T12:00:00"));
     YES("{\"DateEquals\":{\"aws:CurrentTime\":\"2026-12-01T12:00Z\"}}",
