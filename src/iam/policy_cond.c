@@ -8,9 +8,13 @@
  * values"): operators in a block and keys under an operator are ANDed; the
  * values of one key are ORed, and a negated operator (StringNotEquals,
  * NotIpAddress, ArnNotLike...) requires that the context value match none of
- * them. A key absent from the context makes the operator false (negated ones
- * too), except ...IfExists (true) and Null; ForAllValues over an absent or
- * empty set is true, ForAnyValue false. A multi-valued key under an
+ * them. A key absent from the context (or present with no value) matches no
+ * value: the operator is false, a negated one true ("If the policy condition
+ * requires that the key is not matched, such as StringNotLike or ArnNotLike,
+ * and the right key is not present, the condition is true": what makes
+ * S3's "Deny unless aws:SourceVpce is ..." work); ...IfExists is true either
+ * way, Null tests presence itself; ForAllValues over an absent or empty set
+ * is true, ForAnyValue false. A multi-valued key under an
  * unqualified operator behaves like ForAnyValue (negated: no value may
  * match). Evaluation allocates nothing: parsed context values and expanded
  * variables live on the stack. */
@@ -403,7 +407,7 @@ static bool cond_one(const struct pail__cond *c, struct pail__ectx *e)
     if (c->bad)
         return false;
     if (!found || n == 0)
-        return c->if_exists || c->set == CSET_ALL;
+        return c->if_exists || c->set == CSET_ALL || (c->set == CSET_NONE && c->neg);
     bool any = false, all = true;
     for (size_t i = 0; i < n && (all || !any); i++) {
         bool m = match_any(c, vals[i], e);

@@ -1,6 +1,7 @@
 /* tests/unit/policy_cond_test.c — iam/policy_cond.c: every condition
  * operator of AWS's reference, ...IfExists, ForAnyValue:/ForAllValues:,
- * Null, the AND/OR rules, absent keys (false, recorded as missing), policy
+ * Null, the AND/OR rules, absent keys (false, negated operators true;
+ * recorded as missing), policy
  * variables in values, key case rules, values that do not parse. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,7 +75,11 @@ static void test_string_not_equals(void **state)
     YES(c, KV("s3:x-amz-acl", "public-read"));
     NO(c, KV("s3:x-amz-acl", "private"));
     NO(c, KV("s3:x-amz-acl", "bucket-owner-read"));
-    NO0(c); /* absent: the values do not match, the condition is false */
+    /* Absent: no value matches, so a negated operator holds (IAM User Guide,
+     * "Condition operators": "...and the right key is not present, the
+     * condition is true"). */
+    YES0(c);
+    YES(c, KEMPTY("s3:x-amz-acl"));
 }
 
 static void test_string_ignore_case(void **state)
@@ -85,7 +90,7 @@ static void test_string_ignore_case(void **state)
     const char *n = "{\"StringNotEqualsIgnoreCase\":{\"s3:prefix\":[\"A\",\"B\"]}}";
     NO(n, KV("s3:prefix", "a"));
     YES(n, KV("s3:prefix", "c"));
-    NO0(n);
+    YES0(n);
 }
 
 static void test_string_like(void **state)
@@ -104,7 +109,7 @@ static void test_string_like(void **state)
     const char *n = "{\"StringNotLike\":{\"s3:prefix\":[\"*.exe\",\"*.bat\"]}}";
     YES(n, KV("s3:prefix", "x.txt"));
     NO(n, KV("s3:prefix", "a.exe"));
-    NO0(n);
+    YES0(n);
     /* ${*} ${?} ${$} are the literal characters. */
     const char *esc = "{\"StringLike\":{\"s3:prefix\":\"a${*}${?}${$}\"}}";
     YES(esc, KV("s3:prefix", "a*?$"));
@@ -135,7 +140,7 @@ static void test_numeric(void **state)
     const char *ne = "{\"NumericNotEquals\":{\"s3:max-keys\":[\"10\",\"20\"]}}";
     YES(ne, KV("s3:max-keys", "15"));
     NO(ne, KV("s3:max-keys", "20"));
-    NO0(ne);
+    YES0(ne);
     /* JSON numbers are their text; decimals and signs. */
     YES("{\"NumericLessThan\":{\"s3:max-keys\":10}}", KV("s3:max-keys", "9"));
     YES("{\"NumericLessThan\":{\"s3:max-keys\":\"-1.5\"}}", KV("s3:max-keys", "-2"));
@@ -238,7 +243,7 @@ static void test_ip(void **state)
     const char *n = "{\"NotIpAddress\":{\"aws:SourceIp\":\"192.0.2.0/24\"}}";
     YES(n, KV("aws:SourceIp", "198.51.100.1"));
     NO(n, KV("aws:SourceIp", "192.0.2.9"));
-    NO0(n);
+    YES0(n);
 }
 
 static void test_arn(void **state)
@@ -261,7 +266,7 @@ static void test_arn(void **state)
     const char *nl = "{\"ArnNotLike\":{\"aws:SourceArn\":\"arn:aws:sns:*:*:ok-*\"}}";
     YES(nl, KV("aws:SourceArn", "arn:aws:sns:r:1:bad"));
     NO(nl, KV("aws:SourceArn", "arn:aws:sns:r:1:ok-1"));
-    NO0(nl);
+    YES0(nl);
     YES("{\"ArnNotEquals\":{\"aws:SourceArn\":\"arn:aws:sns:r:1:t\"}}",
         KV("aws:SourceArn", "arn:aws:sns:r:1:u"));
     /* aws:PrincipalArn comes from the principal itself. */
@@ -350,6 +355,7 @@ static void test_for_any_value(void **state)
     const char *ne = "{\"ForAnyValue:StringNotEquals\":{\"aws:TagKeys\":\"a\"}}";
     YES(ne, KV("aws:TagKeys", "a", "b"));
     NO(ne, KV("aws:TagKeys", "a"));
+    NO0(ne); /* no value at all: none that differs */
     YES("{\"forallvalues:stringequals\":{\"aws:TagKeys\":\"a\"}}", KV("aws:TagKeys", "a"));
 }
 

@@ -400,9 +400,12 @@ static void test_example_source_ip(void **state)
         assert_int_equal(fx_eval_ctx(p, NULL, "s3:GetObject", OBJ, ctx, 1, NULL), want[i]);
     }
     assert_false(pail_policy_is_public(p));
-    /* No source IP at all: neither statement's condition holds. */
+    /* No source IP at all: the Allow's IpAddress fails, the Deny's
+     * NotIpAddress holds. */
     struct pail_eval_trace t;
-    assert_int_equal(fx_eval_ctx(p, NULL, "s3:GetObject", OBJ, NULL, 0, &t), NONE);
+    assert_int_equal(fx_eval_ctx(p, NULL, "s3:GetObject", OBJ, NULL, 0, &t), DENY);
+    assert_int_equal(t.nmatched, 1);
+    assert_int_equal(t.matched[0], 1);
     assert_int_equal(t.nmissing, 1);
     pail_policy_free(p);
 }
@@ -493,30 +496,63 @@ static void test_example_for_all_values_empty(void **state)
     pail_policy_free(p);
 }
 
-/* Statements whose conditions need keys the request lacks do not apply,
- * whichever their effect. */
+/* Statements whose conditions need keys the request lacks: a positive
+ * operator fails, a negated one holds (AWS's "require SSE" Deny catches
+ * uploads without the header), ...IfExists holds. */
 static void test_absent_keys(void **state)
 {
     (void)state;
     struct pail_policy *p = fx_compile(
         DOC12("{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},"
-              "{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\","
+              "{\"Effect\":\"Deny\",\"Action\":\"s3:PutObject\",\"Resource\":\"*\","
               "\"Condition\":{\"StringNotEquals\":{\"s3:x-amz-server-side-encryption\":\"AES256\"}}},"
+              "{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\","
+              "\"Condition\":{\"StringEquals\":{\"s3:x-amz-acl\":\"public-read\"}}},"
               "{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\","
               "\"Condition\":{\"StringNotEqualsIfExists\":{\"s3:x-amz-storage-class\":\"STANDARD\"}}}"),
         IDN);
     struct pail_eval_trace t;
-    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, NULL, 0, &t), DENY);
-    assert_int_equal(t.nmatched, 2);
-    assert_int_equal(t.matched[1], 2); /* the IfExists deny applies to an absent key */
-    assert_int_equal(t.nmissing, 2);
-    struct pail_cond_entry std[] = {KV("s3:x-amz-storage-class", "STANDARD")};
-    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, std, 1, &t), ALLOW);
-    assert_int_equal(t.nmissing, 1);
-    assert_string_equal(t.missing[0], "s3:x-amz-server-side-encryption");
+    struct pail_cond_entry sse[] = {KV("s3:x-amz-server-side-encryption", "AES256")};
+    struct pail_cond_entry sse_std[] = {KV("s3:x-amz-server-side-encryption", "AES256"),
+                                        KV("s3:x-amz-storage-class", "STANDARD")};
     struct pail_cond_entry kms[] = {KV("s3:x-amz-server-side-encryption", "aws:kms"),
                                     KV("s3:x-amz-storage-class", "STANDARD")};
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, NULL, 0, &t), DENY);
+    assert_int_equal(t.nmatched, 3);
+    assert_int_equal(t.matched[1], 1);
+    assert_int_equal(t.matched[2], 3); /* the IfExists Deny applies to an absent key */
+    assert_int_equal(t.nmissing, 3);
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, sse, 1, &t), DENY);
+    assert_int_equal(t.nmatched, 2);
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, sse_std, 2, &t), ALLOW);
+    assert_int_equal(t.nmatched, 1);
+    assert_int_equal(t.nmissing, 1);
+    assert_string_equal(t.missing[0], "s3:x-amz-acl");
     assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:PutObject", OBJ, kms, 2, NULL), DENY);
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:GetObject", OBJ, sse_std + 1, 1, NULL), ALLOW);
+    pail_policy_free(p);
+}
+
+/* S3 "Controlling access from VPC endpoints with bucket policies": the
+ * endpoint keys exist only for requests through an endpoint, so the Deny
+ * catches everything else. */
+static void test_example_vpc_endpoint(void **state)
+{
+    (void)state;
+    struct pail_policy *p = fx_compile(
+        DOC12("{\"Sid\":\"AccessToSpecificVPCEOnly\",\"Effect\":\"Deny\",\"Principal\":\"*\","
+              "\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::b\",\"arn:aws:s3:::b/*\"],"
+              "\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"vpce-1a2b3c4d\"}}},"
+              "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" ACCT "\"},\"Action\":\"s3:*\","
+              "\"Resource\":\"arn:aws:s3:::b/*\"}"),
+        RES);
+    struct pail_cond_entry vpce[] = {KV("aws:SourceVpce", "vpce-1a2b3c4d")};
+    struct pail_cond_entry other[] = {KV("aws:SourceVpce", "vpce-99999999")};
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:GetObject", OBJ, vpce, 1, NULL), ALLOW);
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:GetObject", OBJ, other, 1, NULL), DENY);
+    assert_int_equal(fx_eval_ctx(p, &fx_alice, "s3:GetObject", OBJ, NULL, 0, NULL), DENY);
+    assert_int_equal(fx_eval_ctx(p, NULL, "s3:GetObject", OBJ, NULL, 0, NULL), DENY);
+    assert_false(pail_policy_is_public(p));
     pail_policy_free(p);
 }
 
@@ -746,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_example_current_time),
         cmocka_unit_test(test_example_for_all_values_empty),
         cmocka_unit_test(test_absent_keys),
+        cmocka_unit_test(test_example_vpc_endpoint),
         cmocka_unit_test(test_trace_capacity),
         cmocka_unit_test(test_public),
         cmocka_unit_test(test_concurrent),
