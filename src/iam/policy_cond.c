@@ -23,6 +23,7 @@
 #include "util/encode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Operators ---------------------------------------------------------- */
@@ -144,21 +145,44 @@ static bool key_check(struct pail__cc *c, const char *key)
 
 /* ---- Values ------------------------------------------------------------- */
 
+/* The shortest text jansson prints for real v that reads back as v (its
+ * encoder, unlike printf, ignores the locale). false when out of memory. */
+static bool real_text(json_t *v, char buf[64])
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec));
+        json_t *back = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+        bool same = json_is_real(back) && json_real_value(back) == json_real_value(v);
+        if (s && (same || prec == 17))
+            snprintf(buf, 64, "%s", s);
+        json_decref(back);
+        free(s);
+        if (!s)
+            return false;
+        if (same)
+            break;
+    }
+    return true;
+}
+
 /* A condition value in its string form: JSON numbers and booleans count as
- * the text they print as. NULL for anything else. */
+ * the text they print as. NULL for anything else (or out of memory). */
 static const char *value_text(json_t *v, char buf[64], size_t *len)
 {
     if (json_is_string(v)) {
         *len = json_string_length(v);
         return json_string_value(v);
     }
+    bool ok = true;
     if (json_is_integer(v))
         snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     else if (json_is_real(v))
-        snprintf(buf, 64, "%.17g", json_real_value(v));
+        ok = real_text(v, buf);
     else if (json_is_boolean(v))
         snprintf(buf, 64, "%s", json_is_true(v) ? "true" : "false");
     else
+        ok = false;
+    if (!ok)
         return NULL;
     *len = strlen(buf);
     return buf;

@@ -145,6 +145,9 @@ static void test_numeric(void **state)
     YES("{\"NumericLessThan\":{\"s3:max-keys\":10}}", KV("s3:max-keys", "9"));
     YES("{\"NumericLessThan\":{\"s3:max-keys\":\"-1.5\"}}", KV("s3:max-keys", "-2"));
     YES("{\"NumericEquals\":{\"s3:max-keys\":2.5}}", KV("s3:max-keys", "2.50"));
+    /* A JSON real is the shortest text that reads back as it. */
+    YES("{\"StringEquals\":{\"s3:max-keys\":0.1}}", KV("s3:max-keys", "0.1"));
+    YES("{\"StringEquals\":{\"s3:max-keys\":[7,true,1.5e300]}}", KV("s3:max-keys", "1.5e300"));
     YES("{\"NumericEquals\":{\"s3:max-keys\":\"1e3\"}}", KV("s3:max-keys", "1000"));
     /* Integers compare exactly, beyond a double's 53 bits. */
     NO("{\"NumericEquals\":{\"s3:max-keys\":\"9007199254740993\"}}",
