@@ -397,6 +397,8 @@ static bool match_ip(const struct pail__cond *c, const char *s)
 /* Does context value s match one of the policy's values? */
 static bool match_any(const struct pail__cond *c, const char *s, struct pail__ectx *e)
 {
+    if (!s)
+        return false;
     switch (c->cop) {
     case COP_STR_EQ: case COP_STR_EQ_IC: case COP_STR_LIKE: case COP_ARN:
         return match_string(c, s, e);
