@@ -50,7 +50,8 @@ struct pail_policy_opts {
  * here. For RESOURCE kind an unparsable one refuses the policy ("Invalid Condition value : ...", S3
  * validates bucket policies strictly); for IDENTITY/TRUST kinds IAM stores such policies, so they compile
  * and the operator holding the value evaluates to false (the statement then never applies).
- * why may be NULL (why_cap 0). Out of memory also returns NULL ("Out of memory"). */
+ * A key given twice in one JSON object is refused as invalid JSON. why may be NULL (why_cap 0).
+ * Out of memory also returns NULL ("Out of memory"). */
 struct pail_policy *pail_policy_compile(const char *doc, size_t len, enum pail_policy_kind kind,
                                         const struct pail_policy_opts *opts, char *why, size_t why_cap);
 /* Releases p and everything it owns. NULL is a no-op. */
@@ -102,7 +103,11 @@ struct pail_principal {
  * Everything else is the caller's: aws:CurrentTime / aws:EpochTime (this module reads no clock),
  * aws:SourceIp, aws:SecureTransport ("true"/"false"), s3:prefix... A key's part after its first '/'
  * (tag keys: "s3:ExistingObjectTag/team") compares case-sensitively. Values of BinaryEquals keys are
- * given in base64. aws:PrincipalArn of a role session is its role's ARN (as AWS defines it). */
+ * given in base64. aws:PrincipalArn of a role session is its role's ARN (as AWS defines it).
+ * A key absent from ctx (or given with n == 0) matches no policy value: a positive operator is false,
+ * a negated one (StringNotEquals, NotIpAddress, ArnNotLike...) true, as AWS documents ("Condition
+ * operators": "...and the right key is not present, the condition is true"); ...IfExists is true;
+ * ForAllValues: true, ForAnyValue: false. values[i] must not be NULL (a NULL value matches nothing). */
 struct pail_cond_entry {
     const char *key;            /* "aws:SourceIp", "s3:prefix", "s3:ExistingObjectTag/team" */
     const char *const *values;

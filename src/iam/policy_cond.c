@@ -8,9 +8,13 @@
  * values"): operators in a block and keys under an operator are ANDed; the
  * values of one key are ORed, and a negated operator (StringNotEquals,
  * NotIpAddress, ArnNotLike...) requires that the context value match none of
- * them. A key absent from the context makes the operator false (negated ones
- * too), except ...IfExists (true) and Null; ForAllValues over an absent or
- * empty set is true, ForAnyValue false. A multi-valued key under an
+ * them. A key absent from the context (or present with no value) matches no
+ * value: the operator is false, a negated one true ("If the policy condition
+ * requires that the key is not matched, such as StringNotLike or ArnNotLike,
+ * and the right key is not present, the condition is true": what makes
+ * S3's "Deny unless aws:SourceVpce is ..." work); ...IfExists is true either
+ * way, Null tests presence itself; ForAllValues over an absent or empty set
+ * is true, ForAnyValue false. A multi-valued key under an
  * unqualified operator behaves like ForAnyValue (negated: no value may
  * match). Evaluation allocates nothing: parsed context values and expanded
  * variables live on the stack. */
@@ -19,6 +23,7 @@
 #include "util/encode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Operators ---------------------------------------------------------- */
@@ -140,21 +145,44 @@ static bool key_check(struct pail__cc *c, const char *key)
 
 /* ---- Values ------------------------------------------------------------- */
 
+/* The shortest text jansson prints for real v that reads back as v (its
+ * encoder, unlike printf, ignores the locale). false when out of memory. */
+static bool real_text(json_t *v, char buf[64])
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec));
+        json_t *back = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+        bool same = json_is_real(back) && json_real_value(back) == json_real_value(v);
+        if (s && (same || prec == 17))
+            snprintf(buf, 64, "%s", s);
+        json_decref(back);
+        free(s);
+        if (!s)
+            return false;
+        if (same)
+            break;
+    }
+    return true;
+}
+
 /* A condition value in its string form: JSON numbers and booleans count as
- * the text they print as. NULL for anything else. */
+ * the text they print as. NULL for anything else (or out of memory). */
 static const char *value_text(json_t *v, char buf[64], size_t *len)
 {
     if (json_is_string(v)) {
         *len = json_string_length(v);
         return json_string_value(v);
     }
+    bool ok = true;
     if (json_is_integer(v))
         snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     else if (json_is_real(v))
-        snprintf(buf, 64, "%.17g", json_real_value(v));
+        ok = real_text(v, buf);
     else if (json_is_boolean(v))
         snprintf(buf, 64, "%s", json_is_true(v) ? "true" : "false");
     else
+        ok = false;
+    if (!ok)
         return NULL;
     *len = strlen(buf);
     return buf;
@@ -369,6 +397,8 @@ static bool match_ip(const struct pail__cond *c, const char *s)
 /* Does context value s match one of the policy's values? */
 static bool match_any(const struct pail__cond *c, const char *s, struct pail__ectx *e)
 {
+    if (!s)
+        return false;
     switch (c->cop) {
     case COP_STR_EQ: case COP_STR_EQ_IC: case COP_STR_LIKE: case COP_ARN:
         return match_string(c, s, e);
@@ -403,7 +433,7 @@ static bool cond_one(const struct pail__cond *c, struct pail__ectx *e)
     if (c->bad)
         return false;
     if (!found || n == 0)
-        return c->if_exists || c->set == CSET_ALL;
+        return c->if_exists || c->set == CSET_ALL || (c->set == CSET_NONE && c->neg);
     bool any = false, all = true;
     for (size_t i = 0; i < n && (all || !any); i++) {
         bool m = match_any(c, vals[i], e);

@@ -198,7 +198,7 @@ static bool append_var(const struct pail__ptok *t, struct pail__ectx *e, bool fo
     const char *const *vals;
     size_t n;
     bool found = pail__ctx_get(e, t->var, &vals, &n);
-    if (found && n == 1)
+    if (found && n == 1 && vals[0])
         return append_bytes(buf, o, vals[0], fold);
     if (t->has_def)
         return append_units(buf, o, t->u, t->n);

@@ -86,15 +86,28 @@ static void say(struct pail__cc *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* IAM names the partition of a bad resource: the text between the first two
- * colons, or after "arn:" when present. */
+/* IAM names the partition of a bad resource. Text that does not start with
+ * "arn:" is read as if it did: its fields after the first colon, padded with
+ * "*" to six ("s3:::b" -> partition "", resource "arn:::b:*:*"). */
 static void say_partition(struct pail__cc *c, const char *res)
 {
-    const char *p = strchr(res, ':');
-    p = p ? p + 1 : res;
-    const char *end = strchr(p, ':');
-    int n = end ? (int)(end - p) : (int)strlen(p);
-    say(c, "Partition \"%.*s\" is not valid for resource \"%s\".", n, p, res);
+    if (strncmp(res, "arn:", 4) == 0) {
+        const char *p = res + 4, *end = strchr(p, ':');
+        int n = end ? (int)(end - p) : (int)strlen(p);
+        say(c, "Partition \"%.*s\" is not valid for resource \"%s\".", n, p, res);
+        return;
+    }
+    const char *f[5] = {"*", "*", "*", "*", "*"};
+    int len[5] = {1, 1, 1, 1, 1};
+    const char *q = strchr(res, ':');
+    for (int i = 0; q && i < 5; i++) {
+        const char *next = i < 4 ? strchr(q + 1, ':') : NULL;
+        f[i] = q + 1;
+        len[i] = next ? (int)(next - f[i]) : (int)strlen(f[i]);
+        q = next;
+    }
+    say(c, "Partition \"%.*s\" is not valid for resource \"arn:%.*s:%.*s:%.*s:%.*s:%.*s\".",
+        len[0], f[0], len[0], f[0], len[1], f[1], len[2], f[2], len[3], f[3], len[4], f[4]);
 }
 
 /* S3 (bucket policies, PutBucketPolicy's MalformedPolicy) and IAM
