@@ -72,6 +72,24 @@ struct res {
     const char *deny;
 };
 
+/* With $PAIL_IAM_DUMP set to a directory, every answer is also written there
+ * as SERVICE-ACTION-N.xml (N counts calls), for checking the shapes with
+ * botocore's own parser outside the unit tests. */
+static inline void ifx_dump(const char *svc, const char *action, const struct res *r)
+{
+    static unsigned n;
+    const char *dir = getenv("PAIL_IAM_DUMP");
+    if (!dir || !action)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s-%s-%u.xml", dir, svc, action, n++);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(r->body, f);
+        fclose(f);
+    }
+}
+
 /* Calls service as key with name/value pairs kv (NULL-terminated), at now_ms
  * (0: the current time). The body must be well-formed XML. */
 static inline struct res ifx_call_at(struct ifx *t, const char *svc, const char *key,
@@ -95,6 +113,11 @@ static inline struct res ifx_call_at(struct ifx *t, const char *svc, const char 
     if (!doc)
         fail_msg("not well-formed XML: %s", r.body);
     xmlFreeDoc(doc);
+    const char *action = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].name, "Action") == 0)
+            action = p[i].value;
+    ifx_dump(svc, action, &r);
     return r;
 }
 
