@@ -1,12 +1,21 @@
 /* main.c — command line → configuration → backends → server; nothing else.
  *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]
+ *              [--aws-defaults]
+ *   pail admin account create|list|delete ... [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
- * PAIL_REGION, PAIL_CACHE_MIB); flags win. The root credential comes from
+ * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1); flags win. The root credential comes from
  * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
  * which is generated (mode 0600) at the first start. */
+#include "core/arena.h"
 #include "core/log.h"
 #include "auth/auth.h"
+#include "admin/admin.h"
+#include "admin/admin_socket.h"
+#include "core/buf.h"
 #include "http/server.h"
+#include "iam/identity.h"
+#include "iam/keystore.h"
+#include "s3/authz.h"
 #include "s3/bucket_cache.h"
 #include "store/data.h"
 #include "store/meta.h"
@@ -27,12 +36,18 @@
 
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
+    "                  [--aws-defaults]\n"
+    "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "\n"
     "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
     "  --data DIR          data directory, created if missing (env PAIL_DATA; default ./data)\n"
     "  --region NAME       region reported to clients (env PAIL_REGION; default us-east-1)\n"
     "  --cache-mib N       memory for hot object metadata and small objects, 0 for none\n"
     "                      (env PAIL_CACHE_MIB; default 16)\n"
+    "  --aws-defaults      new buckets as AWS makes them since 2023: ACLs off\n"
+    "                      (BucketOwnerEnforced) and all public access blocked\n"
+    "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
+    "                      blocked, as the course expects)\n"
     "\n"
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
@@ -41,6 +56,8 @@ static const char usage[] =
 struct options {
     const char *listen, *data, *region, *cache_mib;
     size_t cache_bytes;
+    bool aws_defaults;
+    bool admin; /* `pail admin` on a stopped directory: the root key is left as it is */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -55,7 +72,12 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->data = env_or("PAIL_DATA", "./data");
     o->region = env_or("PAIL_REGION", "us-east-1");
     o->cache_mib = env_or("PAIL_CACHE_MIB", "16");
+    o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--aws-defaults")) {
+            o->aws_defaults = true;
+            continue;
+        }
         const char **slot = !strcmp(argv[i], "--listen") ? &o->listen
                             : !strcmp(argv[i], "--data") ? &o->data
                             : !strcmp(argv[i], "--region")    ? &o->region
@@ -136,18 +158,54 @@ static const char *data_backend(void)
 
 static bool used_cb(void *ctx, const char *id) { return pail_meta_data_id_used(ctx, id); }
 
-/* The root credential (until the identity layer serves every key). */
+/* The first account's root credential (env or DIR/root-credentials) and
+ * the keystore every signature check asks. */
 static struct pail_creds root_creds;
-static struct pail_keystore root_keys;
+static struct pail_keystore keys;
+static char first_account[16];
+
+static int load_credentials(const char *dir, struct pail_creds *c);
+
+/* The identity layer: accounts, IAM, STS. The server's root credential is
+ * the first account's root key (made the first time; replaced when the
+ * operator changed it). `pail admin` leaves an existing one alone. */
+static int open_identity(const struct options *o, struct pail_services *srv)
+{
+    struct pail_arena *a = pail_arena_new();
+    struct pail_account *acc = NULL;
+    size_t n = 0;
+    if (!a || pail_identity_open(srv->meta, &srv->identity) != PAIL_OK ||
+        pail_identity_account_list(srv->identity, a, &acc, &n) != PAIL_OK) {
+        pail_error("cannot open the identity store");
+        pail_arena_free(a);
+        return -1;
+    }
+    if (!o->admin || n == 0) {
+        if (load_credentials(o->data, &root_creds) != 0) {
+            pail_error("cannot read or create %s/root-credentials", o->data);
+            pail_arena_free(a);
+            return -1;
+        }
+        if (pail_identity_bootstrap(srv->identity, root_creds.access_key,
+                                    root_creds.secret_key) != PAIL_OK ||
+            pail_identity_account_list(srv->identity, a, &acc, &n) != PAIL_OK || !n) {
+            pail_error("cannot bootstrap the identity store");
+            pail_arena_free(a);
+            return -1;
+        }
+    }
+    snprintf(first_account, sizeof first_account, "%s", acc[0].id);
+    pail_arena_free(a);
+    srv->first_account = first_account;
+    pail_identity_keystore(&keys, srv->identity);
+    srv->keys = &keys;
+    return 0;
+}
 
 static int open_store(const struct options *o, struct pail_services *srv)
 {
     if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
         pail_error("cannot create data directory %s: %s", o->data, strerror(errno));
-        return -1;
-    }
-    if (load_credentials(o->data, &root_creds) != 0) {
-        pail_error("cannot read or create %s/root-credentials", o->data);
         return -1;
     }
     if (pail_meta_open("sqlite", o->data, &srv->meta) != PAIL_OK ||
@@ -158,9 +216,10 @@ static int open_store(const struct options *o, struct pail_services *srv)
     pail_meta_enable_cache(srv->meta, o->cache_bytes);
     srv->reaper = pail_reaper_new(srv->data);
     srv->buckets = s3_bucket_cache_new(srv->meta);
-    pail_keystore_fixed(&root_keys, &root_creds);
-    srv->keys = &root_keys;
-    return srv->buckets ? 0 : -1;
+    if (!srv->buckets)
+        return -1;
+    s3_bucket_cache_compiler(srv->buckets, s3_authz_compile, s3_authz_release);
+    return open_identity(o, srv);
 }
 
 /* The start-up sweep (blobs a crash left unreferenced) runs beside the
@@ -198,6 +257,8 @@ static void close_store(struct pail_services *srv)
 {
     s3_bucket_cache_free(srv->buckets);
     srv->buckets = NULL;
+    pail_identity_close(srv->identity); /* persists keys' last use */
+    srv->identity = NULL;
     pail_reaper_free(srv->reaper); /* drains the queue while data is open */
     srv->reaper = NULL;
     if (srv->meta)
@@ -224,7 +285,8 @@ static int serve(int argc, char **argv)
     /* Everything pail writes (metadata with credentials, object data) is
      * for the server's user alone. */
     umask(077);
-    struct pail_server srv = {.listen = o.listen, .svc = {.region = o.region}};
+    struct pail_server srv = {.listen = o.listen,
+                              .svc = {.region = o.region, .aws_defaults = o.aws_defaults}};
     if (open_store(&o, &srv.svc) != 0) {
         close_store(&srv.svc);
         return 1;
@@ -235,6 +297,8 @@ static int serve(int argc, char **argv)
         close_store(&srv.svc);
         return 1;
     }
+    struct pail_admin_socket *admin = pail_admin_socket_start(o.data, srv.svc.identity,
+                                                              srv.svc.meta);
     printf("pail %s serving S3 on http://%s (data in %s)\n"
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
            VERSION, o.listen, o.data, o.listen, root_creds.access_key, root_creds.secret_key,
@@ -245,16 +309,56 @@ static int serve(int argc, char **argv)
     sigwait(&set, &sig);
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
+    pail_admin_socket_stop(admin);
     sweep_wait();
     close_store(&srv.svc);
     pail_info("stopped"); /* after every access line: logging writes those out first */
     return 0;
 }
 
+/* `pail admin ...`: on the running server's socket when one serves DIR,
+ * else on the data directory itself. */
+static int admin(int argc, char **argv)
+{
+    const char *dir = env_or("PAIL_DATA", "./data");
+    const char *args[64];
+    int n = 0;
+    for (int i = 2; i < argc && n < 63; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return fputs(pail_admin_usage, stdout), 0;
+        else
+            args[n++] = argv[i];
+    }
+    struct pail_buf out;
+    pail_buf_init(&out, 1u << 24);
+    int rc = pail_admin_socket_call(dir, n, args, &out);
+    if (rc < 0) { /* no server: open the directory ourselves */
+        umask(077);
+        struct options o = {.data = dir, .admin = true};
+        struct pail_services svc = {0};
+        if (open_store(&o, &svc) != 0) {
+            close_store(&svc);
+            fprintf(stderr, "pail: cannot open %s (is a server using it without its admin "
+                            "socket?)\n", dir);
+            pail_buf_free(&out);
+            return 1;
+        }
+        rc = pail_admin_run(svc.identity, svc.meta, n, args, &out);
+        close_store(&svc);
+    }
+    fwrite(out.data ? out.data : "", 1, out.len, rc == 0 ? stdout : stderr);
+    pail_buf_free(&out);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "serve"))
         return serve(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "admin"))
+        return admin(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "version")) {
         puts("pail " VERSION);
         return 0;

@@ -33,7 +33,8 @@ static const char MSG_CRED_DATE[] = "Invalid credential date. Date is not the sa
 
 static enum pail_err fixed_lookup(void *ctx, const char *access_key, const char *token,
                                   const char *service, const char *region, char *secret,
-                                  size_t cap, struct pail_arena *a, const char **principal)
+                                  size_t cap, struct pail_arena *a, struct pail_principal *p,
+                                  bool *temporary)
 {
     const struct pail_creds *c = ctx;
     if (!c || !access_key || !c->access_key[0] || strcmp(c->access_key, access_key) != 0)
@@ -44,7 +45,11 @@ static enum pail_err fixed_lookup(void *ctx, const char *access_key, const char 
     if (n >= cap)
         return PAIL_E_InvalidAccessKeyId;
     memcpy(secret, c->secret_key, n + 1);
-    *principal = "root";
+    *p = (struct pail_principal){.type = PAIL_PT_ROOT, .account = "000000000000",
+                                 .arn = "arn:aws:iam::000000000000:root",
+                                 .canonical_id = PAIL_FIXED_CANONICAL_ID,
+                                 .userid = "000000000000"};
+    *temporary = false;
     return PAIL_OK;
 }
 
@@ -54,10 +59,11 @@ void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c)
     ks->ctx = (void *)c;
 }
 
-/* The secret and principal behind access_key, from the server's keystore. */
+/* The secret and principal behind access_key, from the server's keystore;
+ * the principal goes to req->auth. */
 static enum pail_err lookup_key(struct pail_req *req, const char *access_key,
                                 const char *service, const char *region, char *secret,
-                                size_t cap, const char **principal)
+                                size_t cap)
 {
     const struct pail_keystore *ks = req->svc ? req->svc->keys : NULL;
     if (!ks)
@@ -67,7 +73,7 @@ static enum pail_err lookup_key(struct pail_req *req, const char *access_key,
         token = pail_sigv4_query_get(req->arena, req->raw_query ? req->raw_query : "",
                                      "X-Amz-Security-Token");
     enum pail_err e = ks->lookup(ks->ctx, access_key, token, service, region, secret, cap,
-                                 req->arena, principal);
+                                 req->arena, &req->auth.principal, &req->auth.temporary);
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(req, e, NULL);
 }
 
@@ -121,14 +127,13 @@ static struct pail_sigv4_hdr *sigv4_headers(struct pail_req *req)
 
 /* Fills everything but the payload mode once the signature matched. */
 static void fill_auth(struct pail_req *req, enum pail_auth_kind kind,
-                      const struct pail_sigv4_cred *cred, const char *principal,
+                      const struct pail_sigv4_cred *cred,
                       const char *signature, const char *amz_date,
                       const unsigned char key[PAIL_SHA256_LEN])
 {
     struct pail_auth *au = &req->auth;
     au->kind = kind;
     au->access_key = pail_arena_strdup(req->arena, cred->access_key);
-    au->principal = pail_arena_strdup(req->arena, principal ? principal : "root");
     memcpy(au->seed_signature, signature, PAIL_SHA256_HEX_LEN + 1);
     memcpy(au->amz_date, amz_date, 17);
     strncpy(au->scope, cred->scope, sizeof(au->scope) - 1);
@@ -145,9 +150,8 @@ static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind k
                                      const char *amz_date, const char *payload)
 {
     char secret[PAIL_SECRET_MAX];
-    const char *principal = NULL;
-    if (lookup_key(req, cred->access_key, cred->service, cred->region, secret, sizeof secret,
-                   &principal) != PAIL_OK)
+    if (lookup_key(req, cred->access_key, cred->service, cred->region, secret, sizeof secret) !=
+        PAIL_OK)
         return req->err;
     unsigned char key[PAIL_SHA256_LEN];
     pail_key_cache_get(secret, cred->date, cred->region, cred->service, key);
@@ -162,7 +166,7 @@ static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind k
     if (!e && !pail_sigv4_signature_equal(sig, given))
         e = PAIL_E_SignatureDoesNotMatch;
     if (!e)
-        fill_auth(req, kind, cred, principal, sig, amz_date, key);
+        fill_auth(req, kind, cred, sig, amz_date, key);
     pail_crypto_wipe(key, sizeof key);
     return e ? pail_req_fail(req, e, NULL) : PAIL_OK;
 }
@@ -187,6 +191,9 @@ static enum pail_err header_time(struct pail_req *req, char amz_date[17], time_t
     return PAIL_OK;
 }
 
+static enum pail_err defer(struct pail_req *req, const struct pail_sigv4_authz *az,
+                           const char *amz_date);
+
 static enum pail_err verify_header(struct pail_req *req, const char *value)
 {
     struct pail_sigv4_authz az;
@@ -207,6 +214,8 @@ static enum pail_err verify_header(struct pail_req *req, const char *value)
                              "The authorization header is malformed; "
                              "SignedHeaders must include host.");
     const char *payload = pail_req_header(req, "x-amz-content-sha256");
+    if (!payload && strcmp(az.cred.service, "s3") != 0)
+        return defer(req, &az, amz_date);
     if (!payload)
         return pail_req_fail(req, PAIL_E_InvalidRequest,
                              "Missing required header for this request: x-amz-content-sha256");
@@ -214,6 +223,40 @@ static enum pail_err verify_header(struct pail_req *req, const char *value)
         return e;
     return check_signature(req, PAIL_AUTH_V4_HEADER, &az.cred, az.signed_headers, az.signature,
                            amz_date, payload);
+}
+
+/* What a deferred check needs once the body is in. */
+struct deferred {
+    struct pail_sigv4_authz az;
+    char amz_date[17];
+};
+
+/* IAM/STS: the payload hash is the body's, known only at its end. The
+ * service is recorded now (the pipeline routes on it); nothing about the
+ * caller is trusted before pail_auth_verify_body. */
+static enum pail_err defer(struct pail_req *req, const struct pail_sigv4_authz *az,
+                           const char *amz_date)
+{
+    struct deferred *d = pail_arena_alloc(req->arena, sizeof *d);
+    d->az = *az;
+    memcpy(d->amz_date, amz_date, 17);
+    req->auth.deferred = d;
+    req->auth.kind = PAIL_AUTH_V4_HEADER;
+    req->auth.payload = PAIL_PAYLOAD_UNSIGNED; /* the body's hash is checked by the signature */
+    strncpy(req->auth.service, az->cred.service, sizeof(req->auth.service) - 1);
+    return PAIL_OK;
+}
+
+enum pail_err pail_auth_verify_body(struct pail_req *req, const void *body, size_t len)
+{
+    struct deferred *d = req->auth.deferred;
+    if (!d)
+        return PAIL_OK;
+    req->auth.deferred = NULL;
+    char hex[PAIL_SHA256_HEX_LEN + 1];
+    pail_sha256_hex(body ? body : "", len, hex);
+    return check_signature(req, PAIL_AUTH_V4_HEADER, &d->az.cred, d->az.signed_headers,
+                           d->az.signature, d->amz_date, hex);
 }
 
 /* ---- 4. presigned URL (query parameters) --------------------------------- */
@@ -374,8 +417,7 @@ static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
                               const char *const *dates, size_t ndates)
 {
     char secret[PAIL_SECRET_MAX];
-    const char *principal = NULL;
-    if (lookup_key(req, access_key, "s3", "", secret, sizeof secret, &principal) != PAIL_OK)
+    if (lookup_key(req, access_key, "s3", "", secret, sizeof secret) != PAIL_OK)
         return req->err;
     struct pail_sigv2_input in = {
         .method = req->method, .raw_query = req->raw_query,
@@ -389,7 +431,6 @@ static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
     req->auth.kind = kind;
     memcpy(req->auth.service, "s3", 3);
     req->auth.access_key = pail_arena_strdup(req->arena, access_key);
-    req->auth.principal = pail_arena_strdup(req->arena, principal ? principal : "root");
     return PAIL_OK;
 }
 
@@ -505,6 +546,8 @@ enum pail_err pail_auth_verify(struct pail_req *req)
 {
     memset(&req->auth, 0, sizeof(req->auth));
     req->auth.kind = PAIL_AUTH_ANONYMOUS;
+    req->auth.principal.type = PAIL_PT_ANONYMOUS;
+    req->auth.principal.userid = "anonymous";
     req->auth.payload = PAIL_PAYLOAD_UNDECLARED;
     unsigned m = mechanisms(req);
     if (m & (m - 1)) /* more than one bit */

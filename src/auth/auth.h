@@ -8,6 +8,7 @@
 #define PAIL_AUTH_AUTH_H
 
 #include "core/err.h"
+#include "iam/policy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +37,8 @@ enum pail_payload {
 struct pail_auth {
     enum pail_auth_kind kind;
     const char *access_key;       /* arena-owned; NULL when anonymous */
-    const char *principal;        /* "root" for now; arena-owned */
+    struct pail_principal principal; /* who; type ANONYMOUS when unsigned */
+    bool temporary;               /* an STS session's key */
     enum pail_payload payload;
     unsigned char payload_sha256[32];
     /* For aws-chunked signed payloads: the chain's inputs. */
@@ -46,6 +48,10 @@ struct pail_auth {
     char scope[128];              /* 20130524/us-east-1/s3/aws4_request */
     char service[8];              /* the scope's service: "s3", "iam", "sts"
                                      ("s3" for SigV2; "" when anonymous) */
+    /* IAM and STS requests sign their body without declaring its hash (no
+     * x-amz-content-sha256): the signature is checked once the (small,
+     * buffered) body is in, by pail_auth_verify_body. Set until then. */
+    void *deferred;
 };
 
 /* Where secrets come from: the identity layer in the server, a fixed key in
@@ -56,7 +62,8 @@ struct pail_auth {
 struct pail_keystore {
     enum pail_err (*lookup)(void *ctx, const char *access_key, const char *session_token,
                             const char *service, const char *region, char *secret, size_t cap,
-                            struct pail_arena *a, const char **principal);
+                            struct pail_arena *a, struct pail_principal *principal,
+                            bool *temporary);
     void *ctx;
 };
 
@@ -67,7 +74,12 @@ struct pail_creds {
 };
 #define PAIL_SECRET_MAX 129
 
-/* A keystore that knows exactly c (which must outlive it); principal "root". */
+/* The canonical user id pail reported for its one root before accounts
+ * existed; the first account keeps it. */
+#define PAIL_FIXED_CANONICAL_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+
+/* A keystore that knows exactly c (which must outlive it): the root of
+ * account 000000000000. */
 void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c);
 
 /* Authenticates req from its headers and query: fills req->auth. Errors:
@@ -77,5 +89,10 @@ void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c);
  * Records details via pail_req_fail. Secrets come from req->svc->keys.
  * Presigned requests get PAIL_PAYLOAD_UNSIGNED (or their X-Amz-Content-Sha256). */
 enum pail_err pail_auth_verify(struct pail_req *req);
+
+/* Finishes a deferred check (req->auth.deferred): the signature over the
+ * request with the hex SHA-256 of its body. Clears deferred; the same errors
+ * as pail_auth_verify. */
+enum pail_err pail_auth_verify_body(struct pail_req *req, const void *body, size_t len);
 
 #endif

@@ -17,6 +17,7 @@
 struct pail_services;
 struct pail_op;
 struct s3_bucket;
+struct pail_object_rec;
 
 struct pail_hdr {
     const char *name;  /* lower-case */
@@ -76,6 +77,10 @@ struct pail_req {
                                loaded it (s3/bucket_cache.h); NULL for the
                                service and before the bucket exists */
     const char *deny_reason; /* why authorization refused, for the access log */
+    const struct pail_object_rec *obj; /* the object, when authorization
+                               needed it (its owner and ACL): handlers
+                               reuse it */
+    char client_ip[48];     /* the peer's address (aws:SourceIp) */
 
     bool has_length;        /* Content-Length present */
     uint64_t length;        /* Content-Length, or decoded length for aws-chunked */

@@ -1,28 +1,508 @@
-/* s3/authz.c — see authz.h. */
+/* s3/authz.c — see authz.h. The decision follows AWS's documented order:
+ *   1. an explicit Deny in the bucket policy, an identity policy, the
+ *      permissions boundary or the session policy ends it (the bucket
+ *      owner's root may still manage the bucket policy: AWS's lock-out rule);
+ *   2. the identity side: the account root may do anything its account may;
+ *      an IAM principal needs an Allow from its identity policies, within its
+ *      boundary and session policy;
+ *   3. the resource side: the bucket policy (for objects only those the
+ *      bucket owner owns) and the ACL of the bucket or the object, as Object
+ *      Ownership and Block Public Access let them speak;
+ *   4. within the owner's account either side suffices (an ACL grant or a
+ *      policy naming the account delegates to it, which needs the identity
+ *      side); across accounts both must allow; anonymous requests have only
+ *      the resource side.
+ * Compiled bucket settings (policy, ACL) are built once per bucket-cache
+ * fill (s3_authz_compile); the request context for conditions is built only
+ * when a policy is evaluated. */
 #include "s3/authz.h"
 
+#include "core/arena.h"
 #include "http/request.h"
+#include "iam/acl.h"
+#include "iam/identity.h"
+#include "iam/policy.h"
+#include "s3/bucket_cache.h"
 #include "s3/op.h"
+#include "s3/owner.h"
+#include "s3/services.h"
+#include "store/meta.h"
+#include "util/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- compiled bucket settings ------------------------------------------ */
+
+struct compiled {
+    struct pail_arena *mem;
+    struct pail_policy *policy; /* NULL: none */
+    bool policy_public;
+    bool has_acl;
+    struct pail_acl acl;        /* the stored bucket ACL (has_acl) */
+};
+
+void *s3_authz_compile(const struct s3_bucket *b)
+{
+    struct compiled *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (b->policy) {
+        char why[256];
+        c->policy = pail_policy_compile(b->policy, strlen(b->policy), PAIL_POLICY_RESOURCE, NULL,
+                                        why, sizeof why);
+        c->policy_public = c->policy && pail_policy_is_public(c->policy);
+    }
+    if (b->acl && (c->mem = pail_arena_new()) != NULL)
+        c->has_acl = pail_acl_from_json(b->acl, c->mem, &c->acl) == PAIL_OK;
+    return c;
+}
+
+void s3_authz_release(void *p)
+{
+    struct compiled *c = p;
+    if (!c)
+        return;
+    pail_policy_free(c->policy);
+    pail_arena_free(c->mem);
+    free(c);
+}
+
+/* ---- request context for policy conditions ----------------------------- */
+
+#define MAX_CTX 40
+
+struct ctxb {
+    struct pail_cond_entry e[MAX_CTX];
+    size_t n;
+    struct pail_arena *a;
+};
+
+static void put(struct ctxb *c, const char *key, const char *value)
+{
+    if (!value || c->n == MAX_CTX)
+        return;
+    const char **v = pail_arena_alloc(c->a, sizeof *v);
+    *v = value;
+    c->e[c->n++] = (struct pail_cond_entry){key, v, 1};
+}
+
+static void put_header(struct ctxb *c, struct pail_req *r, const char *key, const char *hdr)
+{
+    put(c, key, pail_req_header(r, hdr));
+}
+
+static void put_query(struct ctxb *c, struct pail_req *r, const char *key, const char *q)
+{
+    put(c, key, pail_req_query(r, q));
+}
+
+static const char *auth_type(const struct pail_req *r)
+{
+    switch (r->auth.kind) {
+    case PAIL_AUTH_V4_HEADER:
+    case PAIL_AUTH_V2_HEADER: return "REST-HEADER";
+    case PAIL_AUTH_V4_QUERY:
+    case PAIL_AUTH_V2_QUERY: return "REST-QUERY-STRING";
+    default: return NULL;
+    }
+}
+
+/* s3:RequestObjectTag/KEY from x-amz-tagging ("k1=v1&k2=v2", form-encoded). */
+static void put_request_tags(struct ctxb *c, struct pail_req *r)
+{
+    const char *t = pail_req_header(r, "x-amz-tagging");
+    if (!t)
+        return;
+    char *copy = pail_arena_strdup(r->arena, t), *save = NULL;
+    for (char *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq)
+            *eq = 0;
+        put(c, pail_arena_printf(r->arena, "s3:RequestObjectTag/%s", kv), eq ? eq + 1 : "");
+    }
+}
+
+static void build_ctx(struct pail_req *r, struct ctxb *c, unsigned keys)
+{
+    c->n = 0;
+    c->a = r->arena;
+    char when[32];
+    pail_time_iso8601((int64_t)r->now * 1000, when);
+    put(c, "aws:CurrentTime", pail_arena_strdup(r->arena, when));
+    put(c, "aws:EpochTime", pail_arena_printf(r->arena, "%lld", (long long)r->now));
+    put(c, "aws:SecureTransport", "false");
+    put(c, "aws:SourceIp", *r->client_ip ? r->client_ip : NULL);
+    put(c, "aws:RequestedRegion", r->svc->region);
+    put_header(c, r, "aws:UserAgent", "user-agent");
+    put_header(c, r, "aws:Referer", "referer");
+    put(c, "s3:authType", auth_type(r));
+    if (r->auth.kind == PAIL_AUTH_V4_HEADER || r->auth.kind == PAIL_AUTH_V4_QUERY)
+        put(c, "s3:signatureversion", "AWS4-HMAC-SHA256");
+    else if (r->auth.kind != PAIL_AUTH_ANONYMOUS)
+        put(c, "s3:signatureversion", "AWS");
+    put_header(c, r, "s3:x-amz-content-sha256", "x-amz-content-sha256");
+    if (keys & PAIL_CK_LIST) {
+        put_query(c, r, "s3:prefix", "prefix");
+        put_query(c, r, "s3:delimiter", "delimiter");
+        put_query(c, r, "s3:max-keys", "max-keys");
+    }
+    if (keys & PAIL_CK_ACL) {
+        put_header(c, r, "s3:x-amz-acl", "x-amz-acl");
+        put_header(c, r, "s3:x-amz-grant-read", "x-amz-grant-read");
+        put_header(c, r, "s3:x-amz-grant-write", "x-amz-grant-write");
+        put_header(c, r, "s3:x-amz-grant-read-acp", "x-amz-grant-read-acp");
+        put_header(c, r, "s3:x-amz-grant-write-acp", "x-amz-grant-write-acp");
+        put_header(c, r, "s3:x-amz-grant-full-control", "x-amz-grant-full-control");
+    }
+    if (keys & PAIL_CK_COPY) {
+        put_header(c, r, "s3:x-amz-copy-source", "x-amz-copy-source");
+        put_header(c, r, "s3:x-amz-metadata-directive", "x-amz-metadata-directive");
+    }
+    if (keys & PAIL_CK_SSE)
+        put_header(c, r, "s3:x-amz-server-side-encryption", "x-amz-server-side-encryption");
+    if (keys & PAIL_CK_REQTAG)
+        put_request_tags(c, r);
+}
+
+const struct pail_cond_entry *s3_condition_context(struct pail_req *r, size_t *n)
+{
+    struct ctxb *c = pail_arena_alloc(r->arena, sizeof *c);
+    build_ctx(r, c, 0);
+    *n = c->n;
+    return c->e;
+}
+
+/* ---- the decision ------------------------------------------------------- */
+
+/* Why a request was refused: the log's word and AWS's message ending. */
+enum why {
+    WHY_IDENTITY_DENY,  /* "with an explicit deny in an identity-based policy" */
+    WHY_RESOURCE_DENY,  /* "with an explicit deny in a resource-based policy" */
+    WHY_BOUNDARY_DENY,  /* "... in a permissions boundary" */
+    WHY_SESSION_DENY,   /* "... in a session policy" */
+    WHY_NO_IDENTITY,    /* "because no identity-based policy allows the X action" */
+    WHY_NO_RESOURCE,    /* "because no resource-based policy allows the X action" */
+    WHY_NO_BOUNDARY,    /* "because no permissions boundary allows the X action" */
+    WHY_NO_SESSION,     /* "because no session policy allows the X action" */
+};
+
+static const struct {
+    const char *log;
+    bool deny;
+    const char *what;
+} whys[] = {
+    [WHY_IDENTITY_DENY] = {"identity-policy", true, "an identity-based policy"},
+    [WHY_RESOURCE_DENY] = {"bucket-policy", true, "a resource-based policy"},
+    [WHY_BOUNDARY_DENY] = {"permissions-boundary", true, "a permissions boundary"},
+    [WHY_SESSION_DENY] = {"session-policy", true, "a session policy"},
+    [WHY_NO_IDENTITY] = {"no-identity-allow", false, "identity-based policy"},
+    [WHY_NO_RESOURCE] = {"no-resource-allow", false, "resource-based policy"},
+    [WHY_NO_BOUNDARY] = {"no-boundary-allow", false, "permissions boundary"},
+    [WHY_NO_SESSION] = {"no-session-allow", false, "session policy"},
+};
+
+struct check {
+    struct pail_req *r;
+    const char *action;
+    const struct s3_bucket *b;
+    const char *key;
+    const struct pail_object_rec *obj;
+    const char *resource;        /* the ARN */
+    const char *bucket_owner;    /* account id */
+    const char *object_owner;    /* account id, when obj */
+    bool ctx_built;
+    struct ctxb ctx;
+    unsigned keys;
+};
+
+static bool is(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static const char *resource_arn(struct pail_req *r, const char *bucket, const char *key)
+{
+    if (!bucket)
+        return "arn:aws:s3:::*";
+    if (!key)
+        return pail_arena_printf(r->arena, "arn:aws:s3:::%s", bucket);
+    return pail_arena_printf(r->arena, "arn:aws:s3:::%s/%s", bucket, key);
+}
+
+static struct pail_eval_req eval_req(struct check *c)
+{
+    if (!c->ctx_built) {
+        build_ctx(c->r, &c->ctx, c->keys);
+        c->ctx_built = true;
+    }
+    return (struct pail_eval_req){
+        .principal = c->r->auth.principal.type == PAIL_PT_ANONYMOUS ? NULL : &c->r->auth.principal,
+        .action = c->action, .resource = c->resource, .ctx = c->ctx.e, .nctx = c->ctx.n};
+}
+
+/* The bucket owner's root may always read, replace and delete the bucket
+ * policy, whatever it says (so that a policy cannot lock its owner out). */
+static bool policy_management(const char *action)
+{
+    return !strcasecmp(action, "s3:GetBucketPolicy") || !strcasecmp(action, "s3:PutBucketPolicy") ||
+           !strcasecmp(action, "s3:DeleteBucketPolicy");
+}
+
+/* The ACL that speaks for c's resource into out: the object's (its stored
+ * one, else its owner's FULL_CONTROL) for object actions, the bucket's for
+ * bucket actions. false when ACLs do not apply (BucketOwnerEnforced). */
+static bool resource_acl(struct check *c, bool bucket_level, struct pail_acl *out)
+{
+    const struct s3_bucket *b = c->b;
+    if (b->has_ownership && b->ownership == S3_OWN_ENFORCED)
+        return false;
+    const struct compiled *cb = b->compiled;
+    const char *json = bucket_level ? NULL : c->obj ? c->obj->acl : NULL;
+    const char *owner = bucket_level ? c->bucket_owner : c->object_owner;
+    if (!bucket_level && !c->obj)
+        return false;
+    if (bucket_level && cb && cb->has_acl) {
+        *out = cb->acl;
+        return true;
+    }
+    if (json && pail_acl_from_json(json, c->r->arena, out) == PAIL_OK)
+        return true;
+    memset(out, 0, sizeof *out); /* the default: the owner, FULL_CONTROL */
+    const char *canon = s3_owner_canonical(c->r, owner);
+    if (!canon)
+        return true;
+    struct pail_grant *g = pail_arena_alloc(c->r->arena, sizeof *g);
+    *g = (struct pail_grant){.type = PAIL_GRANTEE_CANONICAL, .id = canon,
+                             .perm = PAIL_ACL_FULL_CONTROL};
+    out->owner_id = canon;
+    out->grants = g;
+    out->n = 1;
+    return true;
+}
+
+/* Does the ACL allow c's action? The owner of the resource may always read
+ * and write its ACL (AWS), whatever the grants say. */
+static bool acl_allows(struct check *c)
+{
+    if (!c->b)
+        return false;
+    bool bucket_level = true;
+    unsigned need = pail_acl_perm_for_action(c->action, true);
+    if (!need) {
+        need = pail_acl_perm_for_action(c->action, false);
+        bucket_level = false;
+    }
+    if (!need)
+        return false;
+    struct pail_acl acl;
+    if (!resource_acl(c, bucket_level, &acl))
+        return false;
+    const struct pail_principal *p = &c->r->auth.principal;
+    bool anonymous = p->type == PAIL_PT_ANONYMOUS;
+    const char *owner = bucket_level ? c->bucket_owner : c->object_owner;
+    if (!anonymous && (need & (PAIL_ACL_READ_ACP | PAIL_ACL_WRITE_ACP)) && is(p->account, owner))
+        return true;
+    bool ignore_public = c->b->has_pab && c->b->pab.ignore_public_acls;
+    return (pail_acl_granted(&acl, anonymous ? NULL : p->canonical_id, !anonymous,
+                             ignore_public) & need) != 0;
+}
+
+/* Records a refusal in AWS's words. */
+static enum pail_err refuse(struct check *c, enum why w, bool record)
+{
+    if (!record)
+        return PAIL_E_AccessDenied;
+    struct pail_req *r = c->r;
+    r->deny_reason = whys[w].log;
+    if (r->auth.principal.type == PAIL_PT_ANONYMOUS)
+        return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
+    if (whys[w].deny)
+        return pail_req_fail(r, PAIL_E_AccessDenied,
+                             "User: %s is not authorized to perform: %s on resource: \"%s\" "
+                             "with an explicit deny in %s",
+                             r->auth.principal.arn, c->action, c->resource, whys[w].what);
+    return pail_req_fail(r, PAIL_E_AccessDenied,
+                         "User: %s is not authorized to perform: %s on resource: \"%s\" "
+                         "because no %s allows the %s action",
+                         r->auth.principal.arn, c->action, c->resource, whys[w].what, c->action);
+}
+
+struct identity_side {
+    bool allows;
+    enum why missing; /* when !allows */
+};
+
+/* Identity policies, boundary and session policy of an IAM principal. An
+ * explicit deny is returned as an error (refused). */
+static enum pail_err identity_side(struct check *c, struct identity_side *out, bool record,
+                                   enum why *deny)
+{
+    const struct pail_principal *p = &c->r->auth.principal;
+    out->allows = false;
+    out->missing = WHY_NO_IDENTITY;
+    if (p->type == PAIL_PT_ANONYMOUS)
+        return PAIL_OK;
+    if (p->type == PAIL_PT_ROOT) {
+        out->allows = true; /* the root may do all its account may */
+        return PAIL_OK;
+    }
+    struct pail_eval_req er = eval_req(c);
+    struct pail_identity_decision d;
+    if (pail_identity_eval(c->r->svc->identity, c->r->auth.access_key, &er, c->r->arena, &d) !=
+        PAIL_OK)
+        return PAIL_E_InternalError;
+    if (d.identity == PAIL_EFFECT_DENY)
+        *deny = WHY_IDENTITY_DENY;
+    else if (d.has_boundary && d.boundary == PAIL_EFFECT_DENY)
+        *deny = WHY_BOUNDARY_DENY;
+    else if (d.has_session && d.session == PAIL_EFFECT_DENY)
+        *deny = WHY_SESSION_DENY;
+    else {
+        if (d.identity != PAIL_EFFECT_ALLOW)
+            out->missing = WHY_NO_IDENTITY;
+        else if (d.has_boundary && d.boundary != PAIL_EFFECT_ALLOW)
+            out->missing = WHY_NO_BOUNDARY;
+        else if (d.has_session && d.session != PAIL_EFFECT_ALLOW)
+            out->missing = WHY_NO_SESSION;
+        else
+            out->allows = true;
+        return PAIL_OK;
+    }
+    return refuse(c, *deny, record);
+}
+
+static enum pail_err decide(struct check *c, bool record)
+{
+    struct pail_req *r = c->r;
+    const struct pail_principal *p = &r->auth.principal;
+    bool anonymous = p->type == PAIL_PT_ANONYMOUS;
+    bool same = !anonymous && is(p->account, c->bucket_owner);
+    const struct compiled *cb = c->b ? c->b->compiled : NULL;
+    const struct pail_policy *policy = cb ? cb->policy : NULL;
+    /* The common case costs nothing: the owner's root, no bucket policy, an
+     * object of its own. */
+    if (p->type == PAIL_PT_ROOT && (same || !c->b) && !policy &&
+        (!c->obj || is(c->object_owner, p->account)))
+        return PAIL_OK;
+
+    /* 1. The bucket policy: explicit deny first. It speaks for the bucket and
+     * for the objects the bucket owner owns. */
+    enum pail_effect pe = PAIL_EFFECT_NONE;
+    struct pail_eval_trace trace = {0};
+    if (policy) {
+        struct pail_eval_req er = eval_req(c);
+        pe = pail_policy_eval(policy, &er, &trace);
+    }
+    if (pe == PAIL_EFFECT_DENY && !(p->type == PAIL_PT_ROOT && same && policy_management(c->action)))
+        return refuse(c, WHY_RESOURCE_DENY, record);
+    bool policy_speaks = !c->obj || is(c->object_owner, c->bucket_owner);
+    bool policy_allows = pe == PAIL_EFFECT_ALLOW && policy_speaks;
+    /* RestrictPublicBuckets: a public policy grants only within the account. */
+    if (policy_allows && cb->policy_public && c->b->has_pab &&
+        c->b->pab.restrict_public_buckets && !same)
+        policy_allows = false;
+    bool policy_direct = policy_allows && trace.principal_match >= PAIL_PM_ANY;
+
+    /* 2. The identity side (an explicit deny there ends it too). */
+    struct identity_side id;
+    enum why deny;
+    enum pail_err e = identity_side(c, &id, record, &deny);
+    if (e != PAIL_OK)
+        return e;
+
+    /* 3 and 4. */
+    if (!c->b) /* service-level (ListBuckets): identity only */
+        return id.allows ? PAIL_OK : refuse(c, id.missing, record);
+    bool acl = acl_allows(c);
+    if (anonymous)
+        return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
+    /* An object another account wrote is its owner's: the bucket's account
+     * reaches it only through the object's ACL. */
+    bool foreign_object = c->obj && !is(c->object_owner, c->bucket_owner) &&
+                          pail_acl_perm_for_action(c->action, false) != 0;
+    if (same && !foreign_object) {
+        if (id.allows || policy_direct)
+            return PAIL_OK;
+        return refuse(c, id.missing, record);
+    }
+    if (!id.allows)
+        return refuse(c, id.missing, record);
+    return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
+}
 
 enum pail_err s3_authorize_action(struct pail_req *r, const char *action,
                                   const struct s3_bucket *b, const char *key,
                                   const struct pail_object_rec *obj, bool record)
 {
-    (void)action, (void)b, (void)key, (void)obj;
-    if (r->auth.kind != PAIL_AUTH_ANONYMOUS)
+    struct check c = {
+        .r = r, .action = action, .b = b, .key = key, .obj = obj,
+        .keys = r->op ? r->op->keys : 0,
+    };
+    c.resource = resource_arn(r, b ? b->rec.name : r->op && r->op->target != PAIL_T_SERVICE
+                                                   ? r->bucket : NULL, key);
+    c.bucket_owner = b ? s3_owner_account(r, b->owner) : NULL;
+    c.object_owner = obj ? s3_owner_account(r, obj->owner) : NULL;
+    return decide(&c, record);
+}
+
+/* The extra permission a write's ACL needs: PutObject with x-amz-acl or
+ * grant headers needs s3:PutObjectAcl too, CreateBucket s3:PutBucketAcl. */
+static const char *acl_action(const struct pail_req *r)
+{
+    const struct pail_op *op = r->op;
+    if (!(op->keys & PAIL_CK_ACL) || strstr(op->action, "Acl"))
+        return NULL;
+    static const char *const hdrs[] = {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write",
+                                       "x-amz-grant-read-acp", "x-amz-grant-write-acp",
+                                       "x-amz-grant-full-control"};
+    for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++)
+        if (pail_req_header(r, hdrs[i]))
+            return op->target == PAIL_T_BUCKET ? "s3:PutBucketAcl" : "s3:PutObjectAcl";
+    return NULL;
+}
+
+/* Object actions an ACL can grant need the object's owner and ACL: the
+ * object is looked up first (the handler then uses r->obj). A missing key
+ * is decided without it. */
+static enum pail_err preload_object(struct pail_req *r)
+{
+    if (r->op->resource != PAIL_RES_OBJECT || !r->bkt ||
+        !pail_acl_perm_for_action(r->op->action, false))
         return PAIL_OK;
-    if (record) {
-        r->deny_reason = "no-grant";
-        return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
-    }
-    return PAIL_E_AccessDenied;
+    struct pail_object_rec *o = pail_arena_alloc(r->arena, sizeof *o);
+    enum pail_err e = pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, o);
+    if (e == PAIL_OK)
+        r->obj = o;
+    else if (e != PAIL_E_NoSuchKey)
+        return pail_req_fail(r, e, NULL);
+    return PAIL_OK;
 }
 
 enum pail_err s3_authorize(struct pail_req *r)
 {
-    if (r->op->resource == PAIL_RES_QUERY)
+    const struct pail_op *op = r->op;
+    if (op->resource == PAIL_RES_QUERY)
         return PAIL_OK; /* the IAM/STS handler authorizes each action */
-    return s3_authorize_action(r, r->op->action, r->bkt, r->key, NULL, true);
+    if (op->flags & PAIL_OPF_NO_BUCKET) /* CreateBucket: the caller's own permission;
+                                            a taken name is BucketAlreadyExists */
+        return s3_authorize_action(r, op->action, NULL, NULL, NULL, true);
+    enum pail_err e = preload_object(r);
+    if (e != PAIL_OK)
+        return e;
+    const char *key = op->resource == PAIL_RES_OBJECT ? r->key : NULL;
+    if (op->resource == PAIL_RES_OBJECT_EACH)
+        return PAIL_OK; /* the handler decides each key (s3_authorize_action) */
+    e = s3_authorize_action(r, op->action, r->bkt, key, r->obj, true);
+    const char *extra = e == PAIL_OK ? acl_action(r) : NULL;
+    if (extra)
+        e = s3_authorize_action(r, extra, r->bkt, key, r->obj, true);
+    /* GET/HEAD of a missing key: 404 only for who may list the bucket. */
+    if (e == PAIL_OK && key && !r->obj && pail_acl_perm_for_action(op->action, false) &&
+        !s3_may_list(r)) {
+        r->deny_reason = "no-list-permission";
+        return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
+    }
+    return e;
 }
 
 bool s3_may_list(struct pail_req *r)

@@ -11,6 +11,7 @@
 #include "core/err.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct pail_req;
 struct s3_bucket;
@@ -28,6 +29,16 @@ enum pail_err s3_authorize(struct pail_req *req);
 enum pail_err s3_authorize_action(struct pail_req *req, const char *action,
                                   const struct s3_bucket *b, const char *key,
                                   const struct pail_object_rec *obj, bool record);
+
+/* The request's global condition keys (aws:SourceIp, aws:CurrentTime, ...)
+ * for policies evaluated elsewhere (IAM, STS); arena memory. */
+struct pail_cond_entry;
+const struct pail_cond_entry *s3_condition_context(struct pail_req *req, size_t *n);
+
+/* Bucket-cache hooks (s3/bucket_cache.h): a bucket's policy compiled and
+ * its ACL parsed, once per fill. */
+void *s3_authz_compile(const struct s3_bucket *b);
+void s3_authz_release(void *compiled);
 
 /* True when req's principal may s3:ListBucket on its bucket: GET/HEAD of a
  * missing key answers 404 NoSuchKey then, 403 AccessDenied otherwise. */

@@ -4,7 +4,9 @@
 #include "http/request.h"
 #include "s3/services.h"
 #include "s3/bucket_cache.h"
+#include "s3/acl_request.h"
 #include "s3/common.h"
+#include "s3/owner.h"
 #include "s3/handlers.h"
 #include "util/time.h"
 #include "util/xml_in.h"
@@ -44,13 +46,15 @@ enum pail_err s3_list_buckets(struct pail_req *r)
         return pail_req_fail(r, e, NULL);
     struct pail_xml x;
     s3_xml_start(r, &x, "ListAllMyBucketsResult");
-    s3_write_owner(&x, r->auth.principal);
+    const char *me = r->auth.principal.account;
+    s3_write_owner_as(r, &x, "Owner", me);
     pail_xml_open(&x, "Buckets");
     uint64_t listed = 0;
     const char *last = NULL;
     bool more = false;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(b[i].name, pg.after) <= 0 ||
+        if (strcmp(s3_owner_account(r, b[i].owner), me) != 0 || /* the caller's account's */
+            strcmp(b[i].name, pg.after) <= 0 ||
             (pg.prefix && strncmp(b[i].name, pg.prefix, strlen(pg.prefix)) != 0))
             continue;
         if (listed == pg.max) {
@@ -146,15 +150,53 @@ static bool valid_region(const char *s)
     return s[n - 2] == '-';
 }
 
-/* In us-east-1, S3 answers 200 when the owner re-creates a bucket there;
- * every other region says BucketAlreadyOwnedByYou. */
-static bool recreate_is_ok(struct pail_req *r, const char *loc)
+/* CreateBucket of a name that exists: BucketAlreadyExists when another
+ * account owns it; for the owner, 200 in us-east-1 (when the bucket is
+ * there too) and BucketAlreadyOwnedByYou everywhere else. */
+static enum pail_err exists(struct pail_req *r, const char *loc)
 {
-    struct pail_bucket_rec old;
-    if (loc || strcmp(r->svc->region, "us-east-1") != 0 ||
-        pail_meta_bucket_get(r->svc->meta, r->bucket, r->arena, &old) != PAIL_OK)
-        return false;
-    return !*old.region;
+    const struct pail_bucket_rec *old = &r->bkt->rec;
+    if (strcmp(s3_owner_account(r, old->owner), r->auth.principal.account) != 0)
+        return pail_req_fail(r, PAIL_E_BucketAlreadyExists, NULL);
+    if (!loc && strcmp(r->svc->region, "us-east-1") == 0 && !*old->region)
+        return PAIL_OK;
+    return pail_req_fail(r, PAIL_E_BucketAlreadyOwnedByYou, NULL);
+}
+
+/* The settings a new bucket starts with: x-amz-object-ownership and the
+ * ACL headers, else the server's defaults (the course's: ACLs on, nothing
+ * blocked; with --aws-defaults AWS's since 2023: BucketOwnerEnforced and
+ * every public access block on). */
+static enum pail_err new_bucket_settings(struct pail_req *r, struct pail_conf *conf,
+                                         size_t *n)
+{
+    const char *own = pail_req_header(r, "x-amz-object-ownership");
+    if (own && strcmp(own, "BucketOwnerEnforced") != 0 &&
+        strcmp(own, "BucketOwnerPreferred") != 0 && strcmp(own, "ObjectWriter") != 0)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid x-amz-object-ownership header: %s",
+                             own);
+    bool aws = r->svc->aws_defaults;
+    if (!own && aws)
+        own = "BucketOwnerEnforced";
+    bool enforced = own && strcmp(own, "BucketOwnerEnforced") == 0;
+    const char *acl = NULL;
+    if (enforced && s3_request_has_acl(r)) {
+        const char *canned = pail_req_header(r, "x-amz-acl");
+        if (!canned || (strcmp(canned, "private") != 0 &&
+                        strcmp(canned, "bucket-owner-full-control") != 0))
+            return pail_req_fail(r, PAIL_E_InvalidBucketAclWithObjectOwnership, NULL);
+    } else if (s3_request_acl(r, NULL, false, aws, r->auth.principal.account, NULL, &acl) !=
+               PAIL_OK) {
+        return r->err;
+    }
+    *n = 0;
+    if (acl)
+        conf[(*n)++] = (struct pail_conf){"acl", acl};
+    if (own)
+        conf[(*n)++] = (struct pail_conf){"ownership", own};
+    if (aws)
+        conf[(*n)++] = (struct pail_conf){"pab", "1111"};
+    return PAIL_OK;
 }
 
 enum pail_err s3_create_bucket(struct pail_req *r)
@@ -169,15 +211,19 @@ enum pail_err s3_create_bucket(struct pail_req *r)
         return pail_req_fail(r, e, NULL);
     if (loc && !valid_region(loc))
         return pail_req_fail(r, PAIL_E_InvalidLocationConstraint, NULL);
+    if (r->bkt)
+        return exists(r, loc);
+    struct pail_conf conf[3];
     struct pail_bucket_rec b = {
         .name = r->bucket,
         .created_ms = s3_now_ms(r),
         .region = loc ? loc : "",
-        .owner = r->auth.principal,
+        .owner = r->auth.principal.account,
+        .conf = conf,
     };
+    if (new_bucket_settings(r, conf, &b.nconf) != PAIL_OK)
+        return r->err;
     e = pail_meta_bucket_create(r->svc->meta, &b);
-    if (e == PAIL_E_BucketAlreadyOwnedByYou && recreate_is_ok(r, loc))
-        e = PAIL_OK;
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     s3_bucket_changed(r->svc->buckets, r->bucket);

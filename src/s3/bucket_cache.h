@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "store/meta.h"
+#include "util/xml_in.h"
 
 #include <stdbool.h>
 
@@ -29,18 +30,13 @@ enum s3_ownership {
     S3_OWN_ENFORCED,          /* BucketOwnerEnforced: ACLs off, all the owner's */
 };
 
-/* Block Public Access (PutPublicAccessBlock). */
-struct s3_pab {
-    bool block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets;
-};
-
 struct s3_bucket {
     struct pail_bucket_rec rec; /* with its settings (rec.conf) */
     const char *owner;          /* owning account id (legacy "root" mapped) */
     bool has_ownership;         /* OwnershipControls set */
     enum s3_ownership ownership;
     bool has_pab;
-    struct s3_pab pab;
+    struct pail_pab pab;        /* Block Public Access */
     const char *acl;            /* the "acl" setting (iam/acl.h JSON) or NULL */
     const char *policy;         /* the "policy" setting (JSON) or NULL */
     void *compiled;             /* settings compiled by the authorizer

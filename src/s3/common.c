@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "http/request.h"
+#include "s3/bucket_cache.h"
 #include "s3/services.h"
 #include "store/data.h"
 #include "store/reaper.h"
@@ -17,6 +18,15 @@
 #include <strings.h>
 
 #define MAX_USER_META 2048
+
+enum pail_err s3_bucket_setting(struct pail_req *r, const char *name, const char *doc)
+{
+    enum pail_err e = pail_meta_bucket_conf_put(r->svc->meta, r->bucket, name, doc);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    s3_bucket_changed(r->svc->buckets, r->bucket);
+    return PAIL_OK;
+}
 
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u)
 {
@@ -161,22 +171,6 @@ enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **
     d[len] = 0;
     *after = (const char *)d;
     return PAIL_OK;
-}
-
-/* One canonical user id for the root principal until IAM accounts exist. */
-#define ROOT_CANONICAL_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
-
-void s3_write_principal(struct pail_xml *x, const char *element, const char *principal)
-{
-    pail_xml_open(x, element);
-    pail_xml_elem(x, "ID", ROOT_CANONICAL_ID);
-    pail_xml_elem(x, "DisplayName", principal ? principal : "root");
-    pail_xml_close(x);
-}
-
-void s3_write_owner(struct pail_xml *x, const char *principal)
-{
-    s3_write_principal(x, "Owner", principal);
 }
 
 int64_t s3_now_ms(struct pail_req *r)

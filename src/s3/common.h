@@ -19,6 +19,9 @@ struct json_t;
 #define S3_MIN_PART_SIZE (5ull << 20)
 #define S3_MAX_PARTS 10000
 
+/* Sets (doc non-NULL) or removes bucket setting `name` of req's bucket and
+ * makes the next request see it (s3/bucket_cache.h). */
+enum pail_err s3_bucket_setting(struct pail_req *r, const char *name, const char *doc);
 /* The upload named by ?uploadId for req's bucket and key; NoSuchUpload. */
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u);
 /* JSON of the headers S3 stores with an object (Cache-Control, ...,
@@ -40,10 +43,6 @@ void s3_xml_start(struct pail_req *r, struct pail_xml *x, const char *root);
  * InvalidArgument for a token that is not one of ours. */
 const char *s3_token_encode(struct pail_req *r, const char *last);
 enum pail_err s3_token_decode(struct pail_req *r, const char *tok, const char **after);
-/* <Owner><ID/><DisplayName/></Owner> for a principal. */
-void s3_write_owner(struct pail_xml *x, const char *principal);
-/* The same identity under another element name (e.g. "Initiator"). */
-void s3_write_principal(struct pail_xml *x, const char *element, const char *principal);
 /* Milliseconds since the epoch, now (record times: mtime, initiated). */
 int64_t s3_now_ms(struct pail_req *r);
 /* Parses a decimal query/header integer in [min, max]; InvalidArgument. */

@@ -19,6 +19,26 @@ enum pail_err s3_delete_bucket(struct pail_req *r);
 enum pail_err s3_get_bucket_location(struct pail_req *r);
 enum pail_err s3_get_bucket_versioning(struct pail_req *r);
 
+/* acl.c */
+enum pail_err s3_get_bucket_acl(struct pail_req *r);
+enum pail_err s3_put_bucket_acl(struct pail_req *r);
+enum pail_err s3_get_object_acl(struct pail_req *r);
+enum pail_err s3_put_object_acl(struct pail_req *r);
+
+/* bucket_policy.c */
+enum pail_err s3_put_bucket_policy(struct pail_req *r);
+enum pail_err s3_get_bucket_policy(struct pail_req *r);
+enum pail_err s3_delete_bucket_policy(struct pail_req *r);
+enum pail_err s3_get_bucket_policy_status(struct pail_req *r);
+
+/* bucket_access.c: Block Public Access, Object Ownership */
+enum pail_err s3_put_public_access_block(struct pail_req *r);
+enum pail_err s3_get_public_access_block(struct pail_req *r);
+enum pail_err s3_delete_public_access_block(struct pail_req *r);
+enum pail_err s3_put_bucket_ownership_controls(struct pail_req *r);
+enum pail_err s3_get_bucket_ownership_controls(struct pail_req *r);
+enum pail_err s3_delete_bucket_ownership_controls(struct pail_req *r);
+
 /* list.c */
 enum pail_err s3_list_objects(struct pail_req *r);
 enum pail_err s3_list_objects_v2(struct pail_req *r);

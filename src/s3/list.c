@@ -5,6 +5,7 @@
 #include "http/request.h"
 #include "s3/services.h"
 #include "s3/common.h"
+#include "s3/owner.h"
 #include "s3/handlers.h"
 #include "util/encode.h"
 #include "util/time.h"
@@ -83,7 +84,7 @@ static void write_contents(struct pail_req *r, struct pail_xml *x, const struct 
             pail_xml_elem(x, "ChecksumAlgorithm", o->checksum_algo);
         pail_xml_elem_u64(x, "Size", o->size);
         if (owner)
-            s3_write_owner(x, o->owner);
+            s3_write_owner_as(r, x, "Owner", o->owner);
         pail_xml_elem(x, "StorageClass", "STANDARD");
         pail_xml_close(x);
     }
@@ -185,7 +186,7 @@ static void write_versions(struct pail_req *r, struct pail_xml *x, const struct 
         pail_xml_elem(x, "LastModified", when);
         pail_xml_elem(x, "ETag", s3_quoted(r, o->etag));
         pail_xml_elem_u64(x, "Size", o->size);
-        s3_write_owner(x, o->owner);
+        s3_write_owner_as(r, x, "Owner", o->owner);
         pail_xml_elem(x, "StorageClass", "STANDARD");
         pail_xml_close(x);
     }
@@ -259,8 +260,8 @@ enum pail_err s3_list_multipart_uploads(struct pail_req *r)
         pail_xml_open(&x, "Upload");
         elem_key(r, &x, p.url, "Key", u->key);
         pail_xml_elem(&x, "UploadId", u->upload_id);
-        s3_write_principal(&x, "Initiator", u->owner);
-        s3_write_owner(&x, u->owner);
+        s3_write_owner_as(r, &x, "Initiator", u->owner);
+        s3_write_owner_as(r, &x, "Owner", u->owner);
         pail_xml_elem(&x, "StorageClass", "STANDARD");
         pail_xml_elem(&x, "Initiated", when);
         if (u->checksum_algo)

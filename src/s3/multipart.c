@@ -5,7 +5,10 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
+#include "s3/acl_request.h"
+#include "s3/bucket_cache.h"
 #include "s3/common.h"
+#include "s3/owner.h"
 #include "s3/handlers.h"
 #include "s3/object_write.h"
 #include "store/data.h"
@@ -46,9 +49,12 @@ enum pail_err s3_create_multipart_upload(struct pail_req *r)
 {
     struct pail_upload_rec u = {
         .bucket = r->bucket, .key = r->key, .initiated_ms = s3_now_ms(r),
-        .content_type = s3_content_type(r), .owner = r->auth.principal,
+        .content_type = s3_content_type(r), .owner = s3_write_owner(r),
         .upload_id = new_upload_id(r),
     };
+    if (s3_request_acl(r, r->bkt, false, false, u.owner, s3_owner_account(r, r->bkt->owner),
+                       &u.acl) != PAIL_OK)
+        return r->err;
     if (!u.upload_id)
         return pail_req_fail(r, PAIL_E_InternalError, NULL);
     if (s3_stored_headers(r, &u.headers) != PAIL_OK)

@@ -6,6 +6,7 @@
 #include "http/request.h"
 #include "s3/services.h"
 #include "s3/common.h"
+#include "s3/owner.h"
 #include "s3/handlers.h"
 #include "store/data.h"
 #include "util/checksum.h"
@@ -247,7 +248,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         .content_type = u.content_type, .headers = u.headers,
         .checksum_algo = as.checksum ? u.checksum_algo : NULL, .checksum = as.checksum,
         .checksum_type = as.checksum ? u.checksum_type : NULL,
-        .parts = as.parts_json, .owner = u.owner,
+        .parts = as.parts_json, .owner = u.owner, .acl = u.acl,
     };
     struct pail_garbage g = {0};
     e = pail_meta_upload_complete(r->svc->meta, u.upload_id, &o, r->arena, &g);
@@ -320,8 +321,8 @@ enum pail_err s3_list_parts(struct pail_req *r)
         }
         pail_xml_close(&x);
     }
-    s3_write_principal(&x, "Initiator", u.owner);
-    s3_write_owner(&x, u.owner);
+    s3_write_owner_as(r, &x, "Initiator", u.owner);
+    s3_write_owner_as(r, &x, "Owner", u.owner);
     pail_xml_elem(&x, "StorageClass", "STANDARD");
     pail_xml_close(&x);
     return PAIL_OK;

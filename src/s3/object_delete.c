@@ -4,6 +4,7 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
+#include "s3/authz.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "util/xml_in.h"
@@ -43,13 +44,19 @@ enum pail_err s3_delete_objects(struct pail_req *r)
     enum pail_err e = pail_xml_parse_delete(body, len, r->arena, &d);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
-    /* One metadata transaction for the whole batch; over-long keys are
+    /* One metadata transaction for the whole batch; over-long keys and keys
+     * the caller may not delete (decided one by one, as AWS does) are
      * answered individually and never reach it. */
     const char **keys = pail_arena_alloc(r->arena, (d.n + 1) * sizeof(*keys));
+    enum pail_err *verdict = pail_arena_alloc(r->arena, (d.n + 1) * sizeof(*verdict));
     size_t nkeys = 0;
-    for (size_t i = 0; i < d.n; i++)
-        if (strlen(d.objects[i].key) <= 1024)
-            keys[nkeys++] = d.objects[i].key;
+    for (size_t i = 0; i < d.n; i++) {
+        const char *key = d.objects[i].key;
+        verdict[i] = strlen(key) > 1024 ? PAIL_E_KeyTooLongError
+                     : s3_authorize_action(r, "s3:DeleteObject", r->bkt, key, NULL, false);
+        if (verdict[i] == PAIL_OK)
+            keys[nkeys++] = key;
+    }
     struct pail_garbage g = {0};
     enum pail_err batch = pail_meta_object_delete_many(r->svc->meta, r->bucket, keys, nkeys,
                                                        r->arena, &g);
@@ -57,10 +64,8 @@ enum pail_err s3_delete_objects(struct pail_req *r)
         s3_drop_garbage(r, &g);
     struct pail_xml x;
     s3_xml_start(r, &x, "DeleteResult");
-    for (size_t i = 0; i < d.n; i++) {
-        const char *key = d.objects[i].key;
-        write_result(&x, key, strlen(key) > 1024 ? PAIL_E_KeyTooLongError : batch, d.quiet);
-    }
+    for (size_t i = 0; i < d.n; i++)
+        write_result(&x, d.objects[i].key, verdict[i] != PAIL_OK ? verdict[i] : batch, d.quiet);
     pail_xml_close(&x);
     return PAIL_OK;
 }

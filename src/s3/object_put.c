@@ -5,7 +5,11 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
+#include "s3/acl_request.h"
+#include "s3/authz.h"
+#include "s3/bucket_cache.h"
 #include "s3/common.h"
+#include "s3/owner.h"
 #include "s3/handlers.h"
 #include "s3/object_write.h"
 #include "store/data.h"
@@ -95,9 +99,25 @@ enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u)
 
 /* ---- PutObject --------------------------------------------------------- */
 
+/* Who owns what req writes, and with which ACL: decided (and refused) before
+ * the body is read. */
+static enum pail_err owner_and_acl(struct pail_req *r, const char **owner, const char **acl)
+{
+    *owner = s3_write_owner(r);
+    return s3_request_acl(r, r->bkt, false, false, *owner, s3_owner_account(r, r->bkt->owner),
+                          acl);
+}
+
 enum pail_err s3_put_object_begin(struct pail_req *r)
 {
-    return s3_upload_begin(r, PAIL_CKSUM_NONE, true);
+    const char *owner, *acl;
+    if (owner_and_acl(r, &owner, &acl) != PAIL_OK ||
+        s3_upload_begin(r, PAIL_CKSUM_NONE, true) != PAIL_OK)
+        return r->err;
+    struct s3_upload *u = r->op_state;
+    u->owner = owner;
+    u->acl = acl;
+    return PAIL_OK;
 }
 
 /* Metadata commit for a new object whose data is already durable (or is
@@ -130,7 +150,7 @@ enum pail_err s3_put_object(struct pail_req *r)
         .checksum_algo = u->checksum ? pail_cksum_algo_name(u->ck_algo) : NULL,
         .checksum = u->checksum,
         .checksum_type = u->checksum ? "FULL_OBJECT" : NULL,
-        .owner = r->auth.principal,
+        .owner = u->owner, .acl = u->acl,
     };
     if (put_commit(r, &o) != PAIL_OK)
         return r->err;
@@ -257,7 +277,16 @@ enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src
     const char *sb, *sk;
     if (s3_copy_source(r, &sb, &sk) != PAIL_OK)
         return r->err;
-    enum pail_err e = pail_meta_object_get(r->svc->meta, sb, sk, r->arena, src);
+    const struct s3_bucket *srcb;
+    enum pail_err e = s3_bucket_get(r->svc->buckets, sb, r->arena, &srcb);
+    if (e != PAIL_OK)
+        return pail_req_fail(r, e, NULL);
+    e = pail_meta_object_get(r->svc->meta, sb, sk, r->arena, src);
+    if (e != PAIL_OK && e != PAIL_E_NoSuchKey)
+        return pail_req_fail(r, e, NULL);
+    if (s3_authorize_action(r, "s3:GetObject", srcb, sk, e == PAIL_OK ? src : NULL, true) !=
+        PAIL_OK)
+        return r->err;
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     return s3_conditions(r, "x-amz-copy-source-if-", src, false);
@@ -270,11 +299,13 @@ static enum pail_err copy_object_data(struct pail_req *r, const struct pail_obje
                                       bool replace, const char *headers, const char *ctype,
                                       enum pail_cksum_algo a, struct pail_object_rec *o)
 {
+    const char *owner = o->owner, *acl = o->acl; /* the caller's: the copy's own */
     *o = *src;
     o->bucket = r->bucket;
     o->key = r->key;
     o->mtime_ms = s3_now_ms(r);
-    o->owner = r->auth.principal;
+    o->owner = owner;
+    o->acl = acl;
     o->parts = NULL; /* the copy is one new blob, not the source's upload */
     if (replace) {
         o->headers = headers;
@@ -328,7 +359,9 @@ enum pail_err s3_copy_object(struct pail_req *r)
         if (a == PAIL_CKSUM_NONE || a == PAIL_CKSUM_MD5)
             return pail_req_fail(r, PAIL_E_InvalidRequest, "Checksum algorithm provided is unsupported.");
     }
-    struct pail_object_rec o;
+    struct pail_object_rec o = {0};
+    if (owner_and_acl(r, &o.owner, &o.acl) != PAIL_OK)
+        return r->err;
     /* The source may change under the copy: retried (s3_copy_retry). */
     for (int attempt = 0; copy_object_data(r, &src, replace, headers, ctype, a, &o) != PAIL_OK;
          attempt++)

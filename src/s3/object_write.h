@@ -34,6 +34,8 @@ struct s3_upload {
     uint64_t size;
     enum pail_cksum_algo ck_algo;
     const char *checksum;       /* base64, or NULL */
+    const char *owner;          /* account id owning the new object */
+    const char *acl;            /* its ACL (iam/acl.h JSON) or NULL */
 };
 
 /* In an op's begin(): opens a writer (aborted with the arena unless
@@ -51,7 +53,8 @@ enum pail_err s3_upload_commit(struct pail_req *r, struct s3_upload *u);
 enum pail_err s3_copy_hashed(struct pail_req *r, const struct pail_object_rec *src,
                              uint64_t off, uint64_t len, enum pail_cksum_algo algo,
                              struct s3_upload *out);
-/* x-amz-copy-source → the source object, with x-amz-copy-source-if-* checked. */
+/* x-amz-copy-source → the source object, with s3:GetObject on it authorized
+ * and x-amz-copy-source-if-* checked. */
 enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src);
 /* After a failed s3_copy_hashed/s3_copy_data: true when the failure was the
  * source's blob vanishing under a concurrent overwrite/delete (NoSuchKey) and

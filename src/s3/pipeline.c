@@ -86,6 +86,11 @@ void pail_pipeline_run(struct pail_req *r)
 {
     if (r->err == PAIL_OK && r->body)
         pail_body_finish(r);
+    if (r->err == PAIL_OK && r->auth.deferred) { /* IAM/STS: signed over the body */
+        size_t len = 0;
+        const char *body = r->body ? pail_body_data(r, &len) : NULL;
+        pail_auth_verify_body(r, body, len);
+    }
     if (r->err == PAIL_OK)
         r->op->run(r);
 }

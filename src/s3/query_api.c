@@ -1,14 +1,18 @@
-/* s3/query_api.c — see query_api.h. */
+/* s3/query_api.c — see query_api.h. Parameters are the request's query
+ * (GET, or POST with a query) followed by its form-encoded body (POST
+ * Content-Type application/x-www-form-urlencoded, as every SDK sends). */
 #include "s3/query_api.h"
 
+#include "http/body.h"
 #include "http/request.h"
+#include "iam/iam_api.h"
+#include "s3/authz.h"
 #include "s3/handlers.h"
-#include "util/xml_out.h"
+#include "s3/services.h"
+#include "util/encode.h"
+#include "util/time.h"
 
 #include <string.h>
-
-#define IAM_NS "https://iam.amazonaws.com/doc/2010-05-08/"
-#define STS_NS "https://sts.amazonaws.com/doc/2011-06-15/"
 
 void s3_query_render_error(struct pail_req *r)
 {
@@ -18,20 +22,65 @@ void s3_query_render_error(struct pail_req *r)
     rs->buf.len = 0;
     rs->buf.overflow = false;
     struct pail_buf *b = pail_resp_xml(r);
-    rs->status = pail_err_status(r->err);
-    struct pail_xml x;
-    pail_xml_begin(&x, b);
-    pail_xml_open_ns(&x, "ErrorResponse", strcmp(r->auth.service, "sts") == 0 ? STS_NS : IAM_NS);
-    pail_xml_open(&x, "Error");
-    pail_xml_elem(&x, "Type", rs->status >= 500 ? "Receiver" : "Sender");
-    pail_xml_elem(&x, "Code", pail_err_code(r->err));
-    pail_xml_elem(&x, "Message", r->err_msg ? r->err_msg : pail_err_message(r->err));
-    pail_xml_close(&x);
-    pail_xml_elem(&x, "RequestId", r->id);
-    pail_xml_close(&x);
+    const char *service = strcmp(r->auth.service, "sts") == 0 ? "sts" : "iam";
+    rs->status = pail_iam_error_doc(service, r->err, r->err_msg, r->id, b);
+}
+
+/* Appends the name=value pairs of a form-encoded string to *v. */
+static enum pail_err parse_form(struct pail_req *r, const char *s, size_t len,
+                                struct pail_iam_param **v, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && s[j] != '&')
+            j++;
+        if (j > i) {
+            const char *eq = memchr(s + i, '=', j - i);
+            size_t nl = eq ? (size_t)(eq - (s + i)) : j - i;
+            size_t vl = eq ? j - i - nl - 1 : 0;
+            char *name = pail_arena_alloc(r->arena, nl + 1);
+            char *value = pail_arena_alloc(r->arena, vl + 1);
+            if (pail_uri_decode(s + i, nl, name, true) < 0 ||
+                (eq && pail_uri_decode(eq + 1, vl, value, true) < 0))
+                return pail_req_fail(r, PAIL_E_InvalidParameterValue, "Invalid form encoding");
+            if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 16;
+                struct pail_iam_param *nv = pail_arena_alloc(r->arena, nc * sizeof *nv);
+                if (*n)
+                    memcpy(nv, *v, *n * sizeof *nv);
+                *v = nv;
+                *cap = nc;
+            }
+            (*v)[(*n)++] = (struct pail_iam_param){name, value};
+        }
+        i = j + 1;
+    }
+    return PAIL_OK;
 }
 
 enum pail_err s3_query_api(struct pail_req *r)
 {
-    return pail_req_fail(r, PAIL_E_InvalidAction, "IAM and STS are not served yet");
+    struct pail_iam_param *params = NULL;
+    size_t n = 0, cap = 0;
+    const char *q = r->raw_query ? r->raw_query : "";
+    if (parse_form(r, q, strlen(q), &params, &n, &cap) != PAIL_OK)
+        return r->err;
+    size_t blen = 0;
+    const char *body = r->body ? pail_body_data(r, &blen) : NULL;
+    if (body && parse_form(r, body, blen, &params, &n, &cap) != PAIL_OK)
+        return r->err;
+    struct pail_iam_call call = {
+        .service = strcmp(r->auth.service, "sts") == 0 ? "sts" : "iam",
+        .params = params, .nparams = n,
+        .access_key = r->auth.access_key, .caller = &r->auth.principal,
+        .request_id = r->id, .now_ms = (int64_t)r->now * 1000,
+    };
+    call.ctx = s3_condition_context(r, &call.nctx);
+    struct pail_buf *out = pail_resp_xml(r);
+    int status = 200;
+    const char *deny = NULL;
+    pail_iam_handle(r->svc->identity, &call, r->arena, out, &status, &deny);
+    r->resp.status = status;
+    r->deny_reason = deny;
+    return PAIL_OK;
 }

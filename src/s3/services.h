@@ -23,6 +23,8 @@ struct pail_services {
     struct pail_identity *identity;      /* accounts, IAM, STS sessions */
     const struct pail_keystore *keys;    /* secrets for signature checks (auth.h) */
     struct s3_bucket_cache *buckets;     /* bucket records and parsed settings */
+    const char *first_account;           /* owner of what stores made before
+                                            accounts call "root" */
     const char *region;                  /* "us-east-1" */
     bool aws_defaults;                   /* new buckets as AWS makes them since 2023:
                                             BucketOwnerEnforced, all public access blocked */

@@ -402,7 +402,7 @@ static void test_verify_header_ok(void **state)
     assert_int_equal(f.req.auth.kind, PAIL_AUTH_V2_HEADER);
     assert_int_equal(f.req.auth.payload, PAIL_PAYLOAD_UNSIGNED);
     assert_string_equal(f.req.auth.access_key, AK);
-    assert_string_equal(f.req.auth.principal, "root");
+    assert_string_equal(f.req.auth.principal.arn, "arn:aws:iam::000000000000:root");
     assert_int_equal(f.req.err, PAIL_OK);
     fx_free(&f);
     /* 14 minutes either way is within the allowed skew; 16 is not. */

@@ -598,7 +598,7 @@ static void test_verify_header_ok(void **state)
     pail_sha256("", 0, empty);
     assert_memory_equal(f.req.auth.payload_sha256, empty, 32);
     assert_string_equal(f.req.auth.access_key, AK);
-    assert_string_equal(f.req.auth.principal, "root");
+    assert_string_equal(f.req.auth.principal.arn, "arn:aws:iam::000000000000:root");
     assert_string_equal(f.req.auth.scope, SCOPE);
     assert_string_equal(f.req.auth.amz_date, DATE);
     static const unsigned char zero[32];

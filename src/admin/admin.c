@@ -1,0 +1,125 @@
+/* admin/admin.c — see admin.h. */
+#include "admin/admin.h"
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "iam/identity.h"
+#include "store/meta.h"
+
+#include <string.h>
+
+const char pail_admin_usage[] =
+    "usage: pail admin account create NAME --email EMAIL [--data DIR]\n"
+    "       pail admin account list [--data DIR]\n"
+    "       pail admin account delete NAME|ID [--data DIR]\n"
+    "\n"
+    "Works on a running server (through DIR/admin.sock) and on a stopped data\n"
+    "directory. create prints the new account's id, canonical id and root keys;\n"
+    "the secret key is shown only then.\n";
+
+static int fail(struct pail_buf *out, enum pail_err e, const char *what)
+{
+    pail_buf_printf(out, "pail: %s: %s (%s)\n", what, pail_err_message(e), pail_err_code(e));
+    return 1;
+}
+
+static void print_account(struct pail_buf *out, const struct pail_account *a)
+{
+    pail_buf_printf(out, "account-id: %s\ncanonical-id: %s\nname: %s\nemail: %s\n", a->id,
+                    a->canonical_id, a->name, a->email ? a->email : "");
+    if (a->access_key)
+        pail_buf_printf(out, "access-key: %s\n", a->access_key);
+    if (a->secret_key)
+        pail_buf_printf(out, "secret-key: %s\n", a->secret_key);
+}
+
+static int account_create(struct pail_identity *id, struct pail_arena *a, int argc,
+                          const char *const *argv, struct pail_buf *out)
+{
+    const char *name = NULL, *email = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--email") && i + 1 < argc)
+            email = argv[++i];
+        else if (!name && argv[i][0] != '-')
+            name = argv[i];
+        else
+            return pail_buf_puts(out, pail_admin_usage), 2;
+    }
+    if (!name || !email)
+        return pail_buf_puts(out, pail_admin_usage), 2;
+    struct pail_account acc;
+    enum pail_err e = pail_identity_account_create(id, name, email, a, &acc);
+    if (e != PAIL_OK)
+        return fail(out, e, "account create");
+    print_account(out, &acc);
+    return 0;
+}
+
+static int account_list(struct pail_identity *id, struct pail_arena *a, struct pail_buf *out)
+{
+    struct pail_account *v;
+    size_t n;
+    enum pail_err e = pail_identity_account_list(id, a, &v, &n);
+    if (e != PAIL_OK)
+        return fail(out, e, "account list");
+    pail_buf_printf(out, "%-12s  %-64s  %-20s  %s\n", "ACCOUNT", "CANONICAL ID", "NAME", "EMAIL");
+    for (size_t i = 0; i < n; i++)
+        pail_buf_printf(out, "%-12s  %-64s  %-20s  %s\n", v[i].id, v[i].canonical_id, v[i].name,
+                        v[i].email ? v[i].email : "");
+    return 0;
+}
+
+/* Refuses while the account owns buckets: their data would have no owner. */
+static int account_delete(struct pail_identity *id, struct pail_meta *m, struct pail_arena *a,
+                          const char *which, struct pail_buf *out)
+{
+    struct pail_account *v;
+    size_t n;
+    enum pail_err e = pail_identity_account_list(id, a, &v, &n);
+    if (e != PAIL_OK)
+        return fail(out, e, "account delete");
+    const char *acct = NULL;
+    for (size_t i = 0; i < n && !acct; i++)
+        if (!strcmp(v[i].id, which) || !strcmp(v[i].name, which))
+            acct = v[i].id;
+    if (!acct)
+        return fail(out, PAIL_E_NoSuchEntity, "account delete");
+    struct pail_bucket_rec *b;
+    size_t nb;
+    if ((e = pail_meta_bucket_list(m, a, &b, &nb)) != PAIL_OK)
+        return fail(out, e, "account delete");
+    size_t owned = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (b[i].owner && !strcmp(b[i].owner, acct))
+            owned++;
+    if (owned) {
+        pail_buf_printf(out, "pail: account %s owns %zu bucket(s); delete them first\n", acct,
+                        owned);
+        return 1;
+    }
+    if ((e = pail_identity_account_delete(id, acct)) != PAIL_OK)
+        return fail(out, e, "account delete");
+    pail_buf_printf(out, "deleted account %s\n", acct);
+    return 0;
+}
+
+int pail_admin_run(struct pail_identity *id, struct pail_meta *m, int argc,
+                   const char *const *argv, struct pail_buf *out)
+{
+    if (argc < 2 || strcmp(argv[0], "account") != 0)
+        return pail_buf_puts(out, pail_admin_usage), 2;
+    struct pail_arena *a = pail_arena_new();
+    if (!a)
+        return fail(out, PAIL_E_InternalError, "admin");
+    int rc = 2;
+    if (!strcmp(argv[1], "create"))
+        rc = account_create(id, a, argc, argv, out);
+    else if (!strcmp(argv[1], "list") && argc == 2)
+        rc = account_list(id, a, out);
+    else if (!strcmp(argv[1], "delete") && argc == 3)
+        rc = account_delete(id, m, a, argv[2], out);
+    else
+        pail_buf_puts(out, pail_admin_usage);
+    pail_arena_free(a);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/* iam/keystore.c — see keystore.h. */
+#include "iam/keystore.h"
+
+#include "auth/auth.h"
+#include "iam/identity.h"
+
+static enum pail_err lookup(void *ctx, const char *access_key, const char *token,
+                            const char *service, const char *region, char *secret, size_t cap,
+                            struct pail_arena *a, struct pail_principal *p, bool *temporary)
+{
+    struct pail_credential c;
+    enum pail_err e = pail_identity_authenticate(ctx, access_key, token, service, region, secret,
+                                                 cap, a, &c);
+    if (e != PAIL_OK)
+        return e;
+    *p = c.principal;
+    *temporary = c.temporary;
+    return PAIL_OK;
+}
+
+void pail_identity_keystore(struct pail_keystore *ks, struct pail_identity *id)
+{
+    ks->lookup = lookup;
+    ks->ctx = id;
+}
