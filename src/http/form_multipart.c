@@ -1,9 +1,12 @@
 /* http/form_multipart.c — see form_multipart.h. A byte-driven state machine
- * in the manner of aws_chunked.c: the delimiter "\r\n--boundary" is found by
- * a KMP matcher whose partial match is never buffered (the held-back bytes
- * are, by definition, the first `match` bytes of the delimiter, so on a
- * mismatch they are re-emitted from the delimiter itself); runs of content
- * without a CR are passed on in one piece. A part's header block is
+ * in the manner of aws_chunked.c. The delimiter "\r\n--boundary" is matched
+ * without buffering: the held-back bytes of a partial match are, by
+ * definition, the first `match` bytes of the delimiter, so on a mismatch they
+ * are re-emitted from the delimiter itself. No KMP table is needed: the
+ * delimiter starts with CR and a boundary cannot hold one, so no part of a
+ * failed partial match can begin another, except the mismatching byte
+ * itself when it is a CR. Runs of content without a CR are passed on in one
+ * piece. A part's header block is
  * collected in a fixed buffer and parsed once its empty line arrives.
  *
  * Sections: 1. state  2. errors  3. header-value parameters  4. begin
@@ -42,9 +45,8 @@ struct pail_form {
     enum pail_err err;
     const char *detail;
 
-    char *delim; /* "\r\n--" boundary */
+    char *delim;  /* "\r\n--" boundary */
     size_t dlen;
-    size_t *kmp;  /* kmp[i]: longest proper prefix of delim[0..i] that ends it */
     size_t match; /* delimiter bytes matched so far (held back, not emitted) */
 
     char *hdr;          /* the current part's header block, lines end in '\n' */
@@ -224,18 +226,6 @@ static const char *content_type_boundary(struct pail_arena *a, const char *ct, c
     return boundary;
 }
 
-static void build_kmp(struct pail_form *f)
-{
-    f->kmp[0] = 0;
-    for (size_t i = 1, k = 0; i < f->dlen; i++) {
-        while (k && f->delim[i] != f->delim[k])
-            k = f->kmp[k - 1];
-        if (f->delim[i] == f->delim[k])
-            k++;
-        f->kmp[i] = k;
-    }
-}
-
 enum pail_err pail_form_begin(struct pail_arena *a, const char *content_type,
                               const struct pail_form_cb *cb, struct pail_form **out,
                               const char **why)
@@ -251,8 +241,6 @@ enum pail_err pail_form_begin(struct pail_arena *a, const char *content_type,
     f->cb = *cb;
     f->delim = pail_arena_printf(a, "\r\n--%s", boundary);
     f->dlen = strlen(f->delim);
-    f->kmp = pail_arena_alloc(a, f->dlen * sizeof(*f->kmp));
-    build_kmp(f);
     f->hdr = pail_arena_alloc(a, PAIL_FORM_HEADERS_MAX + 2);
     f->scratch = pail_arena_alloc(a, PAIL_FORM_HEADERS_MAX + 2);
     f->val = pail_arena_alloc(a, PAIL_FORM_FIELD_MAX + 1);
@@ -333,31 +321,19 @@ static size_t take_body(struct pail_form *f, const char *s, size_t n)
             run = ++i;
             continue;
         }
-        size_t old = f->match, m = old;
-        char c = s[i];
-        while (m > 0 && f->delim[m] != c)
-            m = f->kmp[m - 1];
-        if (f->delim[m] == c)
-            m++;
-        f->match = m;
-        if (m == old + 1) { /* the match grows: hold c too */
+        if (s[i] == f->delim[f->match]) { /* the match grows: hold this byte too */
             run = ++i;
-            if (m == f->dlen) {
+            if (++f->match == f->dlen) {
                 part_end(f);
                 return i;
             }
             continue;
         }
-        /* Of the held bytes plus c, all but the last m are content. */
-        if (m == 0) {
-            if (emit(f, f->delim, old))
-                return n;
-            run = i++; /* c itself is content, emitted with the run */
-        } else {
-            if (emit(f, f->delim, old + 1 - m))
-                return n;
-            run = ++i;
-        }
+        /* Mismatch: the held bytes were content after all. */
+        if (emit(f, f->delim, f->match))
+            return n;
+        f->match = 0;
+        run = i; /* this byte is content too, or (a CR) the next match's start */
     }
     emit(f, s + run, n - run);
     return n;

@@ -10,10 +10,10 @@
  * content must be the last field in the form").
  *
  * A push parser: input may be split at any byte. Memory is bounded whatever
- * the size of the upload: one field value (PAIL_FORM_FIELD_MAX), one part's
- * headers (PAIL_FORM_HEADERS_MAX) and the delimiter's KMP table; file data
- * flows to the callback as it is proven not to be a delimiter, held back for
- * at most the delimiter's length. No policy here: which fields mean what is
+ * the size of the upload: one field value (PAIL_FORM_FIELD_MAX) and one
+ * part's headers (PAIL_FORM_HEADERS_MAX); file data flows to the callback as
+ * soon as it is proven not to be a delimiter, held back for at most the
+ * delimiter's length. No policy here: which fields mean what is
  * auth/post_policy.h's and the handler's business. State lives in the arena
  * it was made in. */
 #ifndef PAIL_HTTP_FORM_MULTIPART_H
