@@ -159,9 +159,7 @@ bool pail_post_sigv2_ok(const char *secret, const char *policy_b64, const char *
         return false;
     char want[PAIL_SIGV2_SIG_LEN + 1];
     pail_sigv2_sign(secret, policy_b64, strlen(policy_b64), want);
-    bool ok = pail_sigv2_signature_equal(want, signature_b64);
-    pail_crypto_wipe(want, sizeof(want));
-    return ok;
+    return pail_sigv2_signature_equal(want, signature_b64);
 }
 
 /* ---- 3. parsing --------------------------------------------------------------- */

@@ -11,8 +11,9 @@
  * "Browser-Based Uploads Using POST (AWS Signature Version 4)"; ceph
  * s3-tests' test_post_object_* for the statuses clients see.
  * No HTTP, no clock, no key lookup: the caller passes the fields
- * (form_multipart.h), the time and the derived key or secret. Nothing here
- * logs: inputs include secrets. */
+ * (form_multipart.h), the time and the derived key or secret. Every `why`
+ * out-parameter may be NULL; field names must not be. Nothing here logs:
+ * inputs include secrets. */
 #ifndef PAIL_AUTH_POST_POLICY_H
 #define PAIL_AUTH_POST_POLICY_H
 
