@@ -294,9 +294,8 @@ static enum pail_err parse_expires(struct pail_req *req, const char *s, long *ou
     }
     if (n == 0)
         return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires should be a number");
-    /* Out of S3's window the URL is refused like an expired one (403). */
     if (v > PAIL_SIGV4_MAX_EXPIRES)
-        return pail_req_fail(req, PAIL_E_AccessDenied,
+        return pail_req_fail(req, QUERY_PARAMS_ERR,
                              "X-Amz-Expires must be less than a week (in seconds) that is 604800");
     *out = v;
     return PAIL_OK;

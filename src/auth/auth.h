@@ -22,6 +22,7 @@ enum pail_auth_kind {
     PAIL_AUTH_V4_QUERY,
     PAIL_AUTH_V2_HEADER,   /* Authorization: AWS AKID:signature (legacy) */
     PAIL_AUTH_V2_QUERY,    /* ?AWSAccessKeyId=&Expires=&Signature= (legacy) */
+    PAIL_AUTH_POST_FORM,   /* a browser form's signed policy (POST Object) */
 };
 
 /* How the body is covered, from x-amz-content-sha256. */
@@ -89,6 +90,16 @@ void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c);
  * Records details via pail_req_fail. Secrets come from req->svc->keys.
  * Presigned requests get PAIL_PAYLOAD_UNSIGNED (or their X-Amz-Content-Sha256). */
 enum pail_err pail_auth_verify(struct pail_req *req);
+
+/* POST Object: authenticates the signed policy among a form's fields
+ * (auth/post_auth.c). fields are the non-file fields (names lower-case).
+ * Anonymous when the form carries no policy. On success fills req->auth
+ * (kind PAIL_AUTH_POST_FORM when signed) and *policy_b64 (NULL when none).
+ * Errors: InvalidArgument (missing or malformed fields), InvalidAccessKeyId,
+ * InvalidToken, ExpiredToken, SignatureDoesNotMatch. */
+struct pail_post_field;
+enum pail_err pail_auth_verify_form(struct pail_req *req, const struct pail_post_field *fields,
+                                    size_t n, const char **policy_b64);
 
 /* Finishes a deferred check (req->auth.deferred): the signature over the
  * request with the hex SHA-256 of its body. Clears deferred; the same errors

@@ -42,14 +42,11 @@ const char *s3_write_owner(struct pail_req *r)
     return r->auth.principal.account ? r->auth.principal.account : "";
 }
 
-/* Grant headers → acl (owner set); *present false when none was given. */
-static enum pail_err from_grant_headers(struct pail_req *r, const char *owner_canon,
-                                        const char *owner_name, struct pail_acl *acl,
-                                        bool *present)
+/* Grant values → acl (owner set); *present false when none was given. */
+static enum pail_err from_grants(struct pail_req *r, const char *const hdr[PAIL_ACL_HDR__COUNT],
+                                 const char *owner_canon, const char *owner_name,
+                                 struct pail_acl *acl, bool *present)
 {
-    const char *hdr[PAIL_ACL_HDR__COUNT];
-    for (int i = 0; i < PAIL_ACL_HDR__COUNT; i++)
-        hdr[i] = pail_req_header(r, grant_headers[i]);
     const char *why = NULL;
     enum pail_err e = pail_acl_from_headers(hdr, owner_canon, owner_name, r->arena, acl, present,
                                             &why);
@@ -59,19 +56,21 @@ static enum pail_err from_grant_headers(struct pail_req *r, const char *owner_ca
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
-enum pail_err s3_request_acl(struct pail_req *r, const struct s3_bucket *b, bool enforced,
-                             bool block_public_acls, const char *owner,
-                             const char *bucket_owner, const char **json)
+/* The ACL a canned name or grant values (hdr, NULL entries: absent) ask
+ * for; see s3_request_acl. */
+static enum pail_err acl_from(struct pail_req *r, const struct s3_bucket *b, bool enforced,
+                              bool block_public_acls, const char *owner,
+                              const char *bucket_owner, const char *canned,
+                              const char *const hdr[PAIL_ACL_HDR__COUNT], const char **json)
 {
     *json = NULL;
     if (b) {
         enforced = enforced_bucket(b);
         block_public_acls = b->has_pab && b->pab.block_public_acls;
     }
-    const char *canned = pail_req_header(r, "x-amz-acl");
     bool grants = false;
     for (int i = 0; i < PAIL_ACL_HDR__COUNT; i++)
-        grants |= pail_req_header(r, grant_headers[i]) != NULL;
+        grants |= hdr[i] != NULL;
     if (!canned && !grants)
         return PAIL_OK;
     if (canned && grants)
@@ -95,7 +94,7 @@ enum pail_err s3_request_acl(struct pail_req *r, const struct s3_bucket *b, bool
             return pail_req_fail(r, PAIL_E_InvalidArgument, NULL);
     } else {
         bool present;
-        if (from_grant_headers(r, ocanon, oname, &acl, &present) != PAIL_OK)
+        if (from_grants(r, hdr, ocanon, oname, &acl, &present) != PAIL_OK)
             return r->err;
     }
     if (block_public_acls && pail_acl_is_public(&acl)) {
@@ -104,4 +103,22 @@ enum pail_err s3_request_acl(struct pail_req *r, const struct s3_bucket *b, bool
     }
     *json = pail_acl_to_json(&acl, r->arena);
     return *json ? PAIL_OK : pail_req_fail(r, PAIL_E_InternalError, NULL);
+}
+
+enum pail_err s3_request_acl(struct pail_req *r, const struct s3_bucket *b, bool enforced,
+                             bool block_public_acls, const char *owner,
+                             const char *bucket_owner, const char **json)
+{
+    const char *hdr[PAIL_ACL_HDR__COUNT];
+    for (int i = 0; i < PAIL_ACL_HDR__COUNT; i++)
+        hdr[i] = pail_req_header(r, grant_headers[i]);
+    return acl_from(r, b, enforced, block_public_acls, owner, bucket_owner,
+                    pail_req_header(r, "x-amz-acl"), hdr, json);
+}
+
+enum pail_err s3_canned_acl(struct pail_req *r, const char *canned, const char *owner,
+                            const char *bucket_owner, const char **json)
+{
+    const char *none[PAIL_ACL_HDR__COUNT] = {0};
+    return acl_from(r, r->bkt, false, false, owner, bucket_owner, canned, none, json);
 }

@@ -33,6 +33,11 @@ enum pail_err s3_request_acl(struct pail_req *req, const struct s3_bucket *b, bo
                              bool block_public_acls, const char *owner,
                              const char *bucket_owner, const char **json);
 
+/* The same for a canned ACL named elsewhere (a POST form's acl field;
+ * canned NULL: none), against req's bucket. */
+enum pail_err s3_canned_acl(struct pail_req *req, const char *canned, const char *owner,
+                            const char *bucket_owner, const char **json);
+
 /* Whether req carries x-amz-acl or any x-amz-grant-* header. */
 bool s3_request_has_acl(const struct pail_req *req);
 

@@ -106,6 +106,7 @@ static const char *auth_type(const struct pail_req *r)
     case PAIL_AUTH_V2_HEADER: return "REST-HEADER";
     case PAIL_AUTH_V4_QUERY:
     case PAIL_AUTH_V2_QUERY: return "REST-QUERY-STRING";
+    case PAIL_AUTH_POST_FORM: return "POST";
     default: return NULL;
     }
 }
@@ -481,8 +482,8 @@ static enum pail_err preload_object(struct pail_req *r)
 enum pail_err s3_authorize(struct pail_req *r)
 {
     const struct pail_op *op = r->op;
-    if (op->resource == PAIL_RES_QUERY)
-        return PAIL_OK; /* the IAM/STS handler authorizes each action */
+    if (op->resource == PAIL_RES_QUERY || op->resource == PAIL_RES_FORM)
+        return PAIL_OK; /* IAM/STS authorize each action, POST Object its form */
     if (op->flags & PAIL_OPF_NO_BUCKET) /* CreateBucket: the caller's own permission;
                                             a taken name is BucketAlreadyExists */
         return s3_authorize_action(r, op->action, NULL, NULL, NULL, true);

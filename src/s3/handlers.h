@@ -50,6 +50,10 @@ enum pail_err s3_put_object_begin(struct pail_req *r);
 enum pail_err s3_put_object(struct pail_req *r);
 enum pail_err s3_copy_object(struct pail_req *r);
 
+/* post_object.c: browser forms */
+enum pail_err s3_post_object_begin(struct pail_req *r);
+enum pail_err s3_post_object(struct pail_req *r);
+
 /* object_get.c: GetObject and HeadObject */
 enum pail_err s3_get_object(struct pail_req *r);
 /* object_attributes.c */

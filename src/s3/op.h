@@ -56,6 +56,7 @@ enum pail_resource {
     PAIL_RES_OBJECT,      /* arn:aws:s3:::bucket/key */
     PAIL_RES_OBJECT_EACH, /* every key the body names, one by one (DeleteObjects) */
     PAIL_RES_QUERY,       /* the IAM/STS handler authorizes each action itself */
+    PAIL_RES_FORM,        /* POST Object: authorized once the form's fields are in */
 };
 
 /* The S3 condition keys a request supplies besides the global aws:* keys. */
