@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct post {
     struct pail_req *r;
@@ -191,6 +192,9 @@ enum pail_err s3_post_object_begin(struct pail_req *r)
     pail_arena_cleanup(r->arena, post_cleanup, p);
     const char *ct = pail_req_header(r, "content-type");
     const char *why = NULL;
+    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
+        return pail_req_fail(r, PAIL_E_PreconditionFailed,
+                             "Bucket POST must be of the enclosure-type multipart/form-data");
     struct pail_form_cb cb = {on_field, on_file_begin, on_file_data, on_file_end, p};
     enum pail_err e = pail_form_begin(r->arena, ct ? ct : "", &cb, &p->form, &why);
     if (e != PAIL_OK)

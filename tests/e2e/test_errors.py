@@ -298,10 +298,11 @@ def test_method_not_allowed_post_object(raw, bucket, s3):
     check_error(raw.request("POST", bucket, "obj", body=b"data"), 405, "MethodNotAllowed")
 
 
-def test_method_not_allowed_post_bucket_without_delete(raw, bucket):
-    # POST on a bucket is only ?delete here (browser POST forms are multipart/form-data).
+def test_post_bucket_without_form(raw, bucket):
+    # POST on a bucket without ?delete is POST Object, whose body must be a form:
+    # AWS answers 412 "Bucket POST must be of the enclosure-type multipart/form-data".
     r = raw.request("POST", bucket, body=b"<x/>", headers={"Content-Type": "application/xml"})
-    check_error(r, 405, "MethodNotAllowed")
+    check_error(r, 412, "PreconditionFailed")
 
 
 def test_method_not_allowed_unknown_verb(raw, bucket):
