@@ -16,6 +16,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (ACCOUNT_ID_RE, CANONICAL_ID_RE, S3_FULL, accounts, allow, anon,  # noqa: F401
                        attempt, bucket_arn, expect_error, expect_ok, iam, make_user, object_arn,
                        pail_admin, policy_doc, root, root_bucket, create_user, delete_user_fully)

@@ -64,6 +64,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import empty_and_delete, unique_name
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (ALL_USERS, S3_FULL, S3_READ, AccountError, Principal, accounts,  # noqa: F401
                        anonymous_s3, assume_role, bucket_arn, delete_group_fully, delete_role_fully,
                        delete_user_fully, object_arn, policy_doc, service_client, session_principal,
@@ -71,7 +72,7 @@ from perm_util import (ALL_USERS, S3_FULL, S3_READ, AccountError, Principal, acc
 
 PRINCIPALS = ["root", "full", "readonly", "prefix", "group", "denied", "inactive", "deleted", "role",
               "other_root", "other_user", "anonymous"]
-OPS = ["list_all", "list_2019", "get_2019", "get_2020", "head_2019", "get_missing", "put_2019",
+OPS = ["list_all", "list_2019", "get_2019", "get_2020", "head_2019", "get_missing", "head_missing", "put_2019",
        "delete_2019", "copy_2019", "mpu_2019", "put_acl_2019", "delete_objects", "put_policy"]
 GRANTS = ["none", "acl", "policy_allow", "policy_deny", "bpa"]
 SLUG = {"none": "none", "acl": "acl", "policy_allow": "pallow", "policy_deny": "pdeny", "bpa": "bpa"}
@@ -265,7 +266,7 @@ def expect(who_name, op, grant):
         return simple(("s3:GetObject", "2019/data.csv", None))
     if op == "get_2020":
         return simple(("s3:GetObject", "2020/data.csv", None))
-    if op == "get_missing":
+    if op in ("get_missing", "head_missing"):
         g_ok, g_explicit, g_rule = one("s3:GetObject", "2019/missing.csv")
         l_ok, _, l_rule = one("s3:ListBucket", None, {"prefix": None})
         rule = "missing key: 404 only with s3:ListBucket, else 403 (s3:GetObject: %s; s3:ListBucket: %s)" % (
@@ -575,6 +576,11 @@ def run_op(client, op, bucket, who):
                 return _outcome_of(e, head=True)
         elif op == "get_missing":
             client.get_object(Bucket=bucket, Key="2019/missing-%s.csv" % tag)
+        elif op == "head_missing":
+            try:
+                client.head_object(Bucket=bucket, Key="2019/missing-%s.csv" % tag)
+            except ClientError as e:
+                return _outcome_of(e, head=True)
         elif op == "put_2019":
             client.put_object(Bucket=bucket, Key="2019/put-%s.csv" % tag, Body=b"new")
         elif op == "delete_2019":

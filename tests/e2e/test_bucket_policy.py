@@ -21,6 +21,7 @@ import uuid
 import pandas as pd
 import pytest
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (S3_FULL, S3_READ, accounts, allow, anon, anonymous_s3, attempt,  # noqa: F401
                        bucket_arn, create_user, delete_user_fully, denied_message, deny, expect_error,
                        expect_ok, gid_requests, make_user, object_arn, policy_doc, public_read_policy,

@@ -22,6 +22,7 @@ import requests
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (S3_FULL, S3_READ, allow, attempt, bucket_arn, deny,  # noqa: F401
                        denied_message, expect_error, expect_ok, gid_requests, iam, make_group,
                        make_policy, make_role, make_user, object_arn, policy_doc, root, root_bucket,

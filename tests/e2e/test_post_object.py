@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (S3_FULL, S3_READ, anon, expect_ok, gid_requests, make_role, make_user,  # noqa: F401
                        root, root_bucket, session_principal)
 from e2e_util import md5_hex, parse_error, signing_key

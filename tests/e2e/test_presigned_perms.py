@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import requests
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (S3_FULL, S3_READ, accounts, allow, deny, expect_ok, iam, make_role,  # noqa: F401
                        make_user, object_arn, policy_doc, root, root_bucket, run_aws, session_principal)
 from e2e_util import parse_error
@@ -200,7 +201,7 @@ def test_presigned_with_session_token(make_user, make_role, obj, sig):
     b, k = obj
     user = make_user()
     role = make_role(trust=user.arn, managed=[S3_READ])
-    sess = session_principal(user.endpoint, user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="p"))
+    sess = session_principal(user.endpoint, user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="presign"))
     url = url_for(sess, sig, b, k)
     token_param = "x-amz-security-token" if sig == "v2" else "X-Amz-Security-Token"
     assert token_param in dict(parse_qsl(urlsplit(url).query)), url

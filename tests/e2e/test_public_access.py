@@ -17,10 +17,12 @@ public unless every Allow statement is restricted to fixed principals or
 fixed values (aws:SourceIp ranges, aws:SourceAccount, ...). pail's default
 (the course's): new buckets have no Block Public Access configuration."""
 import json
+import os
 import uuid
 
 import pytest
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (ALL_USERS, AUTH_USERS, S3_READ, accounts, allow, anon, attempt,  # noqa: F401
                        bucket_arn, expect_error, expect_ok, make_user, object_arn, policy_doc,
                        public_read_policy, root, root_bucket)
@@ -232,3 +234,32 @@ def test_all_four_settings(s3, anon, root_bucket):
     expect_ok(s3.get_object, Bucket=b, Key="k", why="the owner is unaffected")
     st = s3.get_bucket_policy_status(Bucket=b)["PolicyStatus"]
     assert st["IsPublic"] is True, "policy status describes the policy itself: still public"
+
+
+# ------------------------------------------------------ --aws-defaults
+@pytest.mark.own_server
+def test_aws_defaults_flag(start_pail, tmp_path, monkeypatch):
+    """`pail serve --aws-defaults`: new buckets get AWS's April 2023 defaults,
+    all four Block Public Access settings on and ACLs disabled
+    (BucketOwnerEnforced)."""
+    from conftest import make_client, pail_bin, Server, ACCESS_KEY, SECRET_KEY
+    real = pail_bin()
+    wrapper = tmp_path / "pail-aws-defaults"
+    wrapper.write_text('#!/bin/sh\nexec "%s" "$@" --aws-defaults\n' % real)
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAIL_BIN", str(wrapper))
+    proc = start_pail(tmp_path / "data")
+    s3 = make_client(Server(proc.endpoint, ACCESS_KEY, SECRET_KEY))
+    b = "pail-awsdef-" + uid()
+    s3.create_bucket(Bucket=b)
+    got = expect_ok(s3.get_public_access_block, Bucket=b,
+                    why="AWS 2023 defaults: new buckets have Block Public Access on")
+    assert got["PublicAccessBlockConfiguration"] == ALL_ON, got
+    rules = expect_ok(s3.get_bucket_ownership_controls, Bucket=b,
+                      why="AWS 2023 defaults: new buckets have ObjectOwnership BucketOwnerEnforced")
+    assert rules["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    expect_error(s3.put_object, Bucket=b, Key="k", Body=b"x", ACL="public-read",
+                 code="AccessControlListNotSupported", status=400, why="ACLs are disabled")
+    expect_error(s3.put_bucket_policy, Bucket=b, Policy=public_read_policy(b), code="AccessDenied",
+                 status=403, why="BlockPublicPolicy is on")
+    s3.delete_bucket(Bucket=b)

@@ -19,6 +19,7 @@ import uuid
 
 import pytest
 
+from perm_util import *  # noqa: F401,F403 - fixtures need their dependencies in the module
 from perm_util import (S3_FULL, S3_READ, accounts, allow, attempt, bucket_arn, deny,  # noqa: F401
                        denied_message, expect_error, expect_ok, iam, make_role, make_user, object_arn,
                        policy_doc, root, root_bucket, run_aws, service_client, session_principal, sts,
@@ -153,7 +154,7 @@ def test_assume_role_trust_naming_the_user(make_user, make_role, root):
 def test_assume_role_trust_naming_the_account_needs_identity_permission(iam, make_user, make_role, root):
     user = make_user()
     role = make_role(trust="arn:aws:iam::%s:root" % root.account_id)
-    out = expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s",
+    out = expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess",
                        code="AccessDenied", status=403,
                        why="a trust policy naming the account delegates to the account's IAM "
                            "policies: the user needs sts:AssumeRole")
@@ -161,7 +162,7 @@ def test_assume_role_trust_naming_the_account_needs_identity_permission(iam, mak
                                   % (user.arn, role["Arn"])), out.message
     iam.put_user_policy(UserName=user.name, PolicyName="assume", PolicyDocument=policy_doc(
         allow("sts:AssumeRole", role["Arn"])))
-    expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s",
+    expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess",
               why="trust policy (account) + identity policy (sts:AssumeRole) both allow")
 
 
@@ -169,7 +170,7 @@ def test_assume_role_not_trusted(make_user, make_role):
     trusted = make_user(keys=False)
     caller = make_user(inline={"any": policy_doc(allow("sts:AssumeRole", "*"))})
     role = make_role(trust=trusted.arn)
-    expect_error(caller.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", code="AccessDenied",
+    expect_error(caller.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", code="AccessDenied",
                  status=403, why="role trust policies must allow the caller, whatever its identity policy says")
 
 
@@ -180,24 +181,24 @@ def test_assume_role_trust_with_explicit_deny(make_user, make_role, root):
          "Action": "sts:AssumeRole"},
         {"Effect": "Deny", "Principal": {"AWS": user.arn}, "Action": "sts:AssumeRole"}]})
     role = make_role(trust=trust)
-    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", code="AccessDenied",
+    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", code="AccessDenied",
                  status=403, why="an explicit Deny in the trust policy wins")
 
 
 def test_assume_role_external_id_condition(make_user, make_role):
     user = make_user()
     role = make_role(trust=trust_policy(user.arn, condition={"StringEquals": {"sts:ExternalId": "xyz-42"}}))
-    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", code="AccessDenied",
+    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", code="AccessDenied",
                  status=403, why="the trust policy's sts:ExternalId condition is not met")
-    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", ExternalId="wrong-1",
+    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", ExternalId="wrong-1",
                  code="AccessDenied", status=403, why="a different ExternalId")
-    expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", ExternalId="xyz-42",
+    expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", ExternalId="xyz-42",
               why="the ExternalId matches")
 
 
 def test_assume_role_by_root_is_refused(sts, make_role, root):
     role = make_role(trust="arn:aws:iam::%s:root" % root.account_id)
-    expect_error(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", code="AccessDenied",
+    expect_error(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", code="AccessDenied",
                  status=403, why="AWS: 'Roles may not be assumed by root accounts.'",
                  message="Roles may not be assumed by root accounts.")
 
@@ -205,24 +206,24 @@ def test_assume_role_by_root_is_refused(sts, make_role, root):
 def test_assume_unknown_role(make_user, root):
     user = make_user(inline={"any": policy_doc(allow("sts:AssumeRole", "*"))})
     expect_error(user.sts.assume_role, RoleArn="arn:aws:iam::%s:role/none-%s" % (root.account_id, uid()),
-                 RoleSessionName="s", code="AccessDenied", status=403,
+                 RoleSessionName="sess", code="AccessDenied", status=403,
                  why="assuming a role that does not exist is AccessDenied")
 
 
 def test_assume_role_duration_seconds(make_user, make_role):
     user = make_user()
     role = make_role(trust=user.arn)
-    c = expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", DurationSeconds=900,
+    c = expect_ok(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", DurationSeconds=900,
                   why="900 s is the minimum")["Credentials"]
     assert near(c["Expiration"], 900)
-    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="s", DurationSeconds=7200,
+    expect_error(user.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="sess", DurationSeconds=7200,
                  code="ValidationError", status=400,
                  why="more than the role's MaxSessionDuration (default 3600)",
                  message="The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-    expect_error(unchecked_sts(user).assume_role, RoleArn=role["Arn"], RoleSessionName="s",
+    expect_error(unchecked_sts(user).assume_role, RoleArn=role["Arn"], RoleSessionName="sess",
                  DurationSeconds=899, code="ValidationError", status=400, why="below 900 s")
     long_role = make_role(trust=user.arn, max_session=7200)
-    c = expect_ok(user.sts.assume_role, RoleArn=long_role["Arn"], RoleSessionName="s",
+    c = expect_ok(user.sts.assume_role, RoleArn=long_role["Arn"], RoleSessionName="sess",
                   DurationSeconds=7200, why="MaxSessionDuration=7200 allows two hours")["Credentials"]
     assert near(c["Expiration"], 7200)
 
@@ -290,13 +291,13 @@ def test_cross_account_assume_role(accounts, make_role, root, s3, root_bucket, s
     role = make_role(trust="arn:aws:iam::%s:root" % other.account_id, managed=[S3_READ])
     ouser = create_user(other.iam, server.endpoint)
     try:
-        expect_error(ouser.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="x",
+        expect_error(ouser.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="xacct",
                      code="AccessDenied", status=403,
                      why="cross-account: the trust policy allows the account, but the caller's own "
                          "account must also allow sts:AssumeRole")
         other.iam.put_user_policy(UserName=ouser.name, PolicyName="assume", PolicyDocument=policy_doc(
             allow("sts:AssumeRole", role["Arn"])))
-        r = expect_ok(ouser.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="x",
+        r = expect_ok(ouser.sts.assume_role, RoleArn=role["Arn"], RoleSessionName="xacct",
                       why="both sides allow")
         sess = session_principal(server.endpoint, r)
         ident = sess.sts.get_caller_identity()
@@ -312,7 +313,7 @@ def test_session_token_missing_or_tampered(s3, make_user, make_role, root_bucket
     s3.put_object(Bucket=b, Key="k", Body=b"1")
     user = make_user()
     role = make_role(trust=user.arn, managed=[S3_READ])
-    c = user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="t")["Credentials"]
+    c = user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="tok")["Credentials"]
     good = service_client("s3", server.endpoint, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
     expect_ok(good.get_object, Bucket=b, Key="k", why="x-amz-security-token carries the session")
     no_token = service_client("s3", server.endpoint, c["AccessKeyId"], c["SecretAccessKey"])
