@@ -68,10 +68,12 @@ static enum pail_err lookup_key(struct pail_req *req, const char *access_key,
     const struct pail_keystore *ks = req->svc ? req->svc->keys : NULL;
     if (!ks)
         return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
+    const char *q = req->raw_query ? req->raw_query : "";
     const char *token = pail_req_header(req, "x-amz-security-token");
+    if (!token) /* presigned: SigV4 spells it X-Amz-, botocore's SigV2 x-amz- */
+        token = pail_sigv4_query_get(req->arena, q, "X-Amz-Security-Token");
     if (!token)
-        token = pail_sigv4_query_get(req->arena, req->raw_query ? req->raw_query : "",
-                                     "X-Amz-Security-Token");
+        token = pail_sigv4_query_get(req->arena, q, "x-amz-security-token");
     enum pail_err e = ks->lookup(ks->ctx, access_key, token, service, region, secret, cap,
                                  req->arena, &req->auth.principal, &req->auth.temporary);
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(req, e, NULL);
@@ -294,9 +296,9 @@ static enum pail_err parse_expires(struct pail_req *req, const char *s, long *ou
     }
     if (n == 0)
         return pail_req_fail(req, QUERY_PARAMS_ERR, "X-Amz-Expires should be a number");
-    if (v > PAIL_SIGV4_MAX_EXPIRES)
+    if (v > PAIL_SIGV4_MAX_EXPIRES) /* sic: AWS's text has the semicolon */
         return pail_req_fail(req, QUERY_PARAMS_ERR,
-                             "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+                             "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
     *out = v;
     return PAIL_OK;
 }

@@ -104,11 +104,30 @@ static void collect_headers(struct pail_req *r, struct MHD_Connection *c)
     }
 }
 
+/* The peer's address, for aws:SourceIp (IPv4-mapped IPv6 as IPv4). */
+static void client_ip(struct pail_req *r, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip,
+                  sizeof r->client_ip);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            inet_ntop(AF_INET, &a6->s6_addr[12], r->client_ip, sizeof r->client_ip);
+        else
+            inet_ntop(AF_INET6, a6, r->client_ip, sizeof r->client_ip);
+    }
+}
+
 /* Everything that happens before the first body byte. */
 static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const char *method)
 {
     r->method = pail_arena_strdup(r->arena, method);
     collect_headers(r, c);
+    client_ip(r, c);
     return pail_pipeline_begin(r);
 }
 

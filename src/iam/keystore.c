@@ -11,6 +11,9 @@ static enum pail_err lookup(void *ctx, const char *access_key, const char *token
     struct pail_credential c;
     enum pail_err e = pail_identity_authenticate(ctx, access_key, token, service, region, secret,
                                                  cap, a, &c);
+    /* A session's key without its token is, to AWS, no key it knows. */
+    if (e == PAIL_E_InvalidToken && !token)
+        return PAIL_E_InvalidAccessKeyId;
     if (e != PAIL_OK)
         return e;
     *p = c.principal;

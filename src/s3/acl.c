@@ -6,7 +6,6 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "iam/acl.h"
-#include "iam/identity.h"
 #include "s3/acl_request.h"
 #include "s3/bucket_cache.h"
 #include "s3/common.h"
@@ -65,20 +64,6 @@ enum pail_err s3_get_object_acl(struct pail_req *r)
     return write_acl(r, &acl);
 }
 
-/* Every canonical grantee of acl must be an account pail knows (AWS:
- * InvalidArgument "Invalid id"). */
-static enum pail_err grantees_exist(struct pail_req *r, const struct pail_acl *acl)
-{
-    for (size_t i = 0; i < acl->n; i++) {
-        const struct pail_grant *g = &acl->grants[i];
-        struct pail_account a;
-        if (g->type == PAIL_GRANTEE_CANONICAL &&
-            !pail_identity_account_by_canonical(r->svc->identity, g->id, r->arena, &a))
-            return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid id");
-    }
-    return PAIL_OK;
-}
-
 /* The ACL an AccessControlPolicy body gives the resource owned by owner. */
 static enum pail_err acl_from_body(struct pail_req *r, const char *owner, bool block_public,
                                    const char **json)
@@ -96,7 +81,7 @@ static enum pail_err acl_from_body(struct pail_req *r, const char *owner, bool b
     acl.owner_id = canon;
     if ((e = pail_acl_resolve_emails(&acl, s3_email_canonical, r)) != PAIL_OK)
         return pail_req_fail(r, e, NULL);
-    if (grantees_exist(r, &acl) != PAIL_OK)
+    if (s3_acl_grantees_exist(r, &acl) != PAIL_OK)
         return r->err;
     if (block_public && pail_acl_is_public(&acl)) {
         r->deny_reason = "block-public-acls";

@@ -3,8 +3,10 @@
 
 #include "http/request.h"
 #include "iam/acl.h"
+#include "iam/identity.h"
 #include "s3/bucket_cache.h"
 #include "s3/owner.h"
+#include "s3/services.h"
 
 #include <string.h>
 
@@ -24,6 +26,18 @@ bool s3_request_has_acl(const struct pail_req *r)
         if (pail_req_header(r, grant_headers[i]))
             return true;
     return false;
+}
+
+enum pail_err s3_acl_grantees_exist(struct pail_req *r, const struct pail_acl *acl)
+{
+    for (size_t i = 0; i < acl->n; i++) {
+        const struct pail_grant *g = &acl->grants[i];
+        struct pail_account a;
+        if (g->type == PAIL_GRANTEE_CANONICAL &&
+            !pail_identity_account_by_canonical(r->svc->identity, g->id, r->arena, &a))
+            return pail_req_fail(r, PAIL_E_InvalidArgument, "Invalid id");
+    }
+    return PAIL_OK;
 }
 
 static bool enforced_bucket(const struct s3_bucket *b)
@@ -94,7 +108,8 @@ static enum pail_err acl_from(struct pail_req *r, const struct s3_bucket *b, boo
             return pail_req_fail(r, PAIL_E_InvalidArgument, NULL);
     } else {
         bool present;
-        if (from_grants(r, hdr, ocanon, oname, &acl, &present) != PAIL_OK)
+        if (from_grants(r, hdr, ocanon, oname, &acl, &present) != PAIL_OK ||
+            s3_acl_grantees_exist(r, &acl) != PAIL_OK)
             return r->err;
     }
     if (block_public_acls && pail_acl_is_public(&acl)) {

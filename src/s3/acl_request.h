@@ -38,6 +38,10 @@ enum pail_err s3_request_acl(struct pail_req *req, const struct s3_bucket *b, bo
 enum pail_err s3_canned_acl(struct pail_req *req, const char *canned, const char *owner,
                             const char *bucket_owner, const char **json);
 
+/* InvalidArgument "Invalid id" unless every canonical grantee of acl is an
+ * account pail knows, as AWS checks. */
+enum pail_err s3_acl_grantees_exist(struct pail_req *req, const struct pail_acl *acl);
+
 /* Whether req carries x-amz-acl or any x-amz-grant-* header. */
 bool s3_request_has_acl(const struct pail_req *req);
 

@@ -281,12 +281,18 @@ static bool resource_acl(struct check *c, bool bucket_level, struct pail_acl *ou
     return true;
 }
 
+/* What an ACL grant amounts to. A grant to an account's canonical id (and
+ * the owner's standing right to read and write the ACL) is the account's, so
+ * its IAM principals still need an identity allow; a grant to AllUsers or
+ * AuthenticatedUsers reaches every requester directly. */
+enum acl_grant { ACL_NO, ACL_ACCOUNT, ACL_GROUP };
+
 /* Does the ACL allow c's action? The owner of the resource may always read
  * and write its ACL (AWS), whatever the grants say. */
-static bool acl_allows(struct check *c)
+static enum acl_grant acl_allows(struct check *c)
 {
     if (!c->b)
-        return false;
+        return ACL_NO;
     bool bucket_level = true;
     unsigned need = pail_acl_perm_for_action(c->action, true);
     if (!need) {
@@ -294,18 +300,22 @@ static bool acl_allows(struct check *c)
         bucket_level = false;
     }
     if (!need)
-        return false;
+        return ACL_NO;
     struct pail_acl acl;
     if (!resource_acl(c, bucket_level, &acl))
-        return false;
+        return ACL_NO;
     const struct pail_principal *p = &c->r->auth.principal;
     bool anonymous = p->type == PAIL_PT_ANONYMOUS;
-    const char *owner = bucket_level ? c->bucket_owner : c->object_owner;
-    if (!anonymous && (need & (PAIL_ACL_READ_ACP | PAIL_ACL_WRITE_ACP)) && is(p->account, owner))
-        return true;
     bool ignore_public = c->b->has_pab && c->b->pab.ignore_public_acls;
-    return (pail_acl_granted(&acl, anonymous ? NULL : p->canonical_id, !anonymous,
-                             ignore_public) & need) != 0;
+    if (pail_acl_granted(&acl, NULL, !anonymous, ignore_public) & need)
+        return ACL_GROUP;
+    const char *owner = bucket_level ? c->bucket_owner : c->object_owner;
+    if (anonymous)
+        return ACL_NO;
+    if ((need & (PAIL_ACL_READ_ACP | PAIL_ACL_WRITE_ACP)) && is(p->account, owner))
+        return ACL_ACCOUNT;
+    return pail_acl_granted(&acl, p->canonical_id, true, ignore_public) & need ? ACL_ACCOUNT
+                                                                                : ACL_NO;
 }
 
 /* Records a refusal in AWS's words. */
@@ -315,7 +325,9 @@ static enum pail_err refuse(struct check *c, enum why w, bool record)
         return PAIL_E_AccessDenied;
     struct pail_req *r = c->r;
     r->deny_reason = whys[w].log;
-    if (r->auth.principal.type == PAIL_PT_ANONYMOUS)
+    /* AWS explains a refusal only to the resource's own account. */
+    if (r->auth.principal.type == PAIL_PT_ANONYMOUS ||
+        (c->bucket_owner && !is(r->auth.principal.account, c->bucket_owner)))
         return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
     if (whys[w].deny)
         return pail_req_fail(r, PAIL_E_AccessDenied,
@@ -414,7 +426,7 @@ static enum pail_err decide(struct check *c, bool record)
     /* 3 and 4. */
     if (!c->b) /* service-level (ListBuckets): identity only */
         return id.allows ? PAIL_OK : refuse(c, id.missing, record);
-    bool acl = acl_allows(c);
+    enum acl_grant acl = acl_allows(c);
     if (anonymous)
         return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
     /* An object another account wrote is its owner's: the bucket's account
@@ -422,7 +434,7 @@ static enum pail_err decide(struct check *c, bool record)
     bool foreign_object = c->obj && !is(c->object_owner, c->bucket_owner) &&
                           pail_acl_perm_for_action(c->action, false) != 0;
     if (same && !foreign_object) {
-        if (id.allows || policy_direct)
+        if (id.allows || policy_direct || acl == ACL_GROUP)
             return PAIL_OK;
         return refuse(c, id.missing, record);
     }

@@ -10,12 +10,25 @@
 #include "s3/bucket_cache.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
+#include "s3/owner.h"
+#include "s3/policy_check.h"
 #include "s3/services.h"
 #include "util/xml_out.h"
 
 #include <string.h>
 
 #define POLICY_MAX 20480 /* AWS: 20 KB, whitespace not counted */
+
+/* AWS: "If you have the correct permissions, but you're not using an
+ * identity that belongs to the bucket owner's account, Amazon S3 returns a
+ * 405 Method Not Allowed error" (Get/Put/DeleteBucketPolicy). */
+static enum pail_err owner_account_only(struct pail_req *r)
+{
+    const char *owner = s3_owner_account(r, r->bkt->owner);
+    if (r->auth.principal.account && strcmp(r->auth.principal.account, owner) == 0)
+        return PAIL_OK;
+    return pail_req_fail(r, PAIL_E_MethodNotAllowed, NULL);
+}
 
 static bool principal_exists(void *ctx, const char *value, bool is_canonical)
 {
@@ -25,6 +38,8 @@ static bool principal_exists(void *ctx, const char *value, bool is_canonical)
 
 enum pail_err s3_put_bucket_policy(struct pail_req *r)
 {
+    if (owner_account_only(r) != PAIL_OK)
+        return r->err;
     size_t len;
     const char *doc = pail_body_data(r, &len);
     if (!len || doc[0] != '{')
@@ -40,6 +55,9 @@ enum pail_err s3_put_bucket_policy(struct pail_req *r)
         return pail_req_fail(r, PAIL_E_MalformedPolicy, "%s", *why ? why : "Invalid policy");
     bool public_ = pail_policy_is_public(p);
     pail_policy_free(p);
+    const char *bad = s3_policy_check(doc, len);
+    if (bad)
+        return pail_req_fail(r, PAIL_E_MalformedPolicy, "%s", bad);
     const struct s3_bucket *b = r->bkt;
     if (public_ && b->has_pab && b->pab.block_public_policy) {
         r->deny_reason = "block-public-policy";
@@ -53,6 +71,8 @@ enum pail_err s3_put_bucket_policy(struct pail_req *r)
 
 enum pail_err s3_get_bucket_policy(struct pail_req *r)
 {
+    if (owner_account_only(r) != PAIL_OK)
+        return r->err;
     const char *doc = r->bkt->policy;
     if (!doc)
         return pail_req_fail(r, PAIL_E_NoSuchBucketPolicy, NULL);
@@ -64,6 +84,8 @@ enum pail_err s3_get_bucket_policy(struct pail_req *r)
 
 enum pail_err s3_delete_bucket_policy(struct pail_req *r)
 {
+    if (owner_account_only(r) != PAIL_OK)
+        return r->err;
     if (r->bkt->policy && s3_bucket_setting(r, "policy", NULL) != PAIL_OK)
         return r->err;
     r->resp.status = 204;

@@ -662,7 +662,8 @@ def test_permissions_boundary_limits_the_user(iam, s3, make_user, root_bucket):
     s3.put_object(Bucket=b, Key="k", Body=b"1")
     user = make_user(managed=[S3_FULL], boundary=S3_READ)
     got = iam.get_user(UserName=user.name)["User"]
-    assert got.get("PermissionsBoundary") == {"PermissionsBoundaryType": "Policy",
+    # botocore's PermissionsBoundaryAttachmentType has one value: PermissionsBoundaryPolicy
+    assert got.get("PermissionsBoundary") == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
                                                "PermissionsBoundaryArn": S3_READ}
     expect_ok(user.s3.get_object, Bucket=b, Key="k",
               why="allowed by both the identity policy and the boundary")
@@ -736,8 +737,9 @@ def test_simulate_custom_policy(iam):
 
 
 def test_simulate_custom_policy_malformed(iam):
+    # botocore lists InvalidInput and PolicyEvaluation as SimulateCustomPolicy's errors
     expect_error(iam.simulate_custom_policy, PolicyInputList=["nope"], ActionNames=["s3:GetObject"],
-                 code="MalformedPolicyDocument", status=400, why="the input policy must be valid")
+                 code="InvalidInput", status=400, why="the input policy must be valid")
 
 
 # ------------------------------------------------------------ wire format
