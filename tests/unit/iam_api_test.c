@@ -894,7 +894,7 @@ static void test_simulate(void **state)
                       "    {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
                       "    {\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/secret/*\"},\n"
                       "    {\"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\",\n"
-                      "     \"Condition\": {\"StringEquals\": {\"aws:username\": \"sim\"}}}\n"
+                      "     \"Condition\": {\"StringEquals\": {\"s3:prefix\": \"home/sim/\"}}}\n"
                       "  ]\n"
                       "}";
     ifx_user_with(t, "sim", doc);
@@ -921,11 +921,11 @@ static void test_simulate(void **state)
     r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", src,
              "ActionNames.member.1", "s3:PutObject");
     assert_non_null(strstr(r.body, "<EvalDecision>implicitDeny</EvalDecision>"));
-    assert_non_null(strstr(r.body, "<MissingContextValues><member>aws:username</member></MissingContextValues>"));
+    assert_non_null(strstr(r.body, "<MissingContextValues><member>s3:prefix</member></MissingContextValues>"));
     r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", src,
              "ActionNames.member.1", "s3:PutObject",
-             "ContextEntries.member.1.ContextKeyName", "aws:username",
-             "ContextEntries.member.1.ContextKeyValues.member.1", "sim",
+             "ContextEntries.member.1.ContextKeyName", "s3:prefix",
+             "ContextEntries.member.1.ContextKeyValues.member.1", "home/sim/",
              "ContextEntries.member.1.ContextKeyType", "string");
     assert_non_null(strstr(r.body, "<EvalDecision>allowed</EvalDecision>"));
     /* input policies and boundaries */
