@@ -152,14 +152,18 @@ int id_intern(struct pail_identity *id, const char *s)
     return idx;
 }
 
-/* Stages expired sessions' deletion (they are refused anyway; this keeps the
- * store and memory from growing). Holds wmu. */
+/* How long an expired session is kept in memory so that its key still
+ * answers ExpiredToken (what clients act on) rather than InvalidAccessKeyId. */
+#define EXPIRED_GRACE_MS (15 * 60 * 1000)
+
+/* Stages the deletion of sessions expired for a while (they are refused
+ * anyway; this keeps the store and memory from growing). Holds wmu. */
 static void stage_expired(struct txn *t, int64_t now)
 {
     struct idmap_it it = {0};
     while (idmap_next(&t->id->creds, &it)) {
         struct session *s = it.e->val;
-        if (s->kind == CRED_SESSION && s->expires <= now)
+        if (s->kind == CRED_SESSION && s->expires + EXPIRED_GRACE_MS <= now)
             txn_stage(t, EK_SESSION, s, NULL);
     }
 }
