@@ -271,6 +271,16 @@ static void test_access_keys(void **state)
     r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
     assert_string_equal(xtext(t, r.body, "ServiceName"), "s3");
     assert_string_equal(xtext(t, r.body, "Region"), "us-west-2");
+    /* deferred: nothing recorded until the caller notes a verified use */
+    assert_err(pail_identity_authenticate(t->id, k1, NULL, NULL, "eu-north-1", secret, sizeof secret,
+                                          t->f->a, &cr), PAIL_OK);
+    r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
+    assert_string_equal(xtext(t, r.body, "Region"), "us-west-2");
+    pail_identity_note_use(t->id, k1, "iam", "eu-north-1");
+    r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
+    assert_string_equal(xtext(t, r.body, "ServiceName"), "iam");
+    assert_string_equal(xtext(t, r.body, "Region"), "eu-north-1");
+    pail_identity_note_use(t->id, "AKIANOSUCHKEY0000000", "s3", "x"); /* no-op */
 
     assert_ok(ROOT(t, "Action", "UpdateAccessKey", "UserName", "kay", "AccessKeyId", k1,
                    "Status", "Inactive"));
