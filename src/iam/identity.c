@@ -54,9 +54,15 @@ static void load_all(struct pail_identity *id, const struct pail_iam_rec *recs, 
 {
     struct txn t;
     txn_begin(&t, id);
+    signed char *pass_of = id_xcalloc(n, 1);
+    for (size_t i = 0; i < n; i++) {
+        pass_of[i] = (signed char)id_load_pass(recs[i].kind);
+        if (pass_of[i] < 0)
+            pail_warn("identity: record kind %s unknown; ignored", recs[i].kind);
+    }
     for (int pass = 0; pass < ID_LOAD_PASSES; pass++) {
         for (size_t i = 0; i < n; i++) {
-            if (id_load_record(id, &recs[i], pass))
+            if (pass_of[i] != pass || id_load_record(id, &recs[i]))
                 continue;
             if (strcmp(recs[i].kind, REC_SESSION) == 0)
                 txn_raw(&t, REC_SESSION, recs[i].name, NULL);
@@ -65,6 +71,7 @@ static void load_all(struct pail_identity *id, const struct pail_iam_rec *recs, 
                           recs[i].name);
         }
     }
+    free(pass_of);
     if (txn_commit(&t) != PAIL_OK)
         pail_warn("identity: could not delete expired sessions; retried at the next start");
 }
@@ -145,14 +152,18 @@ int id_intern(struct pail_identity *id, const char *s)
     return idx;
 }
 
-/* Stages expired sessions' deletion (they are refused anyway; this keeps the
- * store and memory from growing). Holds wmu. */
+/* How long an expired session is kept in memory so that its key still
+ * answers ExpiredToken (what clients act on) rather than InvalidAccessKeyId. */
+#define EXPIRED_GRACE_MS (15 * 60 * 1000)
+
+/* Stages the deletion of sessions expired for a while (they are refused
+ * anyway; this keeps the store and memory from growing). Holds wmu. */
 static void stage_expired(struct txn *t, int64_t now)
 {
     struct idmap_it it = {0};
     while (idmap_next(&t->id->creds, &it)) {
         struct session *s = it.e->val;
-        if (s->kind == CRED_SESSION && s->expires <= now)
+        if (s->kind == CRED_SESSION && s->expires + EXPIRED_GRACE_MS <= now)
             txn_stage(t, EK_SESSION, s, NULL);
     }
 }

@@ -121,12 +121,17 @@ struct pail_credential {
  *   ExpiredToken        the session has expired.
  * service ("s3", "iam", "sts") and region are recorded in memory as the key's
  * last use (persisted lazily: at most once a minute per key, and at close);
- * never writes to the store. Call it once the signature has been checked if
- * failed attempts should not count as use. */
+ * never writes to the store. service NULL records nothing: then call
+ * pail_identity_note_use once the signature has been verified, so that
+ * failed attempts do not count as use (AWS counts only successful ones). */
 enum pail_err pail_identity_authenticate(struct pail_identity *id, const char *access_key,
                                          const char *session_token, const char *service,
                                          const char *region, char *secret, size_t cap,
                                          struct pail_arena *a, struct pail_credential *out);
+/* Records a verified use of a permanent access key (memory only, as above);
+ * a no-op for session keys and unknown keys. */
+void pail_identity_note_use(struct pail_identity *id, const char *access_key, const char *service,
+                            const char *region);
 
 /* ---- authorization: the identity side ---- */
 

@@ -80,6 +80,8 @@ static int service_index(struct pail_identity *id, const char *svc)
 static void note_use(struct pail_identity *id, struct key *k, const char *service,
                      const char *region)
 {
+    if (!service)
+        return;
     int64_t now = pail_time_now_ms();
     int svc = service_index(id, service);
     int reg = region_ok(region) ? id_intern(id, region) : 0;
@@ -143,6 +145,16 @@ enum pail_err pail_identity_authenticate(struct pail_identity *id, const char *a
     }
     pthread_rwlock_unlock(&id->rw);
     return e;
+}
+
+void pail_identity_note_use(struct pail_identity *id, const char *access_key, const char *service,
+                            const char *region)
+{
+    pthread_rwlock_rdlock(&id->rw);
+    struct key *k = access_key ? idmap_get(&id->creds, access_key) : NULL;
+    if (k && k->kind == CRED_KEY)
+        note_use(id, k, service, region);
+    pthread_rwlock_unlock(&id->rw);
 }
 
 /* ===== authorization ===== */

@@ -368,9 +368,12 @@ void txn_drop_sessions(struct txn *t, const struct user *u, const struct role *r
 
 /* Frees every entity and table of the model (close). */
 void id_model_free(struct pail_identity *id);
-/* Applies one record at open; false (record skipped) when it does not parse. */
-bool id_load_record(struct pail_identity *id, const struct pail_iam_rec *r, int pass);
+/* Which pass of the load a record kind belongs to (what others refer to
+ * first), or -1 for an unknown kind. */
+int id_load_pass(const char *kind);
 #define ID_LOAD_PASSES 6
+/* Applies one record at open; false (record skipped) when it does not parse. */
+bool id_load_record(struct pail_identity *id, const struct pail_iam_rec *r);
 
 /* ---- lookups for the API (hold wmu or the read lock) ---- */
 

@@ -7,6 +7,7 @@
 
 #include "auth/crypto.h"
 #include "core/log.h"
+#include "iam/jscan.h"
 #include "util/encode.h"
 #include "util/time.h"
 
@@ -912,123 +913,156 @@ void txn_drop_sessions(struct txn *t, const struct user *u, const struct role *r
     }
 }
 
-/* ===== 8. loading records ===== */
+/* ===== 8. loading records (jscan: no allocation but what the model keeps) ===== */
 
-static const char *jstr(json_t *o, const char *k)
+static struct jv jmem(struct jv o, const char *k)
 {
-    return json_string_value(json_object_get(o, k));
+    struct jv v = {0};
+    jv_member(o, k, &v);
+    return v;
 }
 
-static int64_t jint(json_t *o, const char *k)
+static int64_t jnum(struct jv o, const char *k)
 {
-    return (int64_t)json_integer_value(json_object_get(o, k));
+    return jv_int(jmem(o, k));
 }
 
-static struct acct *load_acct_of(struct pail_identity *id, json_t *j)
+/* The record's account ("account" member). */
+static struct acct *load_acct_of(struct pail_identity *id, struct jv j)
 {
-    return idmap_get(&id->accts, jstr(j, "account") ? jstr(j, "account") : "");
+    char aid[13];
+    return jv_strbuf(jmem(j, "account"), aid, sizeof aid) ? idmap_get(&id->accts, aid) : NULL;
 }
 
-static bool load_tags(json_t *arr, struct tags *t)
+static bool load_tags(struct jv arr, struct tags *t)
 {
-    size_t i;
-    json_t *e;
-    t->n = 0;
-    t->v = json_array_size(arr) ? id_xcalloc(json_array_size(arr), sizeof *t->v) : NULL;
-    json_array_foreach(arr, i, e) {
-        const char *k = jstr(e, "Key"), *v = jstr(e, "Value");
-        if (!k || !v)
+    size_t pos = 0, n = 0;
+    struct jv e;
+    while (jv_next(arr, &pos, &e))
+        n++;
+    *t = (struct tags){.v = n ? id_xcalloc(n, sizeof *t->v) : NULL};
+    pos = 0;
+    while (jv_next(arr, &pos, &e)) {
+        char *k = jv_get_strdup(e, "Key"), *v = jv_get_strdup(e, "Value");
+        if (!k || !v) {
+            free(k);
+            free(v);
             return false;
-        t->v[t->n].key = id_xstrdup(k);
-        t->v[t->n++].value = id_xstrdup(v);
+        }
+        t->v[t->n].key = k;
+        t->v[t->n++].value = v;
     }
     return true;
 }
 
-static void load_inline(json_t *arr, struct inline_pol **v, size_t *n, const char *owner)
+static void load_inline(struct jv arr, struct inline_pol **v, size_t *n, const char *owner)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        const char *name = jstr(e, "name"), *doc = jstr(e, "doc");
-        if (!name || !doc)
-            continue;
-        char what[160];
-        snprintf(what, sizeof what, "%s of %s", name, owner);
-        inl_put(v, n, name, id_load_pdoc(doc, PAIL_POLICY_IDENTITY, what));
+    size_t pos = 0;
+    struct jv e;
+    while (jv_next(arr, &pos, &e)) {
+        char *name = jv_get_strdup(e, "name"), *doc = jv_get_strdup(e, "doc");
+        if (name && doc) {
+            char what[160];
+            snprintf(what, sizeof what, "%s of %s", name, owner);
+            inl_put(v, n, name, id_load_pdoc(doc, PAIL_POLICY_IDENTITY, what));
+        }
+        free(name);
+        free(doc);
     }
 }
 
-static void load_attached(struct pail_identity *id, json_t *arr, struct mpol ***v, size_t *n,
+static void load_attached(struct pail_identity *id, struct jv arr, struct mpol ***v, size_t *n,
                           const char *owner)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        struct mpol *p = idmap_get(&id->pols_by_arn, json_string_value(e) ? json_string_value(e) : "");
+    size_t pos = 0;
+    struct jv e;
+    while (jv_next(arr, &pos, &e)) {
+        char *arn = jv_strdup(e);
+        struct mpol *p = arn ? idmap_get(&id->pols_by_arn, arn) : NULL;
         if (p && !att_has(*v, *n, p))
             att_add(v, n, p);
         else if (!p)
-            pail_warn("identity: %s: attached policy %s is gone; dropped", owner,
-                      json_string_value(e) ? json_string_value(e) : "?");
+            pail_warn("identity: %s: attached policy %s is gone; dropped", owner, arn ? arn : "?");
+        free(arn);
     }
 }
 
-static bool load_account(struct pail_identity *id, const char *name, json_t *j)
+static struct mpol *load_boundary(struct pail_identity *id, struct jv j)
 {
-    const char *canon = jstr(j, "canonical"), *an = jstr(j, "name");
-    if (!canon || !an || strlen(name) != 12 || strlen(canon) != 64 || idmap_get(&id->accts, name))
-        return false;
-    struct acct *a = id_xcalloc(1, sizeof *a);
-    memcpy(a->id, name, 13);
-    memcpy(a->canonical, canon, 65);
-    a->d.name = id_xstrdup(an);
-    a->d.email = id_xstrdup(jstr(j, "email") ? jstr(j, "email") : "");
-    a->d.created = jint(j, "created");
-    a->d.seq = (uint64_t)jint(j, "seq");
+    char *arn = jv_get_strdup(j, "boundary");
+    struct mpol *p = arn ? idmap_get(&id->pols_by_arn, arn) : NULL;
+    free(arn);
+    return p;
+}
+
+static void init_tables(struct acct *a)
+{
     idmap_init(&a->users, true);
     idmap_init(&a->groups, true);
     idmap_init(&a->roles, true);
     idmap_init(&a->policies, true);
+}
+
+static bool load_account(struct pail_identity *id, const char *name, struct jv j)
+{
+    struct acct *a = id_xcalloc(1, sizeof *a);
+    if (strlen(name) != 12 || idmap_get(&id->accts, name) ||
+        !jv_strbuf(jmem(j, "canonical"), a->canonical, sizeof a->canonical) ||
+        strlen(a->canonical) != 64 || !(a->d.name = jv_get_strdup(j, "name"))) {
+        free(a);
+        return false;
+    }
+    memcpy(a->id, name, 13);
+    a->d.email = jv_get_strdup(j, "email");
+    if (!a->d.email)
+        a->d.email = id_xstrdup("");
+    a->d.created = jnum(j, "created");
+    a->d.seq = (uint64_t)jnum(j, "seq");
+    init_tables(a);
     if (a->d.seq >= id->next_seq)
         id->next_seq = a->d.seq + 1;
     apply_acct(id, NULL, a);
     return true;
 }
 
-static bool load_policy(struct pail_identity *id, const char *name, json_t *j)
+static bool load_policy(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *pn = jstr(j, "name"), *path = jstr(j, "path"), *def = jstr(j, "default");
-    json_t *vs = json_object_get(j, "versions");
-    if (!a || !pn || !path || !def || !json_array_size(vs) ||
-        json_array_size(vs) > ID_VERSIONS_PER_POLICY || strlen(name) >= 24)
+    struct jv vs = jmem(j, "versions");
+    char def[16];
+    if (!a || strlen(name) >= 24 || !jv_is_arr(vs) || !jv_strbuf(jmem(j, "default"), def, sizeof def))
         return false;
     struct mpol *p = id_xcalloc(1, sizeof *p);
     snprintf(p->id, sizeof p->id, "%s", name);
     p->acct = a;
-    p->d.name = id_xstrdup(pn);
-    p->d.path = id_xstrdup(path);
-    p->d.arn = id_entity_arn(a->id, "policy", path, pn);
-    p->d.description = id_xstrdup(jstr(j, "description"));
-    p->d.created = jint(j, "created");
-    p->d.updated = jint(j, "updated");
-    p->d.next_ver = (unsigned)jint(j, "next");
-    load_tags(json_object_get(j, "tags"), &p->d.tags);
-    size_t i;
-    json_t *e;
+    p->d.name = jv_get_strdup(j, "name");
+    p->d.path = jv_get_strdup(j, "path");
+    if (!p->d.name || !p->d.path) {
+        ent_free(EK_POLICY, p);
+        return false;
+    }
+    p->d.arn = id_entity_arn(a->id, "policy", p->d.path, p->d.name);
+    p->d.description = jv_get_strdup(j, "description");
+    p->d.created = jnum(j, "created");
+    p->d.updated = jnum(j, "updated");
+    p->d.next_ver = (unsigned)jnum(j, "next");
+    load_tags(jmem(j, "tags"), &p->d.tags);
+    size_t pos = 0;
+    struct jv e;
     bool have_def = false;
-    json_array_foreach(vs, i, e) {
-        const char *vid = jstr(e, "id"), *doc = jstr(e, "doc");
-        if (!vid || !doc || strlen(vid) >= sizeof p->d.v[0].id)
-            continue;
+    while (p->d.nv < ID_VERSIONS_PER_POLICY && jv_next(vs, &pos, &e)) {
         struct mpol_ver *v = &p->d.v[p->d.nv];
-        snprintf(v->id, sizeof v->id, "%s", vid);
+        char *doc = jv_get_strdup(e, "doc");
+        if (!doc || !jv_strbuf(jmem(e, "id"), v->id, sizeof v->id)) {
+            free(doc);
+            continue;
+        }
         char what[200];
-        snprintf(what, sizeof what, "%s %s", p->d.arn, vid);
+        snprintf(what, sizeof what, "%s %s", p->d.arn, v->id);
         v->d = id_load_pdoc(doc, PAIL_POLICY_IDENTITY, what);
-        v->created = jint(e, "created");
-        if (strcmp(vid, def) == 0) {
+        free(doc);
+        v->created = jnum(e, "created");
+        if (strcmp(v->id, def) == 0) {
             p->d.def = p->d.nv;
             have_def = true;
         }
@@ -1042,167 +1076,207 @@ static bool load_policy(struct pail_identity *id, const char *name, json_t *j)
     return true;
 }
 
-static bool load_group(struct pail_identity *id, const char *name, json_t *j)
+static bool load_group(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *gn = jstr(j, "name"), *path = jstr(j, "path");
-    if (!a || !gn || !path || strlen(name) >= 24)
+    if (!a || strlen(name) >= 24)
         return false;
     struct group *g = id_xcalloc(1, sizeof *g);
     snprintf(g->id, sizeof g->id, "%s", name);
     g->acct = a;
-    g->d.name = id_xstrdup(gn);
-    g->d.path = id_xstrdup(path);
-    g->d.arn = id_entity_arn(a->id, "group", path, gn);
-    g->d.created = jint(j, "created");
-    load_inline(json_object_get(j, "inline"), &g->d.inl, &g->d.ninl, g->d.arn);
-    load_attached(id, json_object_get(j, "attached"), &g->d.att, &g->d.natt, g->d.arn);
+    g->d.name = jv_get_strdup(j, "name");
+    g->d.path = jv_get_strdup(j, "path");
+    if (!g->d.name || !g->d.path) {
+        ent_free(EK_GROUP, g);
+        return false;
+    }
+    g->d.arn = id_entity_arn(a->id, "group", g->d.path, g->d.name);
+    g->d.created = jnum(j, "created");
+    load_inline(jmem(j, "inline"), &g->d.inl, &g->d.ninl, g->d.arn);
+    load_attached(id, jmem(j, "attached"), &g->d.att, &g->d.natt, g->d.arn);
     apply_group(id, NULL, g);
     return true;
 }
 
-static bool load_user(struct pail_identity *id, const char *name, json_t *j)
+static void load_groups_of(struct pail_identity *id, struct jv arr, struct user *u)
+{
+    size_t pos = 0, n = 0;
+    struct jv e;
+    while (jv_next(arr, &pos, &e))
+        n++;
+    u->d.groups = n ? id_xcalloc(n, sizeof *u->d.groups) : NULL;
+    pos = 0;
+    while (jv_next(arr, &pos, &e)) {
+        char gid[24];
+        struct group *g = jv_strbuf(e, gid, sizeof gid) ? idmap_get(&id->groups_by_id, gid) : NULL;
+        if (g && g->acct == u->acct)
+            u->d.groups[u->d.ngroups++] = g;
+    }
+}
+
+static bool load_user(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *un = jstr(j, "name"), *path = jstr(j, "path");
-    if (!a || !un || !path || strlen(name) >= 24)
+    if (!a || strlen(name) >= 24)
         return false;
     struct user *u = id_xcalloc(1, sizeof *u);
     snprintf(u->id, sizeof u->id, "%s", name);
     u->acct = a;
-    u->d.name = id_xstrdup(un);
-    u->d.path = id_xstrdup(path);
-    u->d.arn = id_entity_arn(a->id, "user", path, un);
-    u->d.created = jint(j, "created");
-    load_tags(json_object_get(j, "tags"), &u->d.tags);
-    load_inline(json_object_get(j, "inline"), &u->d.inl, &u->d.ninl, u->d.arn);
-    load_attached(id, json_object_get(j, "attached"), &u->d.att, &u->d.natt, u->d.arn);
-    if (jstr(j, "boundary"))
-        u->d.boundary = idmap_get(&id->pols_by_arn, jstr(j, "boundary"));
-    json_t *gs = json_object_get(j, "groups");
-    u->d.groups = json_array_size(gs) ? id_xcalloc(json_array_size(gs), sizeof *u->d.groups) : NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(gs, i, e) {
-        struct group *g = idmap_get(&id->groups_by_id, json_string_value(e) ? json_string_value(e) : "");
-        if (g && g->acct == a)
-            u->d.groups[u->d.ngroups++] = g;
+    u->d.name = jv_get_strdup(j, "name");
+    u->d.path = jv_get_strdup(j, "path");
+    if (!u->d.name || !u->d.path) {
+        ent_free(EK_USER, u);
+        return false;
     }
+    u->d.arn = id_entity_arn(a->id, "user", u->d.path, u->d.name);
+    u->d.created = jnum(j, "created");
+    load_tags(jmem(j, "tags"), &u->d.tags);
+    load_inline(jmem(j, "inline"), &u->d.inl, &u->d.ninl, u->d.arn);
+    load_attached(id, jmem(j, "attached"), &u->d.att, &u->d.natt, u->d.arn);
+    u->d.boundary = load_boundary(id, j);
+    load_groups_of(id, jmem(j, "groups"), u);
     apply_user(id, NULL, u);
     return true;
 }
 
-static bool load_role(struct pail_identity *id, const char *name, json_t *j)
+static bool load_role(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *rn = jstr(j, "name"), *path = jstr(j, "path"), *trust = jstr(j, "trust");
-    if (!a || !rn || !path || !trust || strlen(name) >= 24)
+    char *trust = jv_get_strdup(j, "trust");
+    if (!a || !trust || strlen(name) >= 24) {
+        free(trust);
         return false;
+    }
     struct role *r = id_xcalloc(1, sizeof *r);
     snprintf(r->id, sizeof r->id, "%s", name);
     r->acct = a;
-    r->d.name = id_xstrdup(rn);
-    r->d.path = id_xstrdup(path);
-    r->d.arn = id_entity_arn(a->id, "role", path, rn);
-    r->d.description = id_xstrdup(jstr(j, "description"));
-    r->d.created = jint(j, "created");
-    r->d.max_session = (int)jint(j, "max_session");
+    r->d.name = jv_get_strdup(j, "name");
+    r->d.path = jv_get_strdup(j, "path");
+    if (!r->d.name || !r->d.path) {
+        free(trust);
+        ent_free(EK_ROLE, r);
+        return false;
+    }
+    r->d.arn = id_entity_arn(a->id, "role", r->d.path, r->d.name);
+    r->d.description = jv_get_strdup(j, "description");
+    r->d.created = jnum(j, "created");
+    r->d.max_session = (int)jnum(j, "max_session");
     char what[200];
     snprintf(what, sizeof what, "trust policy of %s", r->d.arn);
     r->d.trust = id_load_pdoc(trust, PAIL_POLICY_TRUST, what);
-    load_inline(json_object_get(j, "inline"), &r->d.inl, &r->d.ninl, r->d.arn);
-    load_attached(id, json_object_get(j, "attached"), &r->d.att, &r->d.natt, r->d.arn);
-    load_tags(json_object_get(j, "tags"), &r->d.tags);
-    if (jstr(j, "boundary"))
-        r->d.boundary = idmap_get(&id->pols_by_arn, jstr(j, "boundary"));
-    r->d.last_used = jint(j, "last_used");
-    r->d.last_region = id_xstrdup(jstr(j, "last_region"));
+    free(trust);
+    load_inline(jmem(j, "inline"), &r->d.inl, &r->d.ninl, r->d.arn);
+    load_attached(id, jmem(j, "attached"), &r->d.att, &r->d.natt, r->d.arn);
+    load_tags(jmem(j, "tags"), &r->d.tags);
+    r->d.boundary = load_boundary(id, j);
+    r->d.last_used = jnum(j, "last_used");
+    r->d.last_region = jv_get_strdup(j, "last_region");
     apply_role(id, NULL, r);
     return true;
 }
 
-static bool load_key(struct pail_identity *id, const char *name, json_t *j)
+static bool load_key(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *secret = jstr(j, "secret"), *status = jstr(j, "status"), *uid = jstr(j, "user");
-    struct user *u = uid ? idmap_get(&id->users_by_id, uid) : NULL;
-    if (!a || !secret || strlen(secret) >= sizeof ((struct key_doc *)0)->secret ||
-        strlen(name) >= 24 || (uid && (!u || u->acct != a)) || idmap_get(&id->creds, name))
-        return false;
     struct key *k = id_xcalloc(1, sizeof *k);
+    char uid[24] = "", status[16] = "Active";
+    struct jv ju = jmem(j, "user");
+    bool has_user = ju.p != NULL;
+    struct user *u = has_user && jv_strbuf(ju, uid, sizeof uid) ? idmap_get(&id->users_by_id, uid) : NULL;
+    jv_strbuf(jmem(j, "status"), status, sizeof status);
+    if (!a || strlen(name) >= 24 || (has_user && (!u || u->acct != a)) ||
+        idmap_get(&id->creds, name) || !jv_strbuf(jmem(j, "secret"), k->d.secret, sizeof k->d.secret)) {
+        key_free(k);
+        return false;
+    }
     k->kind = CRED_KEY;
     snprintf(k->id, sizeof k->id, "%s", name);
     k->acct = a;
     k->user = u;
-    snprintf(k->d.secret, sizeof k->d.secret, "%s", secret);
-    k->d.active = !status || strcmp(status, "Inactive") != 0;
-    k->d.created = jint(j, "created");
+    k->d.active = strcmp(status, "Inactive") != 0;
+    k->d.created = jnum(j, "created");
     apply_key(id, NULL, k);
     return true;
 }
 
-static bool load_keyuse(struct pail_identity *id, const char *name, json_t *j)
+static bool load_keyuse(struct pail_identity *id, const char *name, struct jv j)
 {
     struct key *k = idmap_get(&id->creds, name);
     if (!k || k->kind != CRED_KEY)
         return false;
-    atomic_store(&k->lu_ms, jint(j, "ms"));
-    atomic_store(&k->lu_svc, id_intern(id, jstr(j, "service") ? jstr(j, "service") : ""));
-    atomic_store(&k->lu_region, id_intern(id, jstr(j, "region") ? jstr(j, "region") : ""));
+    char svc[16] = "", region[40] = "";
+    jv_strbuf(jmem(j, "service"), svc, sizeof svc);
+    jv_strbuf(jmem(j, "region"), region, sizeof region);
+    atomic_store(&k->lu_ms, jnum(j, "ms"));
+    atomic_store(&k->lu_svc, id_intern(id, svc));
+    atomic_store(&k->lu_region, id_intern(id, region));
     return true;
 }
 
-static bool load_session(struct pail_identity *id, const char *name, json_t *j)
+static bool load_session_policies(struct jv pols, struct session *s)
+{
+    size_t pos = 0, n = 0;
+    struct jv e;
+    while (jv_next(pols, &pos, &e))
+        n++;
+    s->sp = n ? id_xcalloc(n, sizeof *s->sp) : NULL;
+    s->sp_ids = n ? id_xcalloc(n, sizeof *s->sp_ids) : NULL;
+    pos = 0;
+    while (jv_next(pols, &pos, &e)) {
+        char *pid = jv_get_strdup(e, "id"), *doc = jv_get_strdup(e, "doc");
+        if (pid && doc) {
+            s->sp[s->nsp] = id_load_pdoc(doc, PAIL_POLICY_IDENTITY, "of a session");
+            s->sp_ids[s->nsp++] = pid;
+            pid = NULL;
+        }
+        free(pid);
+        free(doc);
+    }
+    return true;
+}
+
+static bool load_session(struct pail_identity *id, const char *name, struct jv j)
 {
     struct acct *a = load_acct_of(id, j);
-    const char *kind = jstr(j, "kind"), *secret = jstr(j, "secret"), *th = jstr(j, "token_sha256");
-    if (!a || !kind || !secret || !th || strlen(th) != 64 || strlen(name) >= 24 ||
-        strlen(secret) >= 48 || idmap_get(&id->creds, name))
-        return false;
-    int64_t expires = jint(j, "expires");
-    if (expires <= pail_time_now_ms())
-        return false; /* expired: the caller deletes the record */
+    int64_t expires = jnum(j, "expires");
+    if (!a || strlen(name) >= 24 || idmap_get(&id->creds, name) || expires <= pail_time_now_ms())
+        return false; /* expired or dangling: the caller deletes the record */
     struct session *s = id_xcalloc(1, sizeof *s);
     s->kind = CRED_SESSION;
     snprintf(s->id, sizeof s->id, "%s", name);
     s->acct = a;
-    snprintf(s->secret, sizeof s->secret, "%s", secret);
-    memcpy(s->token_sha256, th, 65);
-    s->created = jint(j, "created");
+    char kind[8] = "", ref[24] = "";
+    jv_strbuf(jmem(j, "kind"), kind, sizeof kind);
+    if (!jv_strbuf(jmem(j, "secret"), s->secret, sizeof s->secret) ||
+        !jv_strbuf(jmem(j, "token_sha256"), s->token_sha256, sizeof s->token_sha256) ||
+        strlen(s->token_sha256) != 64) {
+        session_free(s);
+        return false;
+    }
+    s->created = jnum(j, "created");
     s->expires = expires;
-    s->chained = json_is_true(json_object_get(j, "chained"));
-    s->name = id_xstrdup(jstr(j, "name"));
+    s->chained = jv_true(jmem(j, "chained"));
+    s->name = jv_get_strdup(j, "name");
     if (strcmp(kind, "role") == 0) {
         s->sk = SESS_ROLE;
-        s->role = idmap_get(&id->roles_by_id, jstr(j, "role") ? jstr(j, "role") : "");
+        s->role = jv_strbuf(jmem(j, "role"), ref, sizeof ref) ? idmap_get(&id->roles_by_id, ref) : NULL;
     } else if (strcmp(kind, "user") == 0) {
         s->sk = SESS_USER;
-        s->user = idmap_get(&id->users_by_id, jstr(j, "user") ? jstr(j, "user") : "");
+        s->user = jv_strbuf(jmem(j, "user"), ref, sizeof ref) ? idmap_get(&id->users_by_id, ref) : NULL;
     } else
         s->sk = SESS_ROOT;
-    if ((s->sk == SESS_ROLE && (!s->role || s->role->acct != a)) ||
+    if ((s->sk == SESS_ROLE && (!s->role || s->role->acct != a || !s->name)) ||
         (s->sk == SESS_USER && (!s->user || s->user->acct != a))) {
         session_free(s);
         return false;
     }
-    json_t *pols = json_object_get(j, "policies");
-    size_t n = json_array_size(pols), i;
-    json_t *e;
-    s->sp = n ? id_xcalloc(n, sizeof *s->sp) : NULL;
-    s->sp_ids = n ? id_xcalloc(n, sizeof *s->sp_ids) : NULL;
-    json_array_foreach(pols, i, e) {
-        const char *pid = jstr(e, "id"), *doc = jstr(e, "doc");
-        if (!pid || !doc)
-            continue;
-        s->sp[s->nsp] = id_load_pdoc(doc, PAIL_POLICY_IDENTITY, "of a session");
-        s->sp_ids[s->nsp++] = id_xstrdup(pid);
-    }
+    load_session_policies(jmem(j, "policies"), s);
     apply_session(id, NULL, s);
     return true;
 }
 
 /* Which pass loads a kind: accounts, then what others refer to. */
-static int pass_of(const char *kind)
+int id_load_pass(const char *kind)
 {
     static const struct {
         const char *kind;
@@ -1215,34 +1289,21 @@ static int pass_of(const char *kind)
     return -1;
 }
 
-bool id_load_record(struct pail_identity *id, const struct pail_iam_rec *r, int pass)
+bool id_load_record(struct pail_identity *id, const struct pail_iam_rec *r)
 {
-    int want = pass_of(r->kind);
-    if (want != pass)
-        return true;
-    json_error_t je;
-    json_t *j = json_loads(r->doc, 0, &je);
-    bool ok = false;
-    if (json_is_object(j)) {
-        if (strcmp(r->kind, REC_ACCOUNT) == 0)
-            ok = load_account(id, r->name, j);
-        else if (strcmp(r->kind, REC_POLICY) == 0)
-            ok = load_policy(id, r->name, j);
-        else if (strcmp(r->kind, REC_GROUP) == 0)
-            ok = load_group(id, r->name, j);
-        else if (strcmp(r->kind, REC_USER) == 0)
-            ok = load_user(id, r->name, j);
-        else if (strcmp(r->kind, REC_ROLE) == 0)
-            ok = load_role(id, r->name, j);
-        else if (strcmp(r->kind, REC_KEY) == 0)
-            ok = load_key(id, r->name, j);
-        else if (strcmp(r->kind, REC_SESSION) == 0)
-            ok = load_session(id, r->name, j);
-        else if (strcmp(r->kind, REC_KEYUSE) == 0)
-            ok = load_keyuse(id, r->name, j);
-    }
-    json_decref(j);
-    return ok;
+    static const struct {
+        const char *kind;
+        bool (*load)(struct pail_identity *, const char *, struct jv);
+    } loaders[] = {{REC_ACCOUNT, load_account}, {REC_POLICY, load_policy}, {REC_GROUP, load_group},
+                   {REC_USER, load_user},       {REC_ROLE, load_role},     {REC_KEY, load_key},
+                   {REC_SESSION, load_session}, {REC_KEYUSE, load_keyuse}};
+    struct jv j;
+    if (!jv_root(r->doc, &j) || !jv_is_obj(j))
+        return false;
+    for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++)
+        if (strcmp(r->kind, loaders[i].kind) == 0)
+            return loaders[i].load(id, r->name, j);
+    return false;
 }
 
 void id_model_free(struct pail_identity *id)

@@ -44,7 +44,6 @@ void idmap_free(struct idmap *m)
         struct idmap_ent *e = m->b[i];
         while (e) {
             struct idmap_ent *next = e->next;
-            free(e->key);
             free(e);
             e = next;
         }
@@ -99,13 +98,10 @@ void idmap_put(struct idmap *m, const char *key, void *val)
         (*p)->val = val;
         return;
     }
-    struct idmap_ent *e = xcalloc(1, sizeof *e);
+    size_t kl = strlen(key) + 1;
+    struct idmap_ent *e = xcalloc(1, sizeof *e + kl);
     e->hash = h;
-    e->key = strdup(key);
-    if (!e->key) {
-        fputs("pail: out of memory\n", stderr);
-        abort();
-    }
+    memcpy(e->key, key, kl);
     e->val = val;
     *p = e;
     m->n++;
@@ -121,7 +117,6 @@ void *idmap_del(struct idmap *m, const char *key)
         return NULL;
     void *val = e->val;
     *p = e->next;
-    free(e->key);
     free(e);
     m->n--;
     return val;

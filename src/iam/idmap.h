@@ -13,8 +13,8 @@
 struct idmap_ent {
     struct idmap_ent *next;
     uint64_t hash;
-    char *key;
     void *val;
+    char key[]; /* one allocation per entry */
 };
 
 struct idmap {

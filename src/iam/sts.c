@@ -240,7 +240,7 @@ enum pail_err iam_AssumeRole(struct iam_ctx *c)
     s->chained = chained;
     s->created = c->now;
     s->expires = c->now + dur * 1000;
-    long packed;
+    long packed = -1;
     if (!session_policies(c, r, s, &packed)) {
         session_free(s);
         return c->err;

@@ -271,6 +271,16 @@ static void test_access_keys(void **state)
     r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
     assert_string_equal(xtext(t, r.body, "ServiceName"), "s3");
     assert_string_equal(xtext(t, r.body, "Region"), "us-west-2");
+    /* deferred: nothing recorded until the caller notes a verified use */
+    assert_err(pail_identity_authenticate(t->id, k1, NULL, NULL, "eu-north-1", secret, sizeof secret,
+                                          t->f->a, &cr), PAIL_OK);
+    r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
+    assert_string_equal(xtext(t, r.body, "Region"), "us-west-2");
+    pail_identity_note_use(t->id, k1, "iam", "eu-north-1");
+    r = ROOT(t, "Action", "GetAccessKeyLastUsed", "AccessKeyId", k1);
+    assert_string_equal(xtext(t, r.body, "ServiceName"), "iam");
+    assert_string_equal(xtext(t, r.body, "Region"), "eu-north-1");
+    pail_identity_note_use(t->id, "AKIANOSUCHKEY0000000", "s3", "x"); /* no-op */
 
     assert_ok(ROOT(t, "Action", "UpdateAccessKey", "UserName", "kay", "AccessKeyId", k1,
                    "Status", "Inactive"));
@@ -894,7 +904,7 @@ static void test_simulate(void **state)
                       "    {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n"
                       "    {\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/secret/*\"},\n"
                       "    {\"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\",\n"
-                      "     \"Condition\": {\"StringEquals\": {\"aws:username\": \"sim\"}}}\n"
+                      "     \"Condition\": {\"StringEquals\": {\"s3:prefix\": \"home/sim/\"}}}\n"
                       "  ]\n"
                       "}";
     ifx_user_with(t, "sim", doc);
@@ -921,11 +931,11 @@ static void test_simulate(void **state)
     r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", src,
              "ActionNames.member.1", "s3:PutObject");
     assert_non_null(strstr(r.body, "<EvalDecision>implicitDeny</EvalDecision>"));
-    assert_non_null(strstr(r.body, "<MissingContextValues><member>aws:username</member></MissingContextValues>"));
+    assert_non_null(strstr(r.body, "<MissingContextValues><member>s3:prefix</member></MissingContextValues>"));
     r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", src,
              "ActionNames.member.1", "s3:PutObject",
-             "ContextEntries.member.1.ContextKeyName", "aws:username",
-             "ContextEntries.member.1.ContextKeyValues.member.1", "sim",
+             "ContextEntries.member.1.ContextKeyName", "s3:prefix",
+             "ContextEntries.member.1.ContextKeyValues.member.1", "home/sim/",
              "ContextEntries.member.1.ContextKeyType", "string");
     assert_non_null(strstr(r.body, "<EvalDecision>allowed</EvalDecision>"));
     /* input policies and boundaries */

@@ -563,6 +563,70 @@ static void test_persisted(void **state)
         assert_null(strstr(recs[i].doc, tok));
 }
 
+/* Damaged records are skipped (with a warning), never fatal; escaped strings
+ * (quotes, \u escapes, surrogate pairs) come back unescaped. */
+static void test_damaged_and_escaped_records(void **state)
+{
+    struct ifx *t = *state;
+    const char *acct = pail_arena_strdup(t->f->a, first_account(t));
+    const char *pol = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
+                      "\"Resource\":\"arn:aws:s3:::caf\\u00e9/\\ud83d\\ude00/*\"}}";
+    char *pol_json = pail_arena_printf(t->f->a, "%s", pol);
+    (void)pol_json;
+    struct pail_iam_rec recs[] = {
+        {"user", "AIDAGOODUSER000000001",
+         pail_arena_printf(t->f->a,
+                           "{\"account\":\"%s\",\"name\":\"q\\u0075ote\",\"path\":\"/\",\"created\":1,"
+                           "\"tags\":[{\"Key\":\"k\",\"Value\":\"caf\\u00e9\"}],\"inline\":[{\"name\":\"p\","
+                           "\"doc\":\"{\\\"Statement\\\":{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":"
+                           "\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"arn:aws:s3:::caf\\\\u00e9/*\\\"}}\"}],"
+                           "\"attached\":[\"arn:aws:iam::aws:policy/Gone\"],\"groups\":[\"AGPAGONE\"]}", acct)},
+        {"user", "AIDABADJSON0000000001", "{\"account\":"},
+        {"user", "AIDANOACCOUNT00000001", "{\"account\":\"999999999999\",\"name\":\"x\",\"path\":\"/\"}"},
+        {"user", "AIDANONAME00000000001", pail_arena_printf(t->f->a, "{\"account\":\"%s\",\"path\":\"/\"}", acct)},
+        {"user", "AIDAWRONGTYPE00000001", pail_arena_printf(t->f->a, "{\"account\":\"%s\",\"name\":7,\"path\":\"/\"}", acct)},
+        {"key", "AKIABADUSERREF000001", pail_arena_printf(t->f->a,
+            "{\"account\":\"%s\",\"user\":\"AIDANOSUCHUSER\",\"secret\":\"s\",\"status\":\"Active\"}", acct)},
+        {"key", "AKIAGOODKEY000000001", pail_arena_printf(t->f->a,
+            "{\"account\":\"%s\",\"user\":\"AIDAGOODUSER000000001\",\"secret\":\"s\\/ecret\",\"status\":\"Active\",\"created\":5}", acct)},
+        {"policy", "ANPANOVERSIONS000001", pail_arena_printf(t->f->a,
+            "{\"account\":\"%s\",\"name\":\"nv\",\"path\":\"/\",\"default\":\"v1\",\"versions\":[]}", acct)},
+        {"session", "ASIAEXPIRED000000001", pail_arena_printf(t->f->a,
+            "{\"account\":\"%s\",\"kind\":\"root\",\"secret\":\"x\",\"token_sha256\":\"%064d\",\"expires\":1}", acct, 0)},
+        {"mystery", "x", "{}"},
+        {"account", "123", "[]"},
+    };
+    assert_err(pail_meta_iam_write(t->f->m, recs, sizeof recs / sizeof recs[0]), PAIL_OK);
+    ifx_restart(t);
+    struct res r = ROOT(t, "Action", "GetUser", "UserName", "quote");
+    assert_ok(r);
+    assert_non_null(strstr(r.body, "<Value>caf\xc3\xa9</Value>"));
+    assert_fails(ROOT(t, "Action", "GetUser", "UserName", "x"), PAIL_E_NoSuchEntity);
+    r = ROOT(t, "Action", "ListUsers");
+    assert_int_equal(xcount(r.body, "<member>"), 1);
+    r = ROOT(t, "Action", "ListAttachedUserPolicies", "UserName", "quote");
+    assert_int_equal(xcount(r.body, "<member>"), 0);
+    char secret[64];
+    struct pail_credential cr;
+    assert_err(pail_identity_authenticate(t->id, "AKIAGOODKEY000000001", NULL, "s3", "r", secret,
+                                          sizeof secret, t->f->a, &cr), PAIL_OK);
+    assert_string_equal(secret, "s/ecret");
+    struct pail_identity_decision d;
+    struct pail_eval_req req = {.principal = &cr.principal, .action = "s3:GetObject",
+                                .resource = "arn:aws:s3:::caf\xc3\xa9/k"};
+    assert_err(pail_identity_eval(t->id, "AKIAGOODKEY000000001", &req, t->f->a, &d), PAIL_OK);
+    assert_true(pail_identity_allowed(&d));
+    assert_err(auth(t, "AKIABADUSERREF000001", NULL, &cr), PAIL_E_InvalidAccessKeyId);
+    assert_fails(ROOT(t, "Action", "GetPolicy", "PolicyArn",
+                      pail_arena_printf(t->f->a, "arn:aws:iam::%s:policy/nv", acct)), PAIL_E_NoSuchEntity);
+    /* the expired session's record was deleted at load */
+    struct pail_iam_rec *all;
+    size_t n;
+    assert_err(pail_meta_iam_load(t->f->m, t->f->a, &all, &n), PAIL_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_false(strcmp(all[i].kind, "session") == 0 && strcmp(all[i].name, "ASIAEXPIRED000000001") == 0);
+}
+
 /* ===== scale ===== */
 
 static double ms_since(const struct timespec *t0)
@@ -602,13 +666,19 @@ static void test_load_10k_users_20k_keys(void **state)
     pail_identity_close(t->id);
     t->id = NULL;
 
-    struct timespec t0;
+    /* The bound is on this thread's CPU time (the store is read in-process):
+     * the test machine is shared, so wall time also counts other processes.
+     * This build runs under ASan; a release build needs about a tenth. */
+    struct timespec t0, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     assert_err(pail_identity_open(t->f->m, &t->id), PAIL_OK);
-    double ms = ms_since(&t0);
-    print_message("identity: loaded %d users and %d keys in %.1f ms\n", USERS,
-                  USERS * KEYS_PER_USER, ms);
-    assert_true(ms < 1000.0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double wall = ms_since(&t0);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
+    print_message("identity: loaded %d users and %d keys in %.1f ms (%.1f ms CPU)\n", USERS,
+                  USERS * KEYS_PER_USER, wall, cpu);
+    assert_true(cpu < 1000.0);
 
     char secret[64];
     struct pail_credential cr;
@@ -703,6 +773,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_layers, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_eval_role_session, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_persisted, ifx_setup, ifx_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_and_escaped_records, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_load_10k_users_20k_keys, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_readers_race_writers, ifx_setup, ifx_teardown),
     };
