@@ -201,7 +201,11 @@ def test_success_action_status_201(s3, writer, root_bucket):
                                                Conditions=[{"success_action_status": "201"}], ExpiresIn=600)
     r = post(form)
     assert r.status_code == 201, (r.status_code, r.content[:300])
-    doc = ET.fromstring(r.content)
+    try:
+        doc = ET.fromstring(r.content)
+    except ET.ParseError:
+        pytest.fail("success_action_status 201 answers a <PostResponse> document; pail sent %r"
+                    % r.content[:300], pytrace=False)
     assert doc.tag.split("}")[-1] == "PostResponse", r.content[:300]
     vals = {c.tag.split("}")[-1]: c.text for c in doc}
     assert vals.get("Bucket") == b and vals.get("Key") == "loc.csv"
