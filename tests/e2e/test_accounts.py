@@ -172,7 +172,7 @@ def test_owner_of_an_object_written_by_another_account(accounts, s3, root_bucket
         "with ObjectWriter ownership each object is owned by the account that wrote it"
 
 
-def test_display_names_differ_between_accounts(accounts, s3):
+def test_each_account_has_its_own_owner(accounts, s3):
     b = accounts.second()
     a_owner = s3.list_buckets()["Owner"]
     b_owner = b.s3.list_buckets()["Owner"]

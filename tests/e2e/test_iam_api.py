@@ -754,7 +754,7 @@ def _signed_iam(server, params, service="iam"):
 
 def test_iam_error_response_document(server):
     r = _signed_iam(server, {"Action": "GetUser", "Version": "2010-05-08", "UserName": "nobody-" + uid()})
-    assert r.status_code == 404, r.text[:500]
+    assert r.status_code == 404, "GetUser of an unknown user is 404 NoSuchEntity: %r" % r.text[:500]
     root_el = ET.fromstring(r.content)
     assert root_el.tag.endswith("ErrorResponse"), "IAM errors are <ErrorResponse>: %r" % r.text[:300]
     ns = {"i": root_el.tag[1:].split("}")[0]} if root_el.tag.startswith("{") else None
@@ -774,7 +774,7 @@ def test_iam_unknown_action(server):
 
 def test_iam_success_response_document(server):
     r = _signed_iam(server, {"Action": "ListUsers", "Version": "2010-05-08"})
-    assert r.status_code == 200, r.text[:500]
+    assert r.status_code == 200, "ListUsers by the root answers 200: %r" % r.text[:500]
     root_el = ET.fromstring(r.content)
     assert root_el.tag == "{https://iam.amazonaws.com/doc/2010-05-08/}ListUsersResponse", root_el.tag
     tags = [c.tag.split("}")[1] for c in root_el]

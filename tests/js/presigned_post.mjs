@@ -32,8 +32,13 @@ async function send(url, fields, filename, body, override = {}) {
   const form = new FormData();
   for (const [k, v] of Object.entries({ ...fields, ...override })) form.append(k, v);
   form.append("file", new Blob([body], { type: "text/csv" }), filename);
-  const r = await fetch(url, { method: "POST", body: form, redirect: "manual" });
-  return { status: r.status, body: await r.text() };
+  try {
+    const r = await fetch(url, { method: "POST", body: form, redirect: "manual" });
+    return { status: r.status, body: await r.text() };
+  } catch (e) {
+    // the server closed the connection or never answered: report it, do not crash
+    return { status: 0, body: `fetch failed: ${e.message}${e.cause ? ` (${e.cause.code || e.cause.message})` : ""}` };
+  }
 }
 
 const { url, fields } = await createPresignedPost(client, {
