@@ -38,6 +38,7 @@ static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--aws-defaults]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
+    "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "\n"
     "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
     "  --data DIR          data directory, created if missing (env PAIL_DATA; default ./data)\n"
@@ -297,8 +298,7 @@ static int serve(int argc, char **argv)
         close_store(&srv.svc);
         return 1;
     }
-    struct pail_admin_socket *admin = pail_admin_socket_start(o.data, srv.svc.identity,
-                                                              srv.svc.meta);
+    struct pail_admin_socket *admin = pail_admin_socket_start(o.data, &srv.svc);
     printf("pail %s serving S3 on http://%s (data in %s)\n"
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
            VERSION, o.listen, o.data, o.listen, root_creds.access_key, root_creds.secret_key,
@@ -345,7 +345,7 @@ static int admin(int argc, char **argv)
             pail_buf_free(&out);
             return 1;
         }
-        rc = pail_admin_run(svc.identity, svc.meta, n, args, &out);
+        rc = pail_admin_run(&svc, n, args, &out);
         close_store(&svc);
     }
     fwrite(out.data ? out.data : "", 1, out.len, rc == 0 ? stdout : stderr);

@@ -3,19 +3,29 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "http/request.h"
 #include "iam/identity.h"
+#include "iam/policy.h"
+#include "s3/authz.h"
+#include "s3/services.h"
 #include "store/meta.h"
 
 #include <string.h>
+#include <time.h>
 
 const char pail_admin_usage[] =
     "usage: pail admin account create NAME --email EMAIL [--data DIR]\n"
     "       pail admin account list [--data DIR]\n"
     "       pail admin account delete NAME|ID [--data DIR]\n"
+    "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context KEY=VALUE]...\n"
+    "                          [--data DIR]\n"
     "\n"
     "Works on a running server (through DIR/admin.sock) and on a stopped data\n"
     "directory. create prints the new account's id, canonical id and root keys;\n"
-    "the secret key is shown only then.\n";
+    "the secret key is shown only then. explain prints why ACTION (s3:GetObject) on\n"
+    "RESOURCE (arn:aws:s3:::bucket/key) would be allowed or denied for ARN\n"
+    "(arn:aws:iam::ACCOUNT:root, :user/NAME, :role/NAME), a line per policy, grant or\n"
+    "block that mattered.\n";
 
 static int fail(struct pail_buf *out, enum pail_err e, const char *what)
 {
@@ -103,14 +113,54 @@ static int account_delete(struct pail_identity *id, struct pail_meta *m, struct 
     return 0;
 }
 
-int pail_admin_run(struct pail_identity *id, struct pail_meta *m, int argc,
+/* explain --as ARN ACTION RESOURCE [--context k=v]...: a bare request
+ * (arena and services) through the authorizer, with its trail. */
+static int explain(const struct pail_services *svc, struct pail_arena *a, int argc,
                    const char *const *argv, struct pail_buf *out)
 {
-    if (argc < 2 || strcmp(argv[0], "account") != 0)
+    const char *as = NULL, *pos[2] = {NULL, NULL};
+    struct pail_cond_entry ctx[32];
+    size_t nctx = 0, npos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--as") && i + 1 < argc) {
+            as = argv[++i];
+        } else if (!strcmp(argv[i], "--context") && i + 1 < argc && nctx < 32) {
+            const char *kv = argv[++i], *eq = strchr(kv, '=');
+            if (!eq)
+                return pail_buf_puts(out, pail_admin_usage), 2;
+            const char **v = pail_arena_alloc(a, sizeof *v);
+            *v = pail_arena_strdup(a, eq + 1);
+            ctx[nctx++] = (struct pail_cond_entry){pail_arena_strndup(a, kv, (size_t)(eq - kv)),
+                                                   v, 1};
+        } else if (npos < 2 && argv[i][0] != '-') {
+            pos[npos++] = argv[i];
+        } else {
+            return pail_buf_puts(out, pail_admin_usage), 2;
+        }
+    }
+    if (!as || npos != 2)
+        return pail_buf_puts(out, pail_admin_usage), 2;
+    struct pail_req r = {.arena = a, .svc = svc, .now = time(NULL)};
+    enum pail_err e = s3_explain(&r, as, pos[0], pos[1], ctx, nctx, out);
+    return e == PAIL_OK ? 0 : fail(out, e, "explain");
+}
+
+int pail_admin_run(const struct pail_services *svc, int argc, const char *const *argv,
+                   struct pail_buf *out)
+{
+    struct pail_identity *id = svc->identity;
+    struct pail_meta *m = svc->meta;
+    if (argc < 1 || (strcmp(argv[0], "account") != 0 && strcmp(argv[0], "explain") != 0) ||
+        (!strcmp(argv[0], "account") && argc < 2))
         return pail_buf_puts(out, pail_admin_usage), 2;
     struct pail_arena *a = pail_arena_new();
     if (!a)
         return fail(out, PAIL_E_InternalError, "admin");
+    if (!strcmp(argv[0], "explain")) {
+        int rc = explain(svc, a, argc, argv, out);
+        pail_arena_free(a);
+        return rc;
+    }
     int rc = 2;
     if (!strcmp(argv[1], "create"))
         rc = account_create(id, a, argc, argv, out);

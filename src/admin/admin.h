@@ -7,14 +7,14 @@
 #define PAIL_ADMIN_ADMIN_H
 
 struct pail_buf;
-struct pail_identity;
-struct pail_meta;
+struct pail_services;
 
-/* Runs argv (argv[0] is the command group, e.g. "account") and writes what
- * the operator reads into out. Returns the exit status: 0, 1 (the command
- * failed; out says why), 2 (usage). */
-int pail_admin_run(struct pail_identity *id, struct pail_meta *m, int argc,
-                   const char *const *argv, struct pail_buf *out);
+/* Runs argv (argv[0] is the command, e.g. "account" or "explain") against
+ * the open stores in svc and writes what the operator reads into out.
+ * Returns the exit status: 0, 1 (the command failed; out says why), 2
+ * (usage). */
+int pail_admin_run(const struct pail_services *svc, int argc, const char *const *argv,
+                   struct pail_buf *out);
 
 /* The usage text of `pail admin`. */
 extern const char pail_admin_usage[];

@@ -23,8 +23,7 @@ struct pail_admin_socket {
     int fd;
     int stop[2]; /* a byte on stop[1] ends the thread */
     pthread_t thread;
-    struct pail_identity *id;
-    struct pail_meta *meta;
+    const struct pail_services *svc;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -75,7 +74,7 @@ static void serve_one(struct pail_admin_socket *s, int c)
     pail_buf_init(&out, 1u << 20);
     unsigned char rc = 2;
     if (read_request(c, buf, sizeof buf, argv, &argc) == 0)
-        rc = (unsigned char)pail_admin_run(s->id, s->meta, argc, argv, &out);
+        rc = (unsigned char)pail_admin_run(s->svc, argc, argv, &out);
     else
         pail_buf_puts(&out, "pail: malformed admin request\n");
     write_all(c, (const char *)&rc, 1);
@@ -103,8 +102,8 @@ static void *serve(void *arg)
     return NULL;
 }
 
-struct pail_admin_socket *pail_admin_socket_start(const char *dir, struct pail_identity *id,
-                                                  struct pail_meta *m)
+struct pail_admin_socket *pail_admin_socket_start(const char *dir,
+                                                  const struct pail_services *svc)
 {
     struct sockaddr_un sa;
     if (socket_path(dir, &sa) != 0) {
@@ -115,8 +114,7 @@ struct pail_admin_socket *pail_admin_socket_start(const char *dir, struct pail_i
     struct pail_admin_socket *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->id = id;
-    s->meta = m;
+    s->svc = svc;
     memcpy(s->path, sa.sun_path, sizeof s->path);
     unlink(s->path); /* a stale one: we hold the directory's lock */
     s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

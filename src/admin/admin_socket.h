@@ -15,8 +15,9 @@ struct pail_meta;
 /* Listens on dir/admin.sock (replacing a stale one: the caller holds the
  * data directory's lock) and serves commands on a thread of its own. NULL
  * (logged) when it cannot. */
-struct pail_admin_socket *pail_admin_socket_start(const char *dir, struct pail_identity *id,
-                                                  struct pail_meta *m);
+struct pail_services;
+struct pail_admin_socket *pail_admin_socket_start(const char *dir,
+                                                  const struct pail_services *svc);
 /* Stops serving and removes the socket. NULL is a no-op. */
 void pail_admin_socket_stop(struct pail_admin_socket *s);
 

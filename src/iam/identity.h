@@ -191,6 +191,15 @@ struct pail_identity_decision {
 enum pail_err pail_identity_eval(struct pail_identity *id, const char *access_key,
                                  const struct pail_eval_req *req, struct pail_arena *a,
                                  struct pail_identity_decision *out);
+/* The same for the principal an IAM ARN names (arn:aws:iam::ACCT:root,
+ * :user/..., :role/... — a role as a session of it with no session policy),
+ * whose principal goes to *who (arena strings): for explaining and simulating
+ * a decision without a request. NoSuchEntity, InvalidInput. */
+enum pail_err pail_identity_eval_arn(struct pail_identity *id, const char *arn,
+                                     const struct pail_eval_req *req, struct pail_arena *a,
+                                     struct pail_identity_decision *out,
+                                     struct pail_principal *who);
+
 /* True when d allows on the identity side (see pail_identity_eval). */
 bool pail_identity_allowed(const struct pail_identity_decision *d);
 

@@ -315,3 +315,68 @@ bool pail_identity_allowed(const struct pail_identity_decision *d)
     return d->identity == PAIL_EFFECT_ALLOW && (!d->has_boundary || d->boundary == PAIL_EFFECT_ALLOW) &&
            (!d->has_session || d->session == PAIL_EFFECT_ALLOW);
 }
+
+/* The entity an IAM ARN names in account a: the part after "user/" or
+ * "role/", path included; its name is the last component. */
+static const char *arn_name(const char *arn, const char *kind)
+{
+    const char *p = strstr(arn, kind);
+    if (!p)
+        return NULL;
+    const char *slash = strrchr(p, '/');
+    return slash ? slash + 1 : NULL;
+}
+
+enum pail_err pail_identity_eval_arn(struct pail_identity *id, const char *arn,
+                                     const struct pail_eval_req *req, struct pail_arena *a,
+                                     struct pail_identity_decision *out,
+                                     struct pail_principal *who)
+{
+    *out = (struct pail_identity_decision){0};
+    char acct_id[13];
+    if (strncmp(arn, "arn:aws:iam::", 13) != 0 || strlen(arn) < 26 || arn[25] != ':')
+        return PAIL_E_InvalidInput;
+    memcpy(acct_id, arn + 13, 12);
+    acct_id[12] = 0;
+    const char *rest = arn + 26;
+    enum pail_err e = PAIL_E_NoSuchEntity;
+    pthread_rwlock_rdlock(&id->rw);
+    const struct acct *ac = idmap_get(&id->accts, acct_id);
+    *who = (struct pail_principal){.account = pail_arena_strdup(a, acct_id),
+                                   .arn = pail_arena_strdup(a, arn)};
+    if (ac) {
+        who->canonical_id = pail_arena_strdup(a, ac->canonical);
+        if (strcmp(rest, "root") == 0) {
+            who->type = PAIL_PT_ROOT;
+            who->userid = who->account;
+            out->identity = PAIL_EFFECT_ALLOW;
+            e = PAIL_OK;
+        } else if (strncmp(rest, "user/", 5) == 0) {
+            const struct user *u = idmap_get(&ac->users, arn_name(rest, "user/"));
+            if (u) {
+                who->type = PAIL_PT_USER;
+                who->username = pail_arena_strdup(a, u->d.name);
+                who->userid = pail_arena_strdup(a, u->id);
+                struct pail_eval_req r2 = *req;
+                r2.principal = who;
+                eval_user(u, &r2, a, out);
+                e = PAIL_OK;
+            }
+        } else if (strncmp(rest, "role/", 5) == 0) {
+            const struct role *ro = idmap_get(&ac->roles, arn_name(rest, "role/"));
+            if (ro) {
+                who->type = PAIL_PT_ASSUMED_ROLE;
+                who->role_arn = who->arn;
+                who->userid = pail_arena_printf(a, "%s:explain", ro->id);
+                struct pail_eval_req r2 = *req;
+                r2.principal = who;
+                eval_inline(ro->d.inl, ro->d.ninl, PAIL_SRC_ROLE, ro->d.name, &r2, a, out);
+                eval_attached(ro->d.att, ro->d.natt, &r2, a, out);
+                eval_boundary(ro->d.boundary, &r2, a, out);
+                e = PAIL_OK;
+            }
+        }
+    }
+    pthread_rwlock_unlock(&id->rw);
+    return e;
+}

@@ -18,6 +18,7 @@
 #include "s3/authz.h"
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "http/request.h"
 #include "iam/acl.h"
 #include "iam/identity.h"
@@ -29,6 +30,7 @@
 #include "store/meta.h"
 #include "util/time.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +219,28 @@ struct check {
     bool ctx_built;
     struct ctxb ctx;
     unsigned keys;
+    struct pail_buf *explain;    /* s3_explain: the trail, a line per step */
+    const char *explain_arn;     /* s3_explain: the principal, by ARN */
 };
+
+/* One line of the trail s3_explain prints. */
+static void note(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct check *c, const char *fmt, ...)
+{
+    if (!c->explain)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    pail_buf_printf(c->explain, "  %s\n", line);
+}
+
+static const char *effect_name(enum pail_effect e)
+{
+    return e == PAIL_EFFECT_ALLOW ? "Allow" : e == PAIL_EFFECT_DENY ? "Deny" : "nothing";
+}
 
 static bool is(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
@@ -321,6 +344,8 @@ static enum acl_grant acl_allows(struct check *c)
 /* Records a refusal in AWS's words. */
 static enum pail_err refuse(struct check *c, enum why w, bool record)
 {
+    note(c, "DENIED: %s %s", whys[w].deny ? "explicit deny in" : "no allow in",
+         whys[w].deny ? whys[w].what : whys[w].what);
     if (!record)
         return PAIL_E_AccessDenied;
     struct pail_req *r = c->r;
@@ -357,13 +382,29 @@ static enum pail_err identity_side(struct check *c, struct identity_side *out, b
         return PAIL_OK;
     if (p->type == PAIL_PT_ROOT) {
         out->allows = true; /* the root may do all its account may */
+        note(c, "identity: the account root may do anything its account may");
         return PAIL_OK;
     }
     struct pail_eval_req er = eval_req(c);
     struct pail_identity_decision d;
-    if (pail_identity_eval(c->r->svc->identity, c->r->auth.access_key, &er, c->r->arena, &d) !=
-        PAIL_OK)
+    struct pail_principal who;
+    enum pail_err e = c->explain_arn
+                          ? pail_identity_eval_arn(c->r->svc->identity, c->explain_arn, &er,
+                                                   c->r->arena, &d, &who)
+                          : pail_identity_eval(c->r->svc->identity, c->r->auth.access_key, &er,
+                                               c->r->arena, &d);
+    if (e != PAIL_OK)
         return PAIL_E_InternalError;
+    note(c, "identity policies: %s%s%s",
+         d.identity == PAIL_EFFECT_NONE ? "none allows" : effect_name(d.identity),
+         d.identity == PAIL_EFFECT_DENY ? " in " : d.allow_policy ? " from " : "",
+         d.identity == PAIL_EFFECT_DENY ? (d.deny_policy ? d.deny_policy : "?")
+         : d.allow_policy               ? d.allow_policy
+                                        : "");
+    if (d.has_boundary)
+        note(c, "permissions boundary: %s", effect_name(d.boundary));
+    if (d.has_session)
+        note(c, "session policy: %s", effect_name(d.session));
     if (d.identity == PAIL_EFFECT_DENY)
         *deny = WHY_IDENTITY_DENY;
     else if (d.has_boundary && d.boundary == PAIL_EFFECT_DENY)
@@ -395,8 +436,10 @@ static enum pail_err decide(struct check *c, bool record)
     /* The common case costs nothing: the owner's root, no bucket policy, an
      * object of its own. */
     if (p->type == PAIL_PT_ROOT && (same || !c->b) && !policy &&
-        (!c->obj || is(c->object_owner, p->account)))
+        (!c->obj || is(c->object_owner, p->account))) {
+        note(c, "allowed: the account root, in its own account, and no bucket policy");
         return PAIL_OK;
+    }
 
     /* 1. The bucket policy: explicit deny first. It speaks for the bucket and
      * for the objects the bucket owner owns. */
@@ -405,6 +448,19 @@ static enum pail_err decide(struct check *c, bool record)
     if (policy) {
         struct pail_eval_req er = eval_req(c);
         pe = pail_policy_eval(policy, &er, &trace);
+        for (size_t i = 0; i < trace.nmatched; i++) {
+            const char *sid = pail_policy_statement_sid(policy, trace.matched[i]);
+            note(c, "bucket policy: statement %zu%s%s%s applies", trace.matched[i] + 1,
+                 sid ? " (Sid " : "", sid ? sid : "", sid ? ")" : "");
+        }
+        for (size_t i = 0; i < trace.nmissing; i++)
+            note(c, "bucket policy: the request has no %s", trace.missing[i]);
+        note(c, "bucket policy: %s%s", pe == PAIL_EFFECT_NONE ? "no statement applies" : effect_name(pe),
+             pe == PAIL_EFFECT_ALLOW && trace.principal_match == PAIL_PM_ACCOUNT
+                 ? " (to the account: its IAM principals need an identity allow too)"
+                 : "");
+    } else if (c->b) {
+        note(c, "bucket policy: none");
     }
     if (pe == PAIL_EFFECT_DENY && !(p->type == PAIL_PT_ROOT && same && policy_management(c->action)))
         return refuse(c, WHY_RESOURCE_DENY, record);
@@ -412,8 +468,13 @@ static enum pail_err decide(struct check *c, bool record)
     bool policy_allows = pe == PAIL_EFFECT_ALLOW && policy_speaks;
     /* RestrictPublicBuckets: a public policy grants only within the account. */
     if (policy_allows && cb->policy_public && c->b->has_pab &&
-        c->b->pab.restrict_public_buckets && !same)
+        c->b->pab.restrict_public_buckets && !same) {
+        note(c, "Block Public Access: RestrictPublicBuckets keeps the public policy to the "
+                "bucket owner's account");
         policy_allows = false;
+    }
+    if (pe == PAIL_EFFECT_ALLOW && !policy_speaks)
+        note(c, "bucket policy: does not speak for an object another account owns");
     bool policy_direct = policy_allows && trace.principal_match >= PAIL_PM_ANY;
 
     /* 2. The identity side (an explicit deny there ends it too). */
@@ -427,6 +488,12 @@ static enum pail_err decide(struct check *c, bool record)
     if (!c->b) /* service-level (ListBuckets): identity only */
         return id.allows ? PAIL_OK : refuse(c, id.missing, record);
     enum acl_grant acl = acl_allows(c);
+    note(c, "ACL: %s", acl == ACL_GROUP     ? "a grant to AllUsers/AuthenticatedUsers allows"
+                       : acl == ACL_ACCOUNT ? "a grant to the caller's account allows (for an "
+                                              "IAM principal only with an identity allow)"
+                       : c->b->has_ownership && c->b->ownership == S3_OWN_ENFORCED
+                           ? "off (BucketOwnerEnforced)"
+                           : "no grant allows");
     if (anonymous)
         return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
     /* An object another account wrote is its owner's: the bucket's account
@@ -521,4 +588,53 @@ enum pail_err s3_authorize(struct pail_req *r)
 bool s3_may_list(struct pail_req *r)
 {
     return s3_authorize_action(r, "s3:ListBucket", r->bkt, NULL, NULL, false) == PAIL_OK;
+}
+
+enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,
+                         const char *resource, const struct pail_cond_entry *ctx, size_t nctx,
+                         struct pail_buf *out)
+{
+    struct check c = {.r = r, .action = action, .resource = resource, .explain = out,
+                      .ctx_built = true};
+    memcpy(c.ctx.e, ctx, (nctx < MAX_CTX ? nctx : MAX_CTX) * sizeof *ctx);
+    c.ctx.n = nctx < MAX_CTX ? nctx : MAX_CTX;
+    c.ctx.a = r->arena;
+    r->auth.principal = (struct pail_principal){.type = PAIL_PT_ANONYMOUS, .userid = "anonymous"};
+    if (strcmp(as, "anonymous") != 0) {
+        struct pail_identity_decision d;
+        struct pail_eval_req er = {.action = action, .resource = resource};
+        enum pail_err e = pail_identity_eval_arn(r->svc->identity, as, &er, r->arena, &d,
+                                                 &r->auth.principal);
+        if (e != PAIL_OK)
+            return e;
+        c.explain_arn = r->auth.principal.type == PAIL_PT_ROOT ? NULL : as;
+    }
+    /* arn:aws:s3:::bucket[/key] */
+    const char *b = strncmp(resource, "arn:aws:s3:::", 13) == 0 ? resource + 13 : NULL;
+    if (b && *b && strcmp(b, "*") != 0) {
+        const char *slash = strchr(b, '/');
+        char *name = pail_arena_strndup(r->arena, b, slash ? (size_t)(slash - b) : strlen(b));
+        if (s3_bucket_get(r->svc->buckets, name, r->arena, &c.b) != PAIL_OK)
+            return PAIL_E_NoSuchBucket;
+        c.key = slash ? slash + 1 : NULL;
+        if (c.key) {
+            struct pail_object_rec *o = pail_arena_alloc(r->arena, sizeof *o);
+            if (pail_meta_object_get(r->svc->meta, name, c.key, r->arena, o) == PAIL_OK)
+                c.obj = o;
+        }
+    }
+    c.bucket_owner = c.b ? s3_owner_account(r, c.b->owner) : NULL;
+    c.object_owner = c.obj ? s3_owner_account(r, c.obj->owner) : NULL;
+    pail_buf_printf(out, "%s %s on %s\n",
+                    r->auth.principal.type == PAIL_PT_ANONYMOUS ? "anonymous" : as, action,
+                    resource);
+    if (c.b)
+        note(&c, "bucket owner: account %s%s", c.bucket_owner,
+             !r->auth.principal.account ? " (anonymous: only the resource side can allow)"
+             : is(r->auth.principal.account, c.bucket_owner)
+                 ? " (the caller's: either side may allow)"
+                 : " (another account: both sides must allow)");
+    if (decide(&c, false) == PAIL_OK)
+        pail_buf_puts(out, "  ALLOWED\n");
+    return PAIL_OK;
 }

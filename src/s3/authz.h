@@ -35,6 +35,16 @@ enum pail_err s3_authorize_action(struct pail_req *req, const char *action,
 struct pail_cond_entry;
 const struct pail_cond_entry *s3_condition_context(struct pail_req *req, size_t *n);
 
+/* Explains, a line per policy, grant or block that mattered, whether `as`
+ * (an IAM ARN: arn:aws:iam::ACCT:root|user/..|role/.., or "anonymous") may
+ * do action on resource (arn:aws:s3:::bucket[/key]) given the condition
+ * context ctx; appends to out. req is a bare request: an arena and the
+ * services. NoSuchEntity (unknown principal), NoSuchBucket. */
+struct pail_buf;
+enum pail_err s3_explain(struct pail_req *req, const char *as, const char *action,
+                         const char *resource, const struct pail_cond_entry *ctx, size_t nctx,
+                         struct pail_buf *out);
+
 /* Bucket-cache hooks (s3/bucket_cache.h): a bucket's policy compiled and
  * its ACL parsed, once per fill. */
 void *s3_authz_compile(const struct s3_bucket *b);

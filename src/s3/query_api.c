@@ -23,8 +23,11 @@ void s3_query_render_error(struct pail_req *r)
     rs->buf.overflow = false;
     struct pail_buf *b = pail_resp_xml(r);
     const char *service = strcmp(r->auth.service, "sts") == 0 ? "sts" : "iam";
-    /* IAM and STS say InvalidClientTokenId where S3 says InvalidAccessKeyId. */
-    enum pail_err e = r->err == PAIL_E_InvalidAccessKeyId ? PAIL_E_InvalidClientTokenId : r->err;
+    /* IAM and STS say InvalidClientTokenId where S3 says InvalidAccessKeyId
+     * or InvalidToken. */
+    enum pail_err e = r->err == PAIL_E_InvalidAccessKeyId || r->err == PAIL_E_InvalidToken
+                          ? PAIL_E_InvalidClientTokenId
+                          : r->err;
     rs->status = pail_iam_error_doc(service, e, e == r->err ? r->err_msg : NULL, r->id, b);
 }
 
