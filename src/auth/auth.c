@@ -187,7 +187,7 @@ static enum pail_err header_time(struct pail_req *req, char amz_date[17], time_t
         return PAIL_OK;
     }
     const char *d = pail_req_header(req, "date");
-    if (!d || !pail_sigv4_parse_http_date(d, t))
+    if (!d || !(pail_sigv4_parse_http_date(d, t) || pail_time_parse_http(d, t)))
         return pail_req_fail(req, PAIL_E_AccessDenied, "%s", MSG_BAD_DATE);
     pail_sigv4_format_amz_date(*t, amz_date);
     return PAIL_OK;
@@ -455,7 +455,7 @@ static enum pail_err verify_v2_header(struct pail_req *req, const char *value)
     const char *x = pail_req_header(req, "x-amz-date");
     const char *d = pail_req_header(req, "date");
     time_t t = 0;
-    if (!v2_parse_time(x ? x : d, &t))
+    if (!v2_parse_time(x ? x : d, &t) || t < 0) /* before 1970: AWS calls it invalid */
         return pail_req_fail(req, PAIL_E_AccessDenied, "%s", MSG_BAD_DATE);
     if (t > req->now + PAIL_SIGV2_SKEW_SECONDS || t < req->now - PAIL_SIGV2_SKEW_SECONDS)
         return pail_req_fail(req, PAIL_E_RequestTimeTooSkewed, NULL);

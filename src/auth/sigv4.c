@@ -94,11 +94,13 @@ enum pail_err pail_sigv4_parse_credential(struct pail_arena *a, const char *s,
     bool date_ok = dlen == 8;
     for (size_t i = 0; date_ok && i < 8; i++)
         date_ok = sl[0][1 + i] >= '0' && sl[0][1 + i] <= '9';
-    /* IAM and STS, served on the same endpoint, sign as their own services;
-     * IAM is global, and SDKs put an empty region in its scope. */
+    /* IAM and STS, served on the same endpoint, sign as their own services.
+     * The region is the signer's choice (IAM is global and SDKs leave it
+     * empty; s3-tests' IAM clients sign S3 so too): pail serves every region
+     * and checks only that the signature covers the scope as sent. */
     bool s3 = span_is(sl[2] + 1, slen, "s3");
     bool query_api = span_is(sl[2] + 1, slen, "iam") || span_is(sl[2] + 1, slen, "sts");
-    if (klen == 0 || klen > 128 || !date_ok || (rlen == 0 && !query_api) ||
+    if (klen == 0 || klen > 128 || !date_ok ||
         strcmp(term, "aws4_request") != 0 || strlen(sl[0] + 1) >= 128) {
         set_why(why, bad);
         return PAIL_E_AuthorizationHeaderMalformed;

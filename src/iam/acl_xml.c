@@ -169,9 +169,14 @@ void pail_acl_write_xml(struct pail_xml *x, const struct pail_acl *acl,
     if (owner)
         pail_xml_elem(x, "DisplayName", owner);
     pail_xml_close(x);
+    /* Group grants first, then the rest, each in their order: AWS documents
+     * none, and clients (s3-tests) that sort grants by display name expect
+     * the ones without a name at the front. */
     pail_xml_open(x, "AccessControlList");
-    for (size_t i = 0; i < acl->n; i++)
-        write_grant(x, &acl->grants[i], display_name, ctx);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < acl->n; i++)
+            if ((acl->grants[i].type == PAIL_GRANTEE_GROUP) == (pass == 0))
+                write_grant(x, &acl->grants[i], display_name, ctx);
     pail_xml_close(x);
     pail_xml_close(x);
 }

@@ -169,7 +169,8 @@ typedef enum pail_err (*iam_fn)(struct iam_ctx *c);
     X(ListEntitiesForPolicy)                                                                    \
     X(PutUserPermissionsBoundary) X(DeleteUserPermissionsBoundary)                              \
     X(PutRolePermissionsBoundary) X(DeleteRolePermissionsBoundary)                              \
-    X(GetAccountSummary) X(SimulatePrincipalPolicy) X(SimulateCustomPolicy)
+    X(GetAccountSummary) X(SimulatePrincipalPolicy) X(SimulateCustomPolicy)                     \
+    X(ListOpenIDConnectProviders)
 
 #define STS_ACTIONS(X) X(GetCallerIdentity) X(GetSessionToken) X(AssumeRole)
 

@@ -541,6 +541,41 @@ static const char *acl_action(const struct pail_req *r)
     return NULL;
 }
 
+/* Whether the refusal req records is an explicit Deny (which nothing else
+ * may overturn). */
+static bool refusal_explicit(const struct pail_req *r)
+{
+    for (size_t i = 0; i < sizeof whys / sizeof whys[0]; i++)
+        if (whys[i].deny && r->deny_reason && strcmp(r->deny_reason, whys[i].log) == 0)
+            return true;
+    return false;
+}
+
+/* The account that initiated a multipart upload may abort it and list its
+ * parts, whatever the bucket grants (AWS: "Multipart upload API and
+ * permissions"); its root, that is — IAM principals go by their policies. */
+static bool initiator_may(struct pail_req *r)
+{
+    const char *action = r->op->action;
+    const char *id = pail_req_query(r, "uploadId");
+    if (!id || r->auth.principal.type != PAIL_PT_ROOT || refusal_explicit(r) ||
+        (strcmp(action, "s3:AbortMultipartUpload") != 0 &&
+         strcmp(action, "s3:ListMultipartUploadParts") != 0))
+        return false;
+    struct pail_upload_rec u;
+    if (pail_meta_upload_get(r->svc->meta, r->bucket, r->key, id, r->arena, &u) != PAIL_OK)
+        return false;
+    return is(s3_owner_account(r, u.owner), r->auth.principal.account);
+}
+
+static enum pail_err clear_refusal(struct pail_req *r)
+{
+    r->err = PAIL_OK;
+    r->err_msg = NULL;
+    r->deny_reason = NULL;
+    return PAIL_OK;
+}
+
 /* Object actions an ACL can grant need the object's owner and ACL: the
  * object is looked up first (the handler then uses r->obj). A missing key
  * is decided without it. */
@@ -572,16 +607,27 @@ enum pail_err s3_authorize(struct pail_req *r)
     const char *key = op->resource == PAIL_RES_OBJECT ? r->key : NULL;
     if (op->resource == PAIL_RES_OBJECT_EACH)
         return PAIL_OK; /* the handler decides each key (s3_authorize_action) */
+    /* GET/HEAD (and ACL reads) of a missing key: 404 for who may list the
+     * bucket, 403 for anyone else (AWS), an explicit deny aside. */
+    if (key && !r->obj && pail_acl_perm_for_action(op->action, false)) {
+        e = s3_authorize_action(r, op->action, r->bkt, key, NULL, true);
+        if (e != PAIL_OK && refusal_explicit(r))
+            return e;
+        bool list = s3_may_list(r);
+        if (list) /* the handler answers NoSuchKey */
+            return clear_refusal(r);
+        if (e == PAIL_OK) {
+            r->deny_reason = "no-list-permission";
+            return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
+        }
+        return e;
+    }
     e = s3_authorize_action(r, op->action, r->bkt, key, r->obj, true);
+    if (e != PAIL_OK && initiator_may(r))
+        e = clear_refusal(r);
     const char *extra = e == PAIL_OK ? acl_action(r) : NULL;
     if (extra)
         e = s3_authorize_action(r, extra, r->bkt, key, r->obj, true);
-    /* GET/HEAD of a missing key: 404 only for who may list the bucket. */
-    if (e == PAIL_OK && key && !r->obj && pail_acl_perm_for_action(op->action, false) &&
-        !s3_may_list(r)) {
-        r->deny_reason = "no-list-permission";
-        return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
-    }
     return e;
 }
 

@@ -89,6 +89,11 @@ struct pail_op {
  * resource exists with other methods) or NotImplemented. */
 enum pail_err pail_route(struct pail_req *req);
 
+/* Refuses headers asking for what pail does not do (SSE with customer or
+ * KMS keys): run after authorization, as AWS refuses an unauthorized such
+ * request with AccessDenied first. */
+enum pail_err pail_route_headers(struct pail_req *r);
+
 /* The table, for enumeration by tests and docs. */
 extern const struct pail_op pail_ops[];
 extern const unsigned pail_nops;

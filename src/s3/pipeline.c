@@ -12,6 +12,7 @@
 #include "s3/bucket_cache.h"
 #include "s3/error.h"
 #include "s3/op.h"
+#include "s3/owner.h"
 #include "s3/query_api.h"
 #include "s3/services.h"
 
@@ -48,6 +49,19 @@ static enum pail_err load_bucket(struct pail_req *r)
     return e == PAIL_OK ? PAIL_OK : pail_req_fail(r, e, NULL);
 }
 
+/* x-amz-expected-bucket-owner: the caller's guard against writing into a
+ * bucket that changed hands (AWS: 403 AccessDenied when it differs). */
+static enum pail_err expected_owner(struct pail_req *r)
+{
+    const char *want = pail_req_header(r, "x-amz-expected-bucket-owner");
+    if (!want || !r->bkt)
+        return PAIL_OK;
+    if (strcmp(want, s3_owner_account(r, r->bkt->owner)) == 0)
+        return PAIL_OK;
+    r->deny_reason = "expected-bucket-owner";
+    return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
+}
+
 static enum pail_err begin_body(struct pail_req *r)
 {
     const struct pail_op *op = r->op;
@@ -76,7 +90,11 @@ enum pail_err pail_pipeline_begin(struct pail_req *r)
     if (e == PAIL_OK)
         e = load_bucket(r);
     if (e == PAIL_OK)
+        e = expected_owner(r);
+    if (e == PAIL_OK)
         e = s3_authorize(r);
+    if (e == PAIL_OK)
+        e = pail_route_headers(r);
     if (e == PAIL_OK)
         e = begin_body(r);
     return e;

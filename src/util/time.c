@@ -226,7 +226,8 @@ static void skip_spaces(const char **p)
 
 static bool zone_gmt(const char **p)
 {
-    return lit(p, "GMT") || lit(p, "UTC") || lit(p, "+0000");
+    /* Python's email.utils.formatdate() (botocore with a Date header) says -0000. */
+    return lit(p, "GMT") || lit(p, "UTC") || lit(p, "+0000") || lit(p, "-0000");
 }
 
 /* Two-digit years: RFC 9110 §5.6.7 — never more than 50 years ahead. */
