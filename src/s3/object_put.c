@@ -281,6 +281,11 @@ enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src
     enum pail_err e = s3_bucket_get(r->svc->buckets, sb, r->arena, &srcb);
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
+    const char *want = pail_req_header(r, "x-amz-source-expected-bucket-owner");
+    if (want && strcmp(want, s3_owner_account(r, srcb->owner)) != 0) {
+        r->deny_reason = "expected-bucket-owner";
+        return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
+    }
     e = pail_meta_object_get(r->svc->meta, sb, sk, r->arena, src);
     if (e != PAIL_OK && e != PAIL_E_NoSuchKey)
         return pail_req_fail(r, e, NULL);
