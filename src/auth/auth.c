@@ -70,9 +70,11 @@ static enum pail_err lookup_key(struct pail_req *req, const char *access_key,
         return pail_req_fail(req, PAIL_E_InvalidAccessKeyId, NULL);
     const char *q = req->raw_query ? req->raw_query : "";
     const char *token = pail_req_header(req, "x-amz-security-token");
-    if (!token) /* presigned: SigV4 spells it X-Amz-, botocore's SigV2 x-amz- */
+    /* presigned: SigV4 spells it X-Amz-, botocore's SigV2 x-amz- (looked for
+     * only when the query can hold it: most requests carry none) */
+    if (!token && strstr(q, "-Security-Token="))
         token = pail_sigv4_query_get(req->arena, q, "X-Amz-Security-Token");
-    if (!token)
+    if (!token && strstr(q, "-security-token="))
         token = pail_sigv4_query_get(req->arena, q, "x-amz-security-token");
     enum pail_err e = ks->lookup(ks->ctx, access_key, token, service, region, secret, cap,
                                  req->arena, &req->auth.principal, &req->auth.temporary);

@@ -526,11 +526,20 @@ enum pail_err s3_authorize_action(struct pail_req *r, const char *action,
 }
 
 /* The extra permission a write's ACL needs: PutObject with x-amz-acl or
- * grant headers needs s3:PutObjectAcl too, CreateBucket s3:PutBucketAcl. */
+ * grant headers needs s3:PutObjectAcl too, CreateBucket s3:PutBucketAcl —
+ * from the policies of an IAM principal. An account root or an anonymous
+ * writer needs no more: what it creates is its own (or, anonymous, the bucket
+ * owner's), and an owner may always write its resource's ACL. */
+bool s3_acl_needs_permission(const struct pail_req *r)
+{
+    enum pail_principal_type t = r->auth.principal.type;
+    return t != PAIL_PT_ROOT && t != PAIL_PT_ANONYMOUS;
+}
+
 static const char *acl_action(const struct pail_req *r)
 {
     const struct pail_op *op = r->op;
-    if (!(op->keys & PAIL_CK_ACL) || strstr(op->action, "Acl"))
+    if (!(op->keys & PAIL_CK_ACL) || strstr(op->action, "Acl") || !s3_acl_needs_permission(r))
         return NULL;
     static const char *const hdrs[] = {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write",
                                        "x-amz-grant-read-acp", "x-amz-grant-write-acp",

@@ -50,6 +50,11 @@ enum pail_err s3_explain(struct pail_req *req, const char *as, const char *actio
 void *s3_authz_compile(const struct s3_bucket *b);
 void s3_authz_release(void *compiled);
 
+/* Whether an ACL a write carries needs its own permission (s3:PutObjectAcl,
+ * s3:PutBucketAcl): for IAM principals, not for an account root or an
+ * anonymous writer, whose new resource is its own. */
+bool s3_acl_needs_permission(const struct pail_req *req);
+
 /* True when req's principal may s3:ListBucket on its bucket: GET/HEAD of a
  * missing key answers 404 NoSuchKey then, 403 AccessDenied otherwise. */
 bool s3_may_list(struct pail_req *req);

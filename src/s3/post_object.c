@@ -140,7 +140,7 @@ static enum pail_err on_file_begin(void *ctx, const char *filename, const char *
         p->max_length = UINT64_MAX;
     }
     if (s3_authorize_action(r, "s3:PutObject", r->bkt, p->key, NULL, true) != PAIL_OK ||
-        (field(p, "acl") &&
+        (field(p, "acl") && s3_acl_needs_permission(r) &&
          s3_authorize_action(r, "s3:PutObjectAcl", r->bkt, p->key, NULL, true) != PAIL_OK) ||
         owner_and_acl(p) != PAIL_OK)
         return r->err;
