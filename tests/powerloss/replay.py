@@ -58,7 +58,7 @@ STOP_TIMEOUT = 30.0
 
 # Sync-like ops that change what is durable.
 SYNC_OPS = ("FSYNC", "SYNCALL")
-NAME_OPS = ("RENAME", "UNLINK", "RMDIR", "MKDIR")
+NAME_OPS = ("RENAME", "UNLINK", "RMDIR", "MKDIR", "MKSOCK")
 UNSUPPORTED = ("OUTSIDE", "MMAPW", "UNSUPPORTED")
 
 
@@ -254,6 +254,15 @@ class Model:
             self.nodes.append(node)
             if "ino" in rec.kv:
                 self.by_ino[rec.int("ino")] = node
+            self._add(parent, name, node, rec.seq)
+        elif op == "MKSOCK":
+            # bind() of a unix socket (pail's admin.sock): a new name like a
+            # created file's; rebuilt as an empty regular file (pail removes a
+            # stale one before it binds)
+            path = rec.path()
+            parent, name = self._parent(rec, path)
+            node = File(int(rec.kv.get("ino", -1)), path)
+            self.nodes.append(node)
             self._add(parent, name, node, rec.seq)
         elif op in ("UNLINK", "RMDIR"):
             parent, name = self._parent(rec, rec.path())
