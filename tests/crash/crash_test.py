@@ -1369,7 +1369,7 @@ def verify_access(model, pail, failures):
         if note:
             failures.append(note)
         stats["iam_checked"] += 1
-        stats["candidates"] += len(u.cands) + len(u.inflight)
+        stats["access_cands"] += len(u.cands) + len(u.inflight)
         allowed = [u.acked] + u.cands + u.inflight
         hit = next((st for st in allowed if ca.user_matches(obs, st, model.secrets)), None)
         if hit is None:
@@ -1378,7 +1378,7 @@ def verify_access(model, pail, failures):
                             % (u.name, ca.describe_user(obs), ca.describe_user(u.acked),
                                [ca.describe_user(c) for c in u.cands + u.inflight]))
         elif hit != u.acked:
-            stats["inflight_won"] += 1
+            stats["access_won"] += 1
         # a key nobody knows the secret of (its CreateAccessKey had no answer): delete it
         for kid, status in sorted(obs.keys):
             if kid in model.secrets:
@@ -1415,7 +1415,7 @@ def verify_access(model, pail, failures):
                             % (b.name, type(e).__name__, str(e)[:300]))
             continue
         stats["conf_checked"] += 1
-        stats["candidates"] += len(b.cands) + len(b.inflight)
+        stats["access_cands"] += len(b.cands) + len(b.inflight)
         allowed = [b.acked] + b.cands + b.inflight
         if obs not in allowed:
             stats["lost"] += 1
@@ -1423,7 +1423,7 @@ def verify_access(model, pail, failures):
                             % (b.name, ca.describe_conf(obs), ca.describe_conf(b.acked),
                                [ca.describe_conf(c) for c in b.cands + b.inflight]))
         elif obs != b.acked:
-            stats["inflight_won"] += 1
+            stats["access_won"] += 1
         b.acked, b.cands, b.inflight, b.sticky = obs, [], [], False
         fails, n = ca.check_conf_access(raw, b.name, obs)
         stats["anon_checked"] += n
@@ -1646,7 +1646,7 @@ def main():
             for name in ("states_checked", "lost", "candidates", "inflight_won", "uploads_checked",
                          "parts_checked", "unknown_uploads", "list_mismatch", "atomicity",
                          "phantom", "iam_checked", "auth_checked", "conf_checked", "anon_checked",
-                         "not_in_force", "unknown_keys"):
+                         "not_in_force", "unknown_keys", "access_cands", "access_won"):
                 tot[name] += st[name]
             n_iam, n_conf, n_acl, n_refused = run.access_counts()
             tot["iam_ops"] += n_iam
@@ -1660,12 +1660,13 @@ def main():
             tot["recovery_kills"] += recovery_kill
             log("iter %d/%d kill@%.2fs%s acked=%d inflight@kill=%d left(tmp=%d blobs=%d) swept=%d | "
                 "states_checked=%d lost=%d inflight_won=%d objects=%d uploads=%d parts=%d "
-                "unknown_uploads=%d | acked iam=%d conf=%d acl=%d refused=%d; checked users=%d "
-                "auth=%d conf=%d anon=%d not_in_force=%d | orphans=%d tmp=%d integrity=%s | %s %.1fs"
+                "unknown_uploads=%d | acked iam=%d conf=%d acl=%d refused=%d; in flight %d (won %d, "
+                "unknown keys %d); checked iam=%d auth=%d conf=%d anon=%d not_in_force=%d | orphans=%d tmp=%d integrity=%s | %s %.1fs"
                 % (it, args.kills, kill_after, "+recovery-kill" if recovery_kill else "", run.acked, inflight, n_tmp, n_blobs, swept,
                    st["states_checked"], st["lost"], st["inflight_won"], st["objects"],
                    st["uploads_checked"], st["parts_checked"], st["unknown_uploads"],
-                   n_iam, n_conf, n_acl, n_refused, st["iam_checked"], st["auth_checked"],
+                   n_iam, n_conf, n_acl, n_refused, st["access_cands"], st["access_won"],
+                   st["unknown_keys"], st["iam_checked"], st["auth_checked"],
                    st["conf_checked"], st["anon_checked"], st["not_in_force"],
                    off["orphans"], off["tmp"], off["integrity"],
                    "FAIL" if failures else "ok", dt))
@@ -1694,13 +1695,14 @@ def main():
             % (kills, args.min_kills))
     log("crash-test: %s kills=%d recovery_kills=%d acked_ops=%d states_checked=%d lost=%d orphans=%d swept=%d "
         "inflight_won=%d uploads_checked=%d parts_checked=%d list_mismatch=%d atomicity=%d "
-        "iam_ops=%d conf_ops=%d acl_ops=%d refused_ok=%d iam_checked=%d auth_checked=%d "
-        "conf_checked=%d anon_checked=%d not_in_force=%d "
+        "iam_ops=%d conf_ops=%d acl_ops=%d refused_ok=%d access_inflight=%d access_won=%d "
+        "iam_checked=%d auth_checked=%d conf_checked=%d anon_checked=%d not_in_force=%d "
         "load_errors=%d seed=%d time=%.0fs%s"
         % ("PASS" if ok else "FAIL", kills, tot["recovery_kills"], tot["acked_ops"], tot["states_checked"], tot["lost"],
            tot["orphans"], tot["swept"], tot["inflight_won"], tot["uploads_checked"],
            tot["parts_checked"], tot["list_mismatch"], tot["atomicity"],
-           tot["iam_ops"], tot["conf_ops"], tot["acl_ops"], tot["refused"], tot["iam_checked"],
+           tot["iam_ops"], tot["conf_ops"], tot["acl_ops"], tot["refused"], tot["access_cands"],
+           tot["access_won"], tot["iam_checked"],
            tot["auth_checked"], tot["conf_checked"], tot["anon_checked"], tot["not_in_force"],
            tot["load_errors"], seed, total, "" if ok else " failed_iterations=%s data=%s" % (failed_iters, data)))
     if ok:
