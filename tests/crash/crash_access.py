@@ -146,6 +146,22 @@ class Raw:
         st, _h, data = self.request("GET", "/", creds=creds)
         return st, err_code(data)
 
+    def object_acl(self, bucket, key, creds):
+        """The canned name of an object's ACL (GetObjectAcl), or None if the read fails."""
+        path = "/%s/%s" % (bucket, urllib.parse.quote(key, safe="/~"))
+        st, _h, data = self.request("GET", path, "acl", creds=creds)
+        if st != 200:
+            return None
+        grants = []
+        for g in re.findall(rb"<Grant>(.*?)</Grant>", data, re.S):
+            gid, uri = re.search(rb"<ID>([^<]*)</ID>", g), re.search(rb"<URI>([^<]*)</URI>", g)
+            perm = re.search(rb"<Permission>([^<]*)</Permission>", g)
+            grantee = {"Type": "CanonicalUser", "ID": gid.group(1).decode()} if gid else \
+                {"Type": "Group", "URI": uri.group(1).decode()} if uri else {}
+            grants.append({"Grantee": grantee,
+                           "Permission": perm.group(1).decode() if perm else "?"})
+        return canned(grants)
+
     def anon_object(self, bucket, key, head=False):
         """(status, error code, body or None, headers) of an unsigned GET/HEAD."""
         path = "/%s/%s" % (bucket, urllib.parse.quote(key, safe="/~"))
