@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""pail crash test: every acknowledged write survives SIGKILL.
+"""pail crash test: every acknowledged write survives SIGKILL - objects, IAM,
+bucket policies, ACLs, Block Public Access and ownership settings alike.
 
 Run with the image's python3 (boto3 >= 1.36; see /work/shared/TOOLCHAIN.md):
 
@@ -11,6 +12,19 @@ One data directory persists across all iterations. Each iteration:
      overwrites, DeleteObject, DeleteObjects batches, multipart uploads (create,
      parts, complete; some aborted, some left pending and resumed in a later
      iteration), CopyObject (COPY and REPLACE directives) and checking GETs;
+     canned ACLs (x-amz-acl public-read on some PutObject, CopyObject and
+     CreateMultipartUpload; PutObjectAcl public-read/private); IAM changes
+     through the IAM API on the same endpoint with the root keys (--users
+     user names: CreateUser, CreateAccessKey, UpdateAccessKey to Inactive and
+     back, DeleteAccessKey, PutUserPolicy/DeleteUserPolicy, Attach/
+     DetachUserPolicy of two customer managed policies and
+     AmazonS3ReadOnlyAccess, now and then all of it removed and DeleteUser);
+     settings of --conf-buckets buckets of their own (Put/DeleteBucketPolicy,
+     PutBucketAcl public-read/private, Put/DeletePublicAccessBlock, Put/
+     DeleteBucketOwnershipControls), including changes pail must refuse (a
+     public ACL or policy under Block Public Access, ACLs under
+     BucketOwnerEnforced), which must be refused just so; and checks of users
+     and buckets nobody is changing (crash_access.py has that model);
   2. SIGKILL of pail 0.2-3 s into the load, with requests in flight;
   3. restart on the same directory (start-up recovery and orphan sweep run);
   4. verification, for every key ever touched: the object is the last
@@ -20,7 +34,18 @@ One data directory persists across all iterations. Each iteration:
      the per-key GETs; every upload acknowledged as created and not completed
      or aborted is listed, with every acknowledged part (ListParts); an upload
      whose Complete was in flight is either still listed (object untouched) or
-     gone with the object completed - never half of each;
+     gone with the object completed - never half of each; each object's ACL
+     (GetObjectAcl) is part of its state, and it is in force: an unsigned GET
+     of a public-read object gets 200 and its bytes, of a private or absent
+     one 403; every IAM user reads back (GetUser, ListAccessKeys,
+     GetUserPolicy, ListAttachedUserPolicies) as its last acknowledged state
+     or one in flight, and that state is in force: each Active key
+     authenticates (STS GetCallerIdentity names the user), each Inactive and
+     each deleted key gets InvalidAccessKeyId, and the user may list the
+     crash bucket exactly when its policies say so; each conf bucket's policy,
+     ACL, Block Public Access and ownership read back the same way, and
+     anonymous ListObjects and GET of its private probe object get 200 or 403
+     as those settings imply; the customer managed policies still exist;
   5. SIGTERM (pail must exit 0), then offline: PRAGMA integrity_check and
      foreign_key_check of DIR/meta.db, DIR/tmp/ empty, every blob under
      DIR/objects/ referenced by objects.data_id or parts.data_id (no orphans
@@ -36,6 +61,10 @@ Per-key model: `acked` (last acknowledged state; None = absent) plus `cands`
 without an HTTP answer or with a 5xx). Requests on one key are serialised by
 the harness (a key is "busy" while an operation on it runs), so "last
 acknowledged" is well defined. A 4xx answer is definite: nothing happened.
+An IAM user and a conf bucket are registers of the same kind (Reg: one
+reserved state, UState / CState); a CreateAccessKey without an answer may
+have created a key whose id the test never learnt: found after the restart,
+it is deleted.
 
 Exit status: 0 pass; 1 any loss, corruption, inconsistency, orphan, leftover
 temporary, integrity failure, unclean SIGTERM exit or (unless

@@ -6,10 +6,14 @@
    recorded directory goes to WORK/fs.log with a global sequence number and a
    CLOCK_MONOTONIC time. The recorded directory is the *parent* of pail's
    --data, so the creation of the data directory itself is recorded too.
-2. Drives a short mixed load from a few threads (PUTs of 0 B - 2 MiB,
-   overwrites, deletes, multi-object deletes, copies, multipart uploads with a
-   re-uploaded part, an UploadPartCopy, an aborted upload and an upload left
-   open across a restart), writing each
+2. Drives a short mixed load from a few threads (PUTs of 0 B - 2 MiB, some
+   with x-amz-acl public-read, PutObjectAcl, overwrites, deletes,
+   multi-object deletes, copies, multipart uploads with a re-uploaded part,
+   an UploadPartCopy, an aborted upload and an upload left open across a
+   restart) and one access thread (IAM users, access keys created /
+   made Inactive / deleted, inline policies, attached managed policies,
+   DeleteUser; the policy, ACL, Block Public Access and ownership of a
+   bucket of its own), writing each
    operation's start/end time and result to WORK/acks.jsonl. Scenario
    "restart" (the default) runs three pail processes on the same files:
      run 0: killed (SIGKILL from the shim) right after it creates data/objects,
@@ -20,15 +24,20 @@
    the others write. Scenario "basic" is one process with load and SIGTERM.
 3. Replays the log (replay.py) at a few hundred cut points, rebuilding the
    directory as a power cut there would leave it, starting pail on each and
-   checking every acknowledged write/delete; then a harness self-check: the
-   same log with the blob directory fsyncs removed must show lost writes.
+   checking every acknowledged write/delete, object ACL, IAM change and
+   bucket setting, and that what IAM and the settings read is in force (keys
+   authenticate or are refused, policies allow or deny, anonymous requests
+   get 200 or 403); then harness self-checks: the same log with the blob
+   directory fsyncs removed must show lost writes, and with the WAL's
+   fdatasyncs removed lost IAM changes or bucket settings.
 
 Prints "cut points tried: N, writes lost: M"; exits 1 if anything was lost or
 pail failed to start/stop cleanly or meta.db failed integrity_check, 2 if the
-harness itself failed. The CI defaults (3 threads x 16 ops per run, 300 cut
-points) take about 3 minutes on 2 CPUs; --long is a bigger run (more load,
+harness itself failed. The CI defaults (3 threads x 16 ops per run, the
+access thread 32, 300 cut points) take about 3 minutes on 2 CPUs; --long is a bigger run (more load,
 2000 cut points, more of them prefix-mode); --cuts (0: every point just before
-an fsync), --ops, --threads, --burst, --seed tune it.
+an fsync), --ops, --threads, --users (0: no access thread), --burst, --seed
+tune it.
 
 Run with the image's python3 (it has boto3):
     python3 tests/powerloss/powerloss_test.py [--pail build/release/pail] [--long]
@@ -154,6 +163,7 @@ class AckLog:
         self.lock = threading.Lock()
         self.f = open(path, "w")
         self.n_ok = 0
+        self.n_acl = 0  # acknowledged object ACL changes (PutObjectAcl, x-amz-acl on PutObject)
         self.errors = []
 
     def add(self, kind, start, ok, **kw):
@@ -165,6 +175,8 @@ class AckLog:
             self.f.flush()
             if ok:
                 self.n_ok += 1
+                if kind == "put_acl" or (kind == "put" and kw["state"].get("acl") != "private"):
+                    self.n_acl += 1
         return d
 
     def error(self, what, e):
@@ -513,7 +525,7 @@ class AccessWorker:
         iam, s3 = client(endpoint, "iam"), client(endpoint)
         if phase == 1:
             self.setup(iam, s3, client(endpoint, "sts"))
-        for _ in range(n_ops):
+        for _ in range(2 * n_ops):  # cheap metadata-only changes: twice an object thread's
             if self.broken:
                 return
             if self.rng.random() < 0.65:
@@ -836,8 +848,9 @@ def main(argv=None):
         for e in acks.errors:
             print("load error: %s" % e)
         print("recorded %d acknowledged operations (IAM changes %d, bucket settings %d, "
-              "refused as they must be %d); log %s"
-              % (acks.n_ok, acks.access["iam"], acks.access["conf"], acks.access["refused"], log))
+              "object ACLs %d; refused as they must be %d); log %s"
+              % (acks.n_ok, acks.access["iam"], acks.access["conf"], acks.n_acl,
+                 acks.access["refused"], log))
         ckpt = checkpoints(log)
         print("SQLite checkpoints while serving: %d; at shutdown: %d" % ckpt)
         args.log, args.acks = log, acks_path
@@ -853,6 +866,17 @@ def main(argv=None):
             print("harness self-check (blob directory fsyncs removed from the log): "
                   "%d cuts, %d losses detected -> %s"
                   % (sres.cuts, sres.lost, "ok" if self_ok else "HARNESS IS BLIND"))
+            if acks.access["iam"] or acks.access["conf"]:
+                # the access checks too: without the WAL's fdatasyncs, acknowledged
+                # IAM changes and bucket settings must be seen lost
+                chk.mutate, chk.cuts, chk.near_checkpoints = "no-wal-fsync", 30, False
+                sres = replay.replay(chk, log=lambda *a: None)
+                seen = sum(n for t, n in sres.by_type.items()
+                           if t in ("lost-iam", "lost-setting", "phantom-iam", "phantom-setting"))
+                self_ok = self_ok and seen > 0
+                print("harness self-check (WAL fdatasyncs removed from the log): %d cuts, %d "
+                      "losses detected, %d of them IAM or bucket settings -> %s"
+                      % (sres.cuts, sres.lost, seen, "ok" if seen else "HARNESS IS BLIND"))
         print("cut points tried: %d, writes lost: %d" % (res.cuts, res.lost))
         if acks.errors:
             print("FAIL: %d load requests failed while recording" % len(acks.errors))

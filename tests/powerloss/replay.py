@@ -22,9 +22,15 @@ prefix of its un-synced operations also survived.
 pail is then started on the rebuilt directory and checked against the
 acknowledgements the load generator recorded (acks.jsonl, CLOCK_MONOTONIC ns):
 an ack with end < t(record k+1) depended only on records <= k, so every such
-acknowledged write must be there, whole (bytes, size, ETag), every such
-acknowledged delete must be gone, and operations that had not started before
-the cut must have left no trace. pail must start and stop cleanly on every
+acknowledged write must be there, whole (bytes, size, ETag, canned ACL),
+every such acknowledged delete must be gone, and operations that had not
+started before the cut must have left no trace. "access" records (IAM and
+bucket settings, one register each: a user's existence, an access key's
+status, an inline policy's document, an attachment, a managed policy, one
+setting of a bucket) follow the same rule, and what is read must be in
+force: an object's ACL for an anonymous GET, a key for STS
+GetCallerIdentity, a user's policies for ListObjectsV2 with its key, a
+bucket's settings for anonymous requests (tests/crash/crash_access.py). pail must start and stop cleanly on every
 rebuilt directory and `PRAGMA integrity_check` must say ok.
 
 Used as a module by powerloss_test.py; also a CLI for re-checking a kept run:
@@ -736,6 +742,8 @@ def check_access(acks, T, s3, endpoint, raw, lost, counts):
         counts[area] += 1
         allowed, base_op = acks.reg_allowed(reg, T)
         allowed = [default if v is None else v for v in allowed]
+        if len(set(allowed)) > 1:
+            counts["inflight"] += 1  # a change of it had begun, not been answered, at the cut
         if got in allowed:
             return
         lost(("lost-" if base_op is not None else "phantom-") + area, reg="/".join(reg),
@@ -872,7 +880,7 @@ def integrity(db_path):
 
 
 # ----------------------------------------------------------- cut points
-def choose_cuts(recs, budget, seed, prefix_share=0.25):
+def choose_cuts(recs, budget, seed, prefix_share=0.25, near_checkpoints=True):
     """[(k, mode, reason)] sorted by k. Every fsync whose start changed the
     durable state gives the cut just before it (the largest set of acks for
     that durable state: with the strict model these cover every distinct
@@ -899,7 +907,7 @@ def choose_cuts(recs, budget, seed, prefix_share=0.25):
     # SQLite checkpoints and WAL restarts: the cuts just before each of their
     # fsyncs and the next few, plus prefix-mode cuts near them, always.
     syncs = [i + 1 for i, r in enumerate(recs) if r.op in SYNC_OPS]
-    for i, r in enumerate(recs):
+    for i, r in enumerate(recs if near_checkpoints else ()):
         p = r.kv.get("p", "")
         ckpt = r.op == "FSYNC" and p.endswith("meta.db") and i > 20
         restart = r.op == "WRITE" and p.endswith("-wal") and r.kv.get("off") == "0" and i > 20
@@ -1048,7 +1056,8 @@ def replay(args, log=print):
     acks = Acks(args.acks)
     if args.mutate:
         recs = mutate(recs, args.mutate)
-    cuts = choose_cuts(recs, args.cuts, args.seed, args.prefix_share)
+    cuts = choose_cuts(recs, args.cuts, args.seed, args.prefix_share,
+                       getattr(args, "near_checkpoints", True))
     n_sync = sum(1 for r in recs if r.op in SYNC_OPS)
     n_before = sum(1 for c in cuts if c[2].startswith("before fsync"))
     log("replay: %d records (%d fsync/fdatasync), %d acknowledged operations; %d cut points: "
@@ -1094,7 +1103,9 @@ def mutate(recs, how):
     """Self-check of the harness: drop durability steps from the log, which
     must then show up as lost writes. how: 'no-dir-fsync' (drop the fsync of
     objects/ab/cd after publishing a blob) or 'no-blob-fsync' (drop the
-    fdatasync of tmp/<id>)."""
+    fdatasync of tmp/<id>) or 'no-wal-fsync' (drop every fdatasync of
+    meta.db-wal: metadata, IAM records and bucket settings included, is
+    durable only once a checkpoint has synced meta.db)."""
     out = []
     for r in recs:
         if r.op == "FSYNC":
@@ -1102,6 +1113,8 @@ def mutate(recs, how):
             if how == "no-dir-fsync" and r.kv.get("dir") == "1" and re.search(r"objects/[0-9a-f]{2}/[0-9a-f]{2}$", p):
                 continue
             if how == "no-blob-fsync" and r.kv.get("dir") == "0" and re.search(r"tmp/[0-9a-f]{32}$", p):
+                continue
+            if how == "no-wal-fsync" and p.endswith("meta.db-wal"):
                 continue
         out.append(r)
     return out
@@ -1120,8 +1133,8 @@ def summarize(res, log=print, max_reports=8):
                                              res.integrity_failures, getattr(res, "elapsed", 0)))
     a = res.access
     log("  (access checks: object ACLs %d, anonymous requests %d, IAM registers %d, "
-        "key/policy behaviour %d, bucket settings %d)"
-        % (a["acl"], a["anon"], a["iam"], a["auth"], a["setting"]))
+        "key/policy behaviour %d, bucket settings %d; IAM/settings changes in flight at the "
+        "cut: %d)" % (a["acl"], a["anon"], a["iam"], a["auth"], a["setting"], a["inflight"]))
     if res.by_type:
         log("  problems by type: " + ", ".join("%s=%d" % kv for kv in sorted(res.by_type.items())))
 
@@ -1140,7 +1153,7 @@ def add_args(p):
     p.add_argument("--keep-failures", action="store_true", help="keep rebuilt directories that failed")
     p.add_argument("--max-reports", type=int, default=8)
     p.add_argument("--progress", type=int, default=50)
-    p.add_argument("--mutate", choices=["no-dir-fsync", "no-blob-fsync"],
+    p.add_argument("--mutate", choices=["no-dir-fsync", "no-blob-fsync", "no-wal-fsync"],
                    help="harness self-check: drop these fsyncs from the log first")
 
 
