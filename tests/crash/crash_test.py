@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""pail crash test: every acknowledged write survives SIGKILL.
+"""pail crash test: every acknowledged write survives SIGKILL - objects, IAM,
+bucket policies, ACLs, Block Public Access and ownership settings alike.
 
 Run with the image's python3 (boto3 >= 1.36; see /work/shared/TOOLCHAIN.md):
 
@@ -11,6 +12,19 @@ One data directory persists across all iterations. Each iteration:
      overwrites, DeleteObject, DeleteObjects batches, multipart uploads (create,
      parts, complete; some aborted, some left pending and resumed in a later
      iteration), CopyObject (COPY and REPLACE directives) and checking GETs;
+     canned ACLs (x-amz-acl public-read on some PutObject, CopyObject and
+     CreateMultipartUpload; PutObjectAcl public-read/private); IAM changes
+     through the IAM API on the same endpoint with the root keys (--users
+     user names: CreateUser, CreateAccessKey, UpdateAccessKey to Inactive and
+     back, DeleteAccessKey, PutUserPolicy/DeleteUserPolicy, Attach/
+     DetachUserPolicy of two customer managed policies and
+     AmazonS3ReadOnlyAccess, now and then all of it removed and DeleteUser);
+     settings of --conf-buckets buckets of their own (Put/DeleteBucketPolicy,
+     PutBucketAcl public-read/private, Put/DeletePublicAccessBlock, Put/
+     DeleteBucketOwnershipControls), including changes pail must refuse (a
+     public ACL or policy under Block Public Access, ACLs under
+     BucketOwnerEnforced), which must be refused just so; and checks of users
+     and buckets nobody is changing (crash_access.py has that model);
   2. SIGKILL of pail 0.2-3 s into the load, with requests in flight;
   3. restart on the same directory (start-up recovery and orphan sweep run);
   4. verification, for every key ever touched: the object is the last
@@ -20,7 +34,18 @@ One data directory persists across all iterations. Each iteration:
      the per-key GETs; every upload acknowledged as created and not completed
      or aborted is listed, with every acknowledged part (ListParts); an upload
      whose Complete was in flight is either still listed (object untouched) or
-     gone with the object completed - never half of each;
+     gone with the object completed - never half of each; each object's ACL
+     (GetObjectAcl) is part of its state, and it is in force: an unsigned GET
+     of a public-read object gets 200 and its bytes, of a private or absent
+     one 403; every IAM user reads back (GetUser, ListAccessKeys,
+     GetUserPolicy, ListAttachedUserPolicies) as its last acknowledged state
+     or one in flight, and that state is in force: each Active key
+     authenticates (STS GetCallerIdentity names the user), each Inactive and
+     each deleted key gets InvalidAccessKeyId, and the user may list the
+     crash bucket exactly when its policies say so; each conf bucket's policy,
+     ACL, Block Public Access and ownership read back the same way, and
+     anonymous ListObjects and GET of its private probe object get 200 or 403
+     as those settings imply; the customer managed policies still exist;
   5. SIGTERM (pail must exit 0), then offline: PRAGMA integrity_check and
      foreign_key_check of DIR/meta.db, DIR/tmp/ empty, every blob under
      DIR/objects/ referenced by objects.data_id or parts.data_id (no orphans
@@ -36,6 +61,10 @@ Per-key model: `acked` (last acknowledged state; None = absent) plus `cands`
 without an HTTP answer or with a 5xx). Requests on one key are serialised by
 the harness (a key is "busy" while an operation on it runs), so "last
 acknowledged" is well defined. A 4xx answer is definite: nothing happened.
+An IAM user and a conf bucket are registers of the same kind (Reg: one
+reserved state, UState / CState); a CreateAccessKey without an answer may
+have created a key whose id the test never learnt: found after the restart,
+it is deleted.
 
 Exit status: 0 pass; 1 any loss, corruption, inconsistency, orphan, leftover
 temporary, integrity failure, unclean SIGTERM exit or (unless
@@ -52,6 +81,7 @@ import base64
 import binascii
 import collections
 import hashlib
+import json
 import os
 import random
 import re
@@ -65,6 +95,9 @@ import tempfile
 import threading
 import time
 import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 for _v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
     os.environ.pop(_v, None)
@@ -80,6 +113,7 @@ try:
 except ImportError:
     sys.exit("crash_test.py: boto3 is missing: run it with the image's python3 (pyenv), "
              "not /usr/bin/python3")
+import crash_access as ca  # noqa: E402 (needs botocore)
 
 ACCESS_KEY = "PAILCRASHTESTACCESS0"
 SECRET_KEY = "pail/crash+TestSecretKey000000000000000000"
@@ -91,6 +125,10 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 60.0
 JOIN_TIMEOUT = 90.0
 MAX_PENDING_UPLOADS = 24
+CONF_BUCKET = "crash-conf-%d"   # buckets whose settings (policy, ACL, PAB, ownership) change
+USER = "crash-u%02d"            # the pool of IAM user names
+MAX_DEAD_KEYS = 24              # deleted access keys kept to check they stay refused
+ANON_GET_MAX = 256 * 1024       # anonymous checks GET objects up to this size, HEAD larger ones
 CTYPES = ["binary/octet-stream", "text/plain", "application/json", "image/png",
           "application/x-crash; charset=utf-8"]
 
@@ -154,16 +192,20 @@ def key_names(n):
 
 # ---------------------------------------------------------------- model
 class Obj:
-    """One possible state of a key (None stands for "absent")."""
-    __slots__ = ("kind", "size", "md5", "etag", "meta", "ctype", "desc")
+    """One possible state of a key (None stands for "absent"). acl is the
+    object's canned ACL: "private" (the default) or "public-read"."""
+    __slots__ = ("kind", "size", "md5", "etag", "meta", "ctype", "desc", "acl")
 
-    def __init__(self, kind, size, md5, etag, meta, ctype, desc):
+    def __init__(self, kind, size, md5, etag, meta, ctype, desc, acl="private"):
         self.kind, self.size, self.md5, self.etag = kind, size, md5, etag
-        self.meta, self.ctype, self.desc = dict(meta), ctype, desc
+        self.meta, self.ctype, self.desc, self.acl = dict(meta), ctype, desc, acl
+
+    def with_acl(self, acl, desc):
+        return Obj(self.kind, self.size, self.md5, self.etag, self.meta, self.ctype, desc, acl)
 
     def __repr__(self):
-        return "<%s size=%d etag=%s meta=%s ctype=%s>" % (self.desc, self.size, self.etag,
-                                                          self.meta, self.ctype)
+        return "<%s size=%d etag=%s meta=%s ctype=%s acl=%s>" % (
+            self.desc, self.size, self.etag, self.meta, self.ctype, self.acl)
 
 
 def describe(st):
@@ -182,12 +224,27 @@ class KeyRec:
         return not self.cands and not self.sticky and not self.inflight
 
 
+class Reg:
+    """An IAM user (state: crash_access.UState) or a conf bucket (CState):
+    the same acked/cands/inflight discipline as a KeyRec."""
+    __slots__ = ("name", "ver", "acked", "cands", "busy", "sticky", "touched", "inflight")
+
+    def __init__(self, name, state):
+        self.name, self.ver, self.acked, self.cands = name, 0, state, []
+        self.busy = self.sticky = self.touched = False
+        self.inflight = []
+
+    def definite(self):
+        return not self.cands and not self.sticky and not self.inflight
+
+
 class Upload:
     __slots__ = ("uid", "key", "tag", "meta", "ctype", "parts", "inflight_parts", "status",
-                 "owner", "complete_state", "resumed")
+                 "owner", "complete_state", "resumed", "acl")
 
-    def __init__(self, uid, key, tag, meta, ctype):
+    def __init__(self, uid, key, tag, meta, ctype, acl="private"):
         self.uid, self.key, self.tag, self.meta, self.ctype = uid, key, tag, meta, ctype
+        self.acl = acl
         self.parts = {}            # pn -> (etag, size): acknowledged
         self.inflight_parts = {}   # pn -> (etag, size): in flight / ambiguous
         self.status = "pending"    # pending | completing | aborting
@@ -197,13 +254,22 @@ class Upload:
 
 
 class Model:
-    def __init__(self, nkeys):
+    def __init__(self, nkeys, nusers=12, nconf=3):
         self.lock = threading.Lock()
         self.keys = {n: KeyRec(n) for n in key_names(nkeys)}
         self.names = list(self.keys)
         self.uploads = {}                          # uid -> Upload
         self.unknown_creates = collections.Counter()  # key -> creates without an answer
         self.upload_counter = 0
+        self.users = [Reg(USER % i, ca.USER_ABSENT) for i in range(nusers)]
+        self.confs = [Reg(CONF_BUCKET % i, ca.CONF_DEFAULT) for i in range(nconf)]
+        self.secrets = {}                          # access key id -> secret (acknowledged creates)
+        self.dead_keys = collections.deque(maxlen=MAX_DEAD_KEYS)  # (id, secret) deleted
+        self.arns = None                           # crash_access.Arns, once the account is known
+        self.policy_ver = 0
+
+    def regs(self):
+        return self.users + self.confs
 
 
 # ---------------------------------------------------------------- errors
@@ -248,6 +314,18 @@ class Run:
             self.acked += 1
             self.opcount[op] += 1
 
+    def note(self, what):
+        with self.lock:
+            self.opcount[what] += 1
+
+    def access_counts(self):
+        """Acknowledged changes: (IAM, bucket settings, object ACLs, refusals as expected)."""
+        with self.lock:
+            c = self.opcount
+            iam = sum(n for op, n in c.items() if op.startswith("iam_")) - c["iam_check"]
+            conf = sum(n for op, n in c.items() if op.startswith("conf_")) - c["conf_check"]
+            return iam, conf, c["acl_put_object_acl"] + c["acl_header"], c["refused"]
+
     def fail(self, msg):
         with self.lock:
             self.failures.append(msg)
@@ -267,7 +345,7 @@ class Pail:
         self.port = free_port()
         self.starts = 0
         self.log_path = None
-        self.client = None
+        self.client = self.iam = self.raw = None
 
     def start(self):
         env = dict(os.environ, PAIL_ROOT_ACCESS_KEY=ACCESS_KEY, PAIL_ROOT_SECRET_KEY=SECRET_KEY)
@@ -290,6 +368,8 @@ class Pail:
                 try:
                     socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                     self.client = make_client(self.port)
+                    self.iam = make_client(self.port, "iam")
+                    self.raw = ca.Raw(self.port, REGION)
                     return
                 except OSError:
                     time.sleep(0.02)
@@ -350,21 +430,32 @@ class HarnessError(Exception):
     pass
 
 
-def make_client(port):
-    cfg = Config(region_name=REGION, signature_version="s3v4",
+def make_client(port, service="s3"):
+    """A root client: "s3", "iam" or "sts" (IAM and STS share pail's endpoint)."""
+    cfg = Config(region_name=REGION, signature_version="s3v4" if service == "s3" else "v4",
                  s3={"addressing_style": "path"},
                  retries={"total_max_attempts": 1, "mode": "standard"},
                  connect_timeout=5, read_timeout=60, max_pool_connections=48)
     return boto3.session.Session().client(
-        "s3", endpoint_url="http://127.0.0.1:%d" % port, aws_access_key_id=ACCESS_KEY,
+        service, endpoint_url="http://127.0.0.1:%d" % port, aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY, config=cfg)
 
 
 # ---------------------------------------------------------------- the load
+def weighted(rng, opts):
+    r = rng.uniform(0, sum(w for _, w in opts))
+    for what, w in opts:
+        r -= w
+        if r <= 0:
+            return what
+    return opts[-1][0]
+
+
 class Worker:
-    def __init__(self, wid, model, run, client, rng, threads):
+    def __init__(self, wid, model, run, client, rng, threads, iam=None, raw=None):
         self.wid, self.m, self.run, self.c, self.rng = wid, model, run, client, rng
         self.threads = threads
+        self.iam, self.raw = iam, raw
 
     # -- key reservation (under the model lock)
     def _take(self, pred=None, exclude=()):
@@ -403,11 +494,294 @@ class Worker:
                 if not self.run.killed.is_set():
                     k.sticky = True  # it may still be running: keep it a candidate
 
+    # -- users and conf buckets: reservation and one change
+    def _take_reg(self, pool, pred=None):
+        with self.m.lock:
+            for _ in range(8):
+                r = self.rng.choice(pool)
+                if r.busy or (pred and not pred(r)):
+                    continue
+                r.busy = True
+                return r
+        return None
+
+    def _change(self, reg, what, new, call, final=None):
+        """One change of a user or conf bucket, recorded when acknowledged:
+        state `new` (or final(response)). Returns the response, None if it failed."""
+        self._begin(reg, new)
+        try:
+            resp = call()
+        except Exception as e:
+            kind, _ = self.run.err("%s %s" % (what, reg.name), e)
+            self._failed(reg, new, kind)
+            return None
+        fin = final(resp) if final else new
+        with self.m.lock:
+            reg.inflight.remove(new)
+            reg.acked = fin
+            if not reg.sticky:
+                reg.cands = []
+        self.run.ack(what)
+        return resp
+
+    def _refused(self, reg, what, new, call, want):
+        """A change pail must refuse with want = (status, code): answered so,
+        nothing changed."""
+        self._begin(reg, new)
+        try:
+            call()
+        except Exception as e:
+            if (ca.status_of(e), ca.code_of(e)) == want:
+                self._failed(reg, new, "definite")
+                self.run.ack("refused")
+                return
+            kind, _ = self.run.err("%s %s (must be refused with %d %s)"
+                                   % (what, reg.name, want[0], want[1]), e)
+            self._failed(reg, new, kind)
+            return
+        self.run.fail("%s %s: acknowledged; pail must refuse it with %d %s (state was %s)"
+                      % (what, reg.name, want[0], want[1], ca.describe_conf(reg.acked)))
+        self._acked(reg, new)
+
+    # -- IAM: users, access keys, inline and attached policies
+    def iam_change(self):
+        u = self._take_reg(self.m.users, pred=lambda r: r.definite())
+        if not u:
+            return
+        try:
+            if u.acked.exists and self.rng.random() < 0.05:
+                self._retire_user(u)
+            else:
+                self._iam_step(u)
+        finally:
+            self._release(u)
+
+    def _iam_step(self, u):
+        st, iam, arns, name = u.acked, self.iam, self.m.arns, u.name
+        if not st.exists:
+            self._change(u, "iam_create_user", st._replace(exists=True),
+                         lambda: iam.create_user(UserName=name))
+            return
+        opts = [("put", 3)]
+        if len(st.keys) < 2:
+            opts.append(("key", 3))
+        if st.keys:
+            opts += [("update", 2.5), ("delkey", 1.5)]
+        if st.inline:
+            opts.append(("delpol", 1.5))
+        if len(st.attached) < len(arns.all):
+            opts.append(("attach", 2))
+        if st.attached:
+            opts.append(("detach", 1.5))
+        what = weighted(self.rng, opts)
+        if what == "key":
+            def final(resp):
+                ak = resp["AccessKey"]
+                if ak.get("Status") != "Active" or ak.get("UserName") != name:
+                    self.run.fail("CreateAccessKey %s answered %s" % (name, {
+                        k: v for k, v in ak.items() if k != "SecretAccessKey"}))
+                with self.m.lock:
+                    self.m.secrets[ak["AccessKeyId"]] = ak["SecretAccessKey"]
+                return st._replace(keys=st.keys | {(ak["AccessKeyId"], "Active")})
+            self._change(u, "iam_create_key", st._replace(keys=st.keys | {(ca.NEWKEY, "Active")}),
+                         lambda: iam.create_access_key(UserName=name), final)
+        elif what == "update":
+            kid, status = self.rng.choice(sorted(st.keys))
+            to = "Inactive" if status == "Active" else "Active"
+            self._change(u, "iam_update_key", st._replace(keys=(st.keys - {(kid, status)}) |
+                                                          {(kid, to)}),
+                         lambda: iam.update_access_key(UserName=name, AccessKeyId=kid, Status=to))
+        elif what == "delkey":
+            self._delete_key(u, *self.rng.choice(sorted(st.keys)))
+        elif what == "put":
+            pname = self.rng.choice(["list", "misc"])
+            with self.m.lock:
+                self.m.policy_ver += 1
+                ver = self.m.policy_ver
+            doc = ca.inline_doc(self.rng.choice(["s3:ListBucket", "s3:GetBucketAcl"]), BUCKET, ver)
+            inline = frozenset(x for x in st.inline if x[0] != pname) | {(pname, doc)}
+            self._change(u, "iam_put_user_policy", st._replace(inline=inline),
+                         lambda: iam.put_user_policy(UserName=name, PolicyName=pname,
+                                                     PolicyDocument=doc))
+        elif what == "delpol":
+            self._delete_inline(u, *self.rng.choice(sorted(st.inline)))
+        elif what == "attach":
+            arn = self.rng.choice([a for a in arns.all if a not in st.attached])
+            self._change(u, "iam_attach_user_policy", st._replace(attached=st.attached | {arn}),
+                         lambda: iam.attach_user_policy(UserName=name, PolicyArn=arn))
+        else:
+            self._detach(u, self.rng.choice(sorted(st.attached)))
+
+    def _delete_key(self, u, kid, status):
+        st = u.acked
+        if self._change(u, "iam_delete_key", st._replace(keys=st.keys - {(kid, status)}),
+                        lambda: self.iam.delete_access_key(UserName=u.name, AccessKeyId=kid)) is None:
+            return False
+        with self.m.lock:
+            if kid in self.m.secrets:
+                self.m.dead_keys.append((kid, self.m.secrets.pop(kid)))
+        return True
+
+    def _delete_inline(self, u, pname, doc):
+        st = u.acked
+        return self._change(u, "iam_delete_user_policy", st._replace(inline=st.inline - {(pname, doc)}),
+                            lambda: self.iam.delete_user_policy(UserName=u.name,
+                                                                PolicyName=pname)) is not None
+
+    def _detach(self, u, arn):
+        st = u.acked
+        return self._change(u, "iam_detach_user_policy", st._replace(attached=st.attached - {arn}),
+                            lambda: self.iam.detach_user_policy(UserName=u.name,
+                                                                PolicyArn=arn)) is not None
+
+    def _retire_user(self, u):
+        """DeleteUser, after what AWS requires first (each step one acknowledged change)."""
+        while not self.run.stop.is_set():
+            st = u.acked
+            if st.keys:
+                ok = self._delete_key(u, *sorted(st.keys)[0])
+            elif st.inline:
+                ok = self._delete_inline(u, *sorted(st.inline)[0])
+            elif st.attached:
+                ok = self._detach(u, sorted(st.attached)[0])
+            else:
+                self._change(u, "iam_delete_user", ca.USER_ABSENT,
+                             lambda: self.iam.delete_user(UserName=u.name))
+                return
+            if not ok:
+                return
+
+    def iam_check(self):
+        """A user nobody is changing: IAM reads are the acknowledged state, and
+        its keys and policies behave so."""
+        u = self._take_reg(self.m.users, pred=lambda r: r.definite() and r.touched)
+        if not u:
+            return
+        try:
+            try:
+                obs, note = ca.observe_user(self.iam, u.name, self.m.arns)
+                fails, n = ([], 0) if obs != u.acked else ca.check_user_access(
+                    self.raw, u.name, obs, dict(self.m.secrets), self.m.arns, BUCKET)
+                with self.m.lock:
+                    dead = self.rng.choice(self.m.dead_keys) if self.m.dead_keys else None
+                if dead:
+                    f = ca.check_dead_key(self.raw, *dead)
+                    fails += [f] if f else []
+            except Exception as e:
+                self.run.err("IAM check %s" % u.name, e)
+                return
+            if note:
+                self.run.fail("live " + note)
+            if obs != u.acked:
+                self.run.fail("live IAM %s: reads %s, acknowledged state %s"
+                              % (u.name, ca.describe_user(obs), ca.describe_user(u.acked)))
+            for f in fails:
+                self.run.fail("live " + f)
+            self.run.ack("iam_check")
+        finally:
+            self._release(u)
+
+    # -- bucket settings: policy, ACL, Block Public Access, Object Ownership
+    def conf_change(self):
+        b = self._take_reg(self.m.confs, pred=lambda r: r.definite())
+        if not b:
+            return
+        try:
+            self._conf_step(b)
+        finally:
+            self._release(b)
+
+    def _conf_step(self, b):
+        st, s3, rng, name = b.acked, self.c, self.rng, b.name
+        what = weighted(rng, [("policy", 3), ("delpolicy", 1.5), ("acl", 3), ("pab", 2),
+                              ("delpab", 1.5), ("own", 2), ("delown", 1)])
+        refuse = None
+        if what == "policy":
+            kind = rng.choice(["get", "list", "acct"])
+            with self.m.lock:
+                self.m.policy_ver += 1
+                ver = self.m.policy_ver
+            doc = ca.policy_doc(kind, name, self.m.arns.acct, ver)
+            new, refuse = st._replace(policy=doc), ca.refusal(st, "policy", kind)
+            call = lambda: s3.put_bucket_policy(Bucket=name, Policy=doc)  # noqa: E731
+        elif what == "delpolicy":
+            new = st._replace(policy=None)
+            call = lambda: s3.delete_bucket_policy(Bucket=name)  # noqa: E731
+        elif what == "acl":
+            acl = rng.choice(["public-read", "private"])
+            new, refuse = st._replace(acl=acl), ca.refusal(st, "acl", acl)
+            call = lambda: s3.put_bucket_acl(Bucket=name, ACL=acl)  # noqa: E731
+        elif what == "pab":
+            flags = "".join("1" if rng.random() < 0.35 else "0" for _ in ca.PAB_FIELDS)
+            new = st._replace(pab=flags)
+            call = lambda: s3.put_public_access_block(  # noqa: E731
+                Bucket=name, PublicAccessBlockConfiguration={
+                    f: flags[i] == "1" for i, f in enumerate(ca.PAB_FIELDS)})
+        elif what == "delpab":
+            new = st._replace(pab=None)
+            call = lambda: s3.delete_public_access_block(Bucket=name)  # noqa: E731
+        elif what == "own":
+            own = rng.choice(ca.OWNERSHIPS)
+            new, refuse = st._replace(own=own), ca.refusal(st, "own", own)
+            call = lambda: s3.put_bucket_ownership_controls(  # noqa: E731
+                Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": own}]})
+        else:
+            new = st._replace(own=None)
+            call = lambda: s3.delete_bucket_ownership_controls(Bucket=name)  # noqa: E731
+        if refuse:
+            self._refused(b, "conf_" + what, new, call, refuse)
+        else:
+            self._change(b, "conf_" + what, new, call)
+
+    def conf_check(self):
+        b = self._take_reg(self.m.confs, pred=lambda r: r.definite())
+        if not b:
+            return
+        try:
+            try:
+                obs = ca.observe_conf(self.c, b.name)
+                fails, _n = ca.check_conf_access(self.raw, b.name, obs)
+            except Exception as e:
+                self.run.err("bucket settings check %s" % b.name, e)
+                return
+            if obs != b.acked:
+                self.run.fail("live settings of %s: read %s, acknowledged %s"
+                              % (b.name, ca.describe_conf(obs), ca.describe_conf(b.acked)))
+            for f in fails:
+                self.run.fail("live " + f)
+            self.run.ack("conf_check")
+        finally:
+            self._release(b)
+
+    # -- PutObjectAcl (canned) on a key nobody else is changing
+    def put_acl(self):
+        k = self._take(pred=lambda k: k.definite() and k.acked is not None)
+        if not k:
+            return
+        try:
+            cur = k.acked
+            acl = "public-read" if cur.acl == "private" else "private"
+            if self.rng.random() < 0.2:
+                acl = cur.acl  # the same again: must change nothing
+            st = cur.with_acl(acl, "%s +acl %s" % (cur.desc.split(" +acl ")[0], acl))
+            self._begin(k, st)
+            try:
+                self.c.put_object_acl(Bucket=BUCKET, Key=k.name, ACL=acl)
+            except Exception as e:
+                kind, _ = self.run.err("PutObjectAcl %s %s" % (k.name, acl), e)
+                self._failed(k, st, kind)
+                return
+            self._acked(k, st)
+            self.run.ack("acl_put_object_acl")
+        finally:
+            self._release(k)
+
     # -- the loop
     def loop(self):
         ops = [(self.put, 40), (self.delete, 10), (self.delete_batch, 7), (self.copy, 10),
                (self.multipart, 8), (self.resume_upload, 4), (self.check_get, 12),
-               (self.put_small_burst, 9)]
+               (self.put_small_burst, 9), (self.put_acl, 4), (self.iam_change, 12),
+               (self.iam_check, 2), (self.conf_change, 6), (self.conf_check, 1.5)]
         total = sum(w for _, w in ops)
         bound = 100000
         while not self.run.stop.is_set() and bound > 0:
@@ -442,11 +816,13 @@ class Worker:
         data = body("%s#%d" % (k.name, ver), size)
         md5 = hashlib.md5(data).hexdigest()
         meta, ctype = rand_meta(self.rng), self.rng.choice(CTYPES)
-        st = Obj("put", size, md5, md5, meta, ctype, "put %s#%d" % (k.name, ver))
+        kw = {"ACL": "public-read"} if self.rng.random() < 0.2 else {}
+        st = Obj("put", size, md5, md5, meta, ctype, "put %s#%d" % (k.name, ver),
+                 kw.get("ACL", "private"))
         self._begin(k, st)
         try:
             resp = self.c.put_object(Bucket=BUCKET, Key=k.name, Body=data, Metadata=meta,
-                                     ContentType=ctype)
+                                     ContentType=ctype, **kw)
         except Exception as e:
             kind, _ = self.run.err("PutObject %s" % k.name, e)
             self._failed(k, st, kind)
@@ -456,6 +832,8 @@ class Worker:
                           % (k.name, resp.get("ETag"), md5))
         self._acked(k, st)
         self.run.ack("put")
+        if kw:
+            self.run.note("acl_header")
 
     def put_small_burst(self):
         for _ in range(self.rng.randint(2, 5)):
@@ -534,12 +912,16 @@ class Worker:
             replace = self.rng.random() < 0.5
             meta, ctype = (rand_meta(self.rng), self.rng.choice(CTYPES)) if replace \
                 else (s.meta, s.ctype)
+            # a copy gets the default ACL (private), not the source's, unless it names one
+            acl = "public-read" if self.rng.random() < 0.2 else None
             st = Obj("copy", s.size, s.md5, s.etag, meta, ctype,
-                     "copy %s(%s)->%s" % (src.name, s.desc, dst.name))
+                     "copy %s(%s)->%s" % (src.name, s.desc, dst.name), acl or "private")
             self._begin(dst, st)
             kw = dict(Bucket=BUCKET, Key=dst.name, CopySource={"Bucket": BUCKET, "Key": src.name})
             if replace:
                 kw.update(MetadataDirective="REPLACE", Metadata=meta, ContentType=ctype)
+            if acl:
+                kw["ACL"] = acl
             try:
                 resp = self.c.copy_object(**kw)
             except Exception as e:
@@ -552,6 +934,8 @@ class Worker:
                               % (src.name, dst.name, got, s.etag))
             self._acked(dst, st)
             self.run.ack("copy")
+            if acl:
+                self.run.note("acl_header")
         finally:
             self._release(src, dst)
 
@@ -563,12 +947,15 @@ class Worker:
         try:
             try:
                 obs = fetch(self.c, k.name)
+                anon = anon_check(self.raw, k.name, obs)
             except Exception as e:
                 self.run.err("GetObject %s" % k.name, e)
                 return
             if not matches(obs, k.acked):
                 self.run.fail("live GET %s: got %s, acknowledged state %s"
                               % (k.name, describe_obs(obs), describe(k.acked)))
+            if anon:
+                self.run.fail("live " + anon)
             self.run.ack("get")
         finally:
             self._release(k)
@@ -584,18 +971,19 @@ class Worker:
             return self.resume_upload(fallback=False)
         key = self.rng.choice(m.names)
         meta, ctype = rand_meta(self.rng), self.rng.choice(CTYPES)
+        kw = {"ACL": "public-read"} if self.rng.random() < 0.2 else {}
         with m.lock:
             m.unknown_creates[key] += 1
         try:
             resp = self.c.create_multipart_upload(Bucket=BUCKET, Key=key, Metadata=meta,
-                                                  ContentType=ctype)
+                                                  ContentType=ctype, **kw)
         except Exception as e:
             kind, _ = self.run.err("CreateMultipartUpload %s" % key, e)
             if kind == "definite":
                 with m.lock:
                     m.unknown_creates[key] -= 1
             return
-        u = Upload(resp["UploadId"], key, tag, meta, ctype)
+        u = Upload(resp["UploadId"], key, tag, meta, ctype, kw.get("ACL", "private"))
         u.owner = True
         with m.lock:
             m.unknown_creates[key] -= 1
@@ -738,7 +1126,7 @@ def completed_state(u):
     etag = "%s-%d" % (hashlib.md5(b"".join(binascii.unhexlify(u.parts[pn][0])
                                            for pn in pns)).hexdigest(), len(pns))
     return Obj("mpu", sum(u.parts[pn][1] for pn in pns), h.hexdigest(), etag, u.meta,
-               u.ctype, "complete %s(%s) of %s" % (u.tag, u.uid[:8], u.key))
+               u.ctype, "complete %s(%s) of %s" % (u.tag, u.uid[:8], u.key), u.acl)
 
 
 # ---------------------------------------------------------------- observing
@@ -751,23 +1139,49 @@ def fetch(client, key):
             return None
         raise
     data = resp["Body"].read()
+    acl = ca.canned(client.get_object_acl(Bucket=BUCKET, Key=key).get("Grants", []))
     return {"size": len(data), "clen": resp.get("ContentLength"), "md5": hashlib.md5(data).hexdigest(),
             "etag": resp.get("ETag", "").strip('"'), "meta": resp.get("Metadata", {}),
-            "ctype": resp.get("ContentType")}
+            "ctype": resp.get("ContentType"), "acl": acl}
 
 
 def matches(obs, st):
     if obs is None or st is None:
         return obs is None and st is None
     return (obs["size"] == st.size and obs["clen"] == st.size and obs["md5"] == st.md5
-            and obs["etag"] == st.etag and obs["meta"] == st.meta and obs["ctype"] == st.ctype)
+            and obs["etag"] == st.etag and obs["meta"] == st.meta and obs["ctype"] == st.ctype
+            and obs["acl"] == st.acl)
 
 
 def describe_obs(obs):
     if obs is None:
         return "ABSENT (404)"
-    return "size=%d md5=%s etag=%s meta=%s ctype=%s" % (obs["size"], obs["md5"], obs["etag"],
-                                                          obs["meta"], obs["ctype"])
+    return "size=%d md5=%s etag=%s meta=%s ctype=%s acl=%s" % (
+        obs["size"], obs["md5"], obs["etag"], obs["meta"], obs["ctype"], obs["acl"])
+
+
+def anon_check(raw, key, obs):
+    """The ACL in force: an unsigned GET (HEAD above ANON_GET_MAX) of a
+    public-read object gets 200 and its bytes; of a private or absent one, 403.
+    Returns what is wrong, or None."""
+    head = obs is not None and obs["size"] > ANON_GET_MAX
+    st, code, data, h = raw.anon_object(BUCKET, key, head=head)
+    public = obs is not None and obs["acl"] == "public-read"
+    what = "anonymous %s %r (%s)" % ("HEAD" if head else "GET", key,
+                                     "absent" if obs is None else obs["acl"])
+    if not public:
+        return None if st == 403 else "ACL NOT IN FORCE: %s -> %d %s, expected 403" % (
+            what, st, code)
+    if st != 200:
+        return "ACL NOT IN FORCE: %s -> %d %s, expected 200" % (what, st, code)
+    if head:
+        got = (h.get("etag", "").strip('"'), int(h.get("content-length", "-1")))
+        if got != (obs["etag"], obs["size"]):
+            return "%s: ETag/length %s, GET said %s" % (what, got, (obs["etag"], obs["size"]))
+    elif hashlib.md5(data).hexdigest() != obs["md5"]:
+        return "%s: %d bytes with MD5 %s, GET said %d with %s" % (
+            what, len(data), hashlib.md5(data).hexdigest(), obs["size"], obs["md5"])
+    return None
 
 
 def list_all_objects(client):
@@ -816,14 +1230,16 @@ def list_all_parts(client, key, uid):
 
 
 # ---------------------------------------------------------------- verification
-def verify(model, client, failures):
+def verify(model, pail, failures):
     """Checks pail against the model after a restart and folds the model to what
     was observed. Returns counters."""
+    client = pail.client
     stats = collections.Counter()
     touched = [k for k in model.keys.values() if k.touched]
     observed = {}
     lock = threading.Lock()
     errors = []
+    anon_fails = []
 
     def check(k):
         try:
@@ -832,8 +1248,15 @@ def verify(model, client, failures):
             with lock:
                 errors.append("GET %s: %s: %s" % (k.name, type(e).__name__, str(e)[:300]))
             return
+        try:
+            anon = anon_check(pail.raw, k.name, obs)
+        except Exception as e:
+            anon = "anonymous GET %r: %s: %s" % (k.name, type(e).__name__, str(e)[:300])
         with lock:
             observed[k.name] = obs
+            stats["anon_checked"] += 1
+            if anon:
+                anon_fails.append(anon)
 
     pool = [touched[i::4] for i in range(4)]
     ts = [threading.Thread(target=lambda part: [check(k) for k in part], args=(p,))
@@ -845,6 +1268,8 @@ def verify(model, client, failures):
     failures.extend("LOST/CORRUPT " + e for e in errors)
     stats["lost"] += len(errors)
     stats["states_checked"] += len(errors)
+    failures.extend(anon_fails)
+    stats["not_in_force"] += len(anon_fails)
 
     for k in touched:
         if k.name not in observed:
@@ -860,7 +1285,7 @@ def verify(model, client, failures):
                             % (k.name, describe_obs(obs), describe(k.acked),
                                [describe(c) for c in k.cands + k.inflight]))
             hit = None if obs is None else Obj("observed", obs["size"], obs["md5"], obs["etag"],
-                                               obs["meta"], obs["ctype"], "observed")
+                                               obs["meta"], obs["ctype"], "observed", obs["acl"])
         elif hit is not k.acked:
             stats["inflight_won"] += 1
         k.acked, k.cands, k.inflight, k.sticky = hit, [], [], False
@@ -945,6 +1370,109 @@ def verify(model, client, failures):
     return stats
 
 
+def verify_access(model, pail, failures):
+    """The IAM users, the conf buckets' settings and the managed policies after
+    a restart: reads must show the last acknowledged state or one in flight
+    (the model is then folded to it), and that state must be in force
+    (crash_access: keys authenticate or are refused, policies allow or deny,
+    anonymous requests get 200 or 403). Returns counters."""
+    stats = collections.Counter()
+    iam, raw, arns = pail.iam, pail.raw, model.arns
+    for name in ca.managed_docs(BUCKET):
+        stats["iam_checked"] += 1
+        try:
+            iam.get_policy(PolicyArn="arn:aws:iam::%s:policy/%s" % (arns.acct, name))
+        except Exception as e:
+            stats["lost"] += 1
+            failures.append("LOST managed policy %s (created at set-up): %s" % (name, ca.code_of(e)))
+    for u in model.users:
+        if not u.touched:
+            continue
+        try:
+            obs, note = ca.observe_user(iam, u.name, arns)
+        except Exception as e:
+            stats["lost"] += 1
+            failures.append("IAM reads of user %s failed: %s: %s" % (u.name, type(e).__name__,
+                                                                       str(e)[:300]))
+            continue
+        if note:
+            failures.append(note)
+        stats["iam_checked"] += 1
+        stats["access_cands"] += len(u.cands) + len(u.inflight)
+        allowed = [u.acked] + u.cands + u.inflight
+        hit = next((st for st in allowed if ca.user_matches(obs, st, model.secrets)), None)
+        if hit is None:
+            stats["lost"] += 1
+            failures.append("LOST IAM user %s: reads %s; last acknowledged %s; in flight %s"
+                            % (u.name, ca.describe_user(obs), ca.describe_user(u.acked),
+                               [ca.describe_user(c) for c in u.cands + u.inflight]))
+        elif hit != u.acked:
+            stats["access_won"] += 1
+        # a key nobody knows the secret of (its CreateAccessKey had no answer): delete it
+        for kid, status in sorted(obs.keys):
+            if kid in model.secrets:
+                continue
+            stats["unknown_keys"] += 1
+            try:
+                iam.delete_access_key(UserName=u.name, AccessKeyId=kid)
+            except Exception as e:
+                failures.append("delete of unknown key %s of %s: %s" % (kid, u.name, ca.code_of(e)))
+                continue
+            obs = obs._replace(keys=obs.keys - {(kid, status)})
+        u.acked, u.cands, u.inflight, u.sticky = obs, [], [], False
+    held = {kid for u in model.users for kid, _ in u.acked.keys}
+    for kid in [k for k in model.secrets if k not in held]:  # deleted while in flight
+        model.dead_keys.append((kid, model.secrets.pop(kid)))
+    for u in model.users:
+        if u.acked.exists:
+            fails, n = ca.check_user_access(raw, u.name, u.acked, model.secrets, arns, BUCKET)
+            stats["auth_checked"] += n
+            stats["not_in_force"] += len(fails)
+            failures.extend(fails)
+    for kid, secret in model.dead_keys:
+        stats["auth_checked"] += 1
+        f = ca.check_dead_key(raw, kid, secret)
+        if f:
+            stats["not_in_force"] += 1
+            failures.append(f)
+    for b in model.confs:
+        try:
+            obs = ca.observe_conf(pail.client, b.name)
+        except Exception as e:
+            stats["lost"] += 1
+            failures.append("settings reads of bucket %s failed: %s: %s"
+                            % (b.name, type(e).__name__, str(e)[:300]))
+            continue
+        stats["conf_checked"] += 1
+        stats["access_cands"] += len(b.cands) + len(b.inflight)
+        allowed = [b.acked] + b.cands + b.inflight
+        if obs not in allowed:
+            stats["lost"] += 1
+            failures.append("LOST settings of bucket %s: read %s; last acknowledged %s; in flight %s"
+                            % (b.name, ca.describe_conf(obs), ca.describe_conf(b.acked),
+                               [ca.describe_conf(c) for c in b.cands + b.inflight]))
+        elif obs != b.acked:
+            stats["access_won"] += 1
+        b.acked, b.cands, b.inflight, b.sticky = obs, [], [], False
+        fails, n = ca.check_conf_access(raw, b.name, obs)
+        stats["anon_checked"] += n
+        stats["not_in_force"] += len(fails)
+        failures.extend(fails)
+    return stats
+
+
+def setup_access(pail, model):
+    """The account id, the conf buckets with their private probe objects, the
+    customer managed policies users get attached."""
+    acct = make_client(pail.port, "sts").get_caller_identity()["Account"]
+    model.arns = ca.Arns(acct)
+    for b in model.confs:
+        pail.client.create_bucket(Bucket=b.name)
+        pail.client.put_object(Bucket=b.name, Key=ca.PROBE_KEY, Body=b"probe")
+    for name, doc in ca.managed_docs(BUCKET).items():
+        pail.iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(doc))
+
+
 # ---------------------------------------------------------------- offline checks
 def offline_check(data_dir):
     """With pail stopped: integrity, temporaries, orphans, missing blobs."""
@@ -992,7 +1520,8 @@ def leftovers(data_dir):
 # ---------------------------------------------------------------- main loop
 def load_and_kill(pail, model, it, seed, threads, kill_after):
     run = Run()
-    ws = [Worker(w, model, run, pail.client, random.Random("%d/%d/%d" % (seed, it, w)), threads)
+    ws = [Worker(w, model, run, pail.client, random.Random("%d/%d/%d" % (seed, it, w)), threads,
+                 iam=pail.iam, raw=pail.raw)
           for w in range(threads)]
     ts = [threading.Thread(target=w.loop, daemon=True) for w in ws]
     t0 = time.monotonic()
@@ -1004,7 +1533,8 @@ def load_and_kill(pail, model, it, seed, threads, kill_after):
         inflight = (sum(len(k.inflight) for k in model.keys.values())
                     + sum(len(u.inflight_parts) + (u.status != "pending")
                           for u in model.uploads.values())
-                    + sum(model.unknown_creates.values()))
+                    + sum(model.unknown_creates.values())
+                    + sum(len(r.inflight) for r in model.regs()))
     run.killed.set()
     pail.kill()
     run.stop.set()
@@ -1015,7 +1545,7 @@ def load_and_kill(pail, model, it, seed, threads, kill_after):
         raise HarnessError("workers still running %.0f s after the kill" % JOIN_TIMEOUT)
     # anything still marked in flight stays a candidate
     with model.lock:
-        for k in model.keys.values():
+        for k in list(model.keys.values()) + model.regs():
             k.cands.extend(k.inflight)
             k.inflight = []
             k.busy = False
@@ -1037,6 +1567,9 @@ def main():
                     help="hard bound on the total run time (default 270)")
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--keys", type=int, default=120)
+    ap.add_argument("--users", type=int, default=12, help="IAM user names in the pool")
+    ap.add_argument("--conf-buckets", type=int, default=3,
+                    help="buckets whose policy, ACL, Block Public Access and ownership change")
     ap.add_argument("--min-kill", type=float, default=0.2)
     ap.add_argument("--max-kill", type=float, default=3.0)
     ap.add_argument("--recovery-kills", type=float, default=0.15,
@@ -1070,7 +1603,7 @@ def main():
         % (seed, args.kills, args.threads, args.keys, binary, data, log_dir))
 
     pail = Pail(binary, data, log_dir)
-    model = Model(args.keys)
+    model = Model(args.keys, args.users, args.conf_buckets)
     rng = random.Random(seed)
 
     def watchdog():
@@ -1090,6 +1623,7 @@ def main():
     try:
         pail.start()
         pail.client.create_bucket(Bucket=BUCKET)
+        setup_access(pail, model)
         for it in range(1, args.kills + 1):
             elapsed = time.monotonic() - t_start
             est = max(iter_times[-10:]) * 1.5 if iter_times else 10.0
@@ -1111,7 +1645,8 @@ def main():
             if recovery_kill:
                 pail.start_and_kill(rng.uniform(0.0, 0.03))
             pail.start()
-            st = verify(model, pail.client, failures)
+            st = verify(model, pail, failures)
+            st.update(verify_access(model, pail, failures))
             rc = pail.stop()  # waits for the start-up sweep, which runs beside the server
             swept = pail.swept()
             if rc != 0:
@@ -1139,8 +1674,14 @@ def main():
             iter_times.append(dt)
             for name in ("states_checked", "lost", "candidates", "inflight_won", "uploads_checked",
                          "parts_checked", "unknown_uploads", "list_mismatch", "atomicity",
-                         "phantom"):
+                         "phantom", "iam_checked", "auth_checked", "conf_checked", "anon_checked",
+                         "not_in_force", "unknown_keys", "access_cands", "access_won"):
                 tot[name] += st[name]
+            n_iam, n_conf, n_acl, n_refused = run.access_counts()
+            tot["iam_ops"] += n_iam
+            tot["conf_ops"] += n_conf
+            tot["acl_ops"] += n_acl
+            tot["refused"] += n_refused
             tot["orphans"] += off["orphans"]
             tot["swept"] += swept
             tot["acked_ops"] += run.acked
@@ -1148,10 +1689,14 @@ def main():
             tot["recovery_kills"] += recovery_kill
             log("iter %d/%d kill@%.2fs%s acked=%d inflight@kill=%d left(tmp=%d blobs=%d) swept=%d | "
                 "states_checked=%d lost=%d inflight_won=%d objects=%d uploads=%d parts=%d "
-                "unknown_uploads=%d | orphans=%d tmp=%d integrity=%s | %s %.1fs"
+                "unknown_uploads=%d | acked iam=%d conf=%d acl=%d refused=%d; in flight %d (won %d, "
+                "unknown keys %d); checked iam=%d auth=%d conf=%d anon=%d not_in_force=%d | orphans=%d tmp=%d integrity=%s | %s %.1fs"
                 % (it, args.kills, kill_after, "+recovery-kill" if recovery_kill else "", run.acked, inflight, n_tmp, n_blobs, swept,
                    st["states_checked"], st["lost"], st["inflight_won"], st["objects"],
                    st["uploads_checked"], st["parts_checked"], st["unknown_uploads"],
+                   n_iam, n_conf, n_acl, n_refused, st["access_cands"], st["access_won"],
+                   st["unknown_keys"], st["iam_checked"], st["auth_checked"],
+                   st["conf_checked"], st["anon_checked"], st["not_in_force"],
                    off["orphans"], off["tmp"], off["integrity"],
                    "FAIL" if failures else "ok", dt))
             if failures:
@@ -1179,11 +1724,16 @@ def main():
             % (kills, args.min_kills))
     log("crash-test: %s kills=%d recovery_kills=%d acked_ops=%d states_checked=%d lost=%d orphans=%d swept=%d "
         "inflight_won=%d uploads_checked=%d parts_checked=%d list_mismatch=%d atomicity=%d "
+        "iam_ops=%d conf_ops=%d acl_ops=%d refused_ok=%d access_inflight=%d access_won=%d "
+        "iam_checked=%d auth_checked=%d conf_checked=%d anon_checked=%d not_in_force=%d "
         "load_errors=%d seed=%d time=%.0fs%s"
         % ("PASS" if ok else "FAIL", kills, tot["recovery_kills"], tot["acked_ops"], tot["states_checked"], tot["lost"],
            tot["orphans"], tot["swept"], tot["inflight_won"], tot["uploads_checked"],
-           tot["parts_checked"], tot["list_mismatch"], tot["atomicity"], tot["load_errors"],
-           seed, total, "" if ok else " failed_iterations=%s data=%s" % (failed_iters, data)))
+           tot["parts_checked"], tot["list_mismatch"], tot["atomicity"],
+           tot["iam_ops"], tot["conf_ops"], tot["acl_ops"], tot["refused"], tot["access_cands"],
+           tot["access_won"], tot["iam_checked"],
+           tot["auth_checked"], tot["conf_checked"], tot["anon_checked"], tot["not_in_force"],
+           tot["load_errors"], seed, total, "" if ok else " failed_iterations=%s data=%s" % (failed_iters, data)))
     if ok:
         if own_data:
             shutil.rmtree(data, ignore_errors=True)

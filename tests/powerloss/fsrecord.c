@@ -20,6 +20,7 @@
  *   TRUNC  p ino len           FALLOC p ino mode off len
  *   FSYNC  p ino dir=0|1 kind=fsync|fdatasync snap=<last seq before the call started>
  *   RENAME p p2 ino flags      UNLINK p       RMDIR p     MKDIR p ino
+ *   MKSOCK p ino               (bind() of an AF_UNIX socket: a new directory entry)
  *   CLOSE  p ino fd            SYNCALL snap   MMAPW p ino (a shared writable map: unsupported)
  *   OUTSIDE op p p2            (a rename/link crossing the directory's edge: unsupported)
  *
@@ -44,12 +45,15 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -110,6 +114,7 @@ static ssize_t (*r_sendfile)(int, int, off_t *, size_t);
 static ssize_t (*r_sendfile64)(int, int, off_t *, size_t);
 static void *(*r_mmap)(void *, size_t, int, int, int, off_t);
 static void *(*r_mmap64)(void *, size_t, int, int, int, off_t);
+static int (*r_bind)(int, const struct sockaddr *, socklen_t);
 
 /* ---- state ---- */
 struct fdinfo {
@@ -173,6 +178,7 @@ static void init(void)
     REAL(close); REAL(closedir);
     REAL(copy_file_range); REAL(sendfile); REAL(sendfile64);
     REAL(mmap); REAL(mmap64);
+    REAL(bind);
 
     const char *dir = getenv("PAIL_FSREC_DIR"), *logp = getenv("PAIL_FSREC_LOG");
     if (!dir || !*dir || !logp || !*logp)
@@ -1028,6 +1034,33 @@ int linkat(int od, const char *o, int nd, const char *n, int flags)
 {
     ensure_init();
     return link_common(od, o, nd, n, r_linkat(od, o, nd, n, flags));
+}
+
+/* ---- bind: an AF_UNIX socket is a name in its directory (pail's admin.sock) ---- */
+
+int bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    ensure_init();
+    int r = r_bind(fd, sa, len);
+    if (r != 0 || !active || in_shim || !sa || sa->sa_family != AF_UNIX ||
+        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path))
+        return r;
+    const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+    size_t max = (size_t)len - offsetof(struct sockaddr_un, sun_path);
+    if (max > sizeof un->sun_path)
+        max = sizeof un->sun_path;
+    char path[sizeof un->sun_path + 1];
+    size_t n = strnlen(un->sun_path, max);
+    if (n == 0) /* abstract namespace: no file */
+        return r;
+    memcpy(path, un->sun_path, n);
+    path[n] = 0;
+    int saved = errno;
+    char a[PATH_MAX];
+    if (abspath(AT_FDCWD, path, a) == 0)
+        rec_name("MKSOCK", a, 1);
+    errno = saved;
+    return r;
 }
 
 /* ---- close ---- */

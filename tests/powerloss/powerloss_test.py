@@ -6,10 +6,14 @@
    recorded directory goes to WORK/fs.log with a global sequence number and a
    CLOCK_MONOTONIC time. The recorded directory is the *parent* of pail's
    --data, so the creation of the data directory itself is recorded too.
-2. Drives a short mixed load from a few threads (PUTs of 0 B - 2 MiB,
-   overwrites, deletes, multi-object deletes, copies, multipart uploads with a
-   re-uploaded part, an UploadPartCopy, an aborted upload and an upload left
-   open across a restart), writing each
+2. Drives a short mixed load from a few threads (PUTs of 0 B - 2 MiB, some
+   with x-amz-acl public-read, PutObjectAcl, overwrites, deletes,
+   multi-object deletes, copies, multipart uploads with a re-uploaded part,
+   an UploadPartCopy, an aborted upload and an upload left open across a
+   restart) and one access thread (IAM users, access keys created /
+   made Inactive / deleted, inline policies, attached managed policies,
+   DeleteUser; the policy, ACL, Block Public Access and ownership of a
+   bucket of its own), writing each
    operation's start/end time and result to WORK/acks.jsonl. Scenario
    "restart" (the default) runs three pail processes on the same files:
      run 0: killed (SIGKILL from the shim) right after it creates data/objects,
@@ -20,15 +24,20 @@
    the others write. Scenario "basic" is one process with load and SIGTERM.
 3. Replays the log (replay.py) at a few hundred cut points, rebuilding the
    directory as a power cut there would leave it, starting pail on each and
-   checking every acknowledged write/delete; then a harness self-check: the
-   same log with the blob directory fsyncs removed must show lost writes.
+   checking every acknowledged write/delete, object ACL, IAM change and
+   bucket setting, and that what IAM and the settings read is in force (keys
+   authenticate or are refused, policies allow or deny, anonymous requests
+   get 200 or 403); then harness self-checks: the same log with the blob
+   directory fsyncs removed must show lost writes, and with the WAL's
+   fdatasyncs removed lost IAM changes or bucket settings.
 
 Prints "cut points tried: N, writes lost: M"; exits 1 if anything was lost or
 pail failed to start/stop cleanly or meta.db failed integrity_check, 2 if the
-harness itself failed. The CI defaults (3 threads x 16 ops per run, 300 cut
-points) take about 3 minutes on 2 CPUs; --long is a bigger run (more load,
+harness itself failed. The CI defaults (3 threads x 16 ops per run, the
+access thread 32, 300 cut points) take about 3 minutes on 2 CPUs; --long is a bigger run (more load,
 2000 cut points, more of them prefix-mode); --cuts (0: every point just before
-an fsync), --ops, --threads, --burst, --seed tune it.
+an fsync), --ops, --threads, --users (0: no access thread), --burst, --seed
+tune it.
 
 Run with the image's python3 (it has boto3):
     python3 tests/powerloss/powerloss_test.py [--pail build/release/pail] [--long]
@@ -51,6 +60,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import replay  # noqa: E402
+ca = replay.ca  # tests/crash/crash_access.py: access-control model and checks, shared
 
 for _v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
     os.environ.pop(_v, None)
@@ -63,6 +73,7 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
 BUCKET = "powerloss"
+CONF_BUCKET = replay.CONF_BUCKET  # its policy, ACL, Block Public Access and ownership change
 MIB = 1 << 20
 PART = 5 * MIB
 
@@ -152,6 +163,7 @@ class AckLog:
         self.lock = threading.Lock()
         self.f = open(path, "w")
         self.n_ok = 0
+        self.n_acl = 0  # acknowledged object ACL changes (PutObjectAcl, x-amz-acl on PutObject)
         self.errors = []
 
     def add(self, kind, start, ok, **kw):
@@ -163,6 +175,8 @@ class AckLog:
             self.f.flush()
             if ok:
                 self.n_ok += 1
+                if kind == "put_acl" or (kind == "put" and kw["state"].get("acl") != "private"):
+                    self.n_acl += 1
         return d
 
     def error(self, what, e):
@@ -173,16 +187,16 @@ class AckLog:
         self.f.close()
 
 
-def client(endpoint):
+def client(endpoint, service="s3"):
     return boto3.session.Session().client(
-        "s3", endpoint_url=endpoint, aws_access_key_id=replay.ACCESS_KEY,
+        service, endpoint_url=endpoint, aws_access_key_id=replay.ACCESS_KEY,
         aws_secret_access_key=replay.SECRET_KEY, region_name=replay.REGION,
         config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=120,
                       s3={"addressing_style": "path"}))
 
 
-def present(etag, body_md5, size):
-    return {"present": True, "etag": etag, "md5": body_md5, "size": size}
+def present(etag, body_md5, size, acl="private"):
+    return {"present": True, "etag": etag, "md5": body_md5, "size": size, "acl": acl}
 
 
 ABSENT = {"present": False}
@@ -212,6 +226,7 @@ class Worker:
         self.max_size = max_size
         self.keys = ["t%d/k%02d" % (idx, j) for j in range(6)]
         self.known = {}       # key -> (etag, md5, size) as this thread last made it
+        self.acls = {}        # key -> canned ACL, for the keys in known
         self.bodies = {}      # key -> bytes, for the keys in known
         self.open_upload = None
 
@@ -219,19 +234,22 @@ class Worker:
         size = rand_size(self.rng, self.max_size) if size is None else size
         body = self.rng.randbytes(size)
         md5 = hashlib.md5(body).hexdigest()
+        acl = "public-read" if self.rng.random() < 0.2 else "private"
+        kw = {"ACL": acl} if acl != "private" else {}
         start = now()
         try:
-            r = c.put_object(Bucket=BUCKET, Key=key, Body=body)
+            r = c.put_object(Bucket=BUCKET, Key=key, Body=body, **kw)
             etag = r["ETag"]
             if etag != '"%s"' % md5:
                 self.acks.error("put %s" % key, "ETag %s != md5 %s" % (etag, md5))
             self.acks.add("put", start, True, bucket=BUCKET, key=key,
-                          state=present(etag, md5, size))
+                          state=present(etag, md5, size, acl))
             self.known[key] = (etag, md5, size)
+            self.acls[key] = acl
             self.bodies[key] = body
         except (ClientError, BotoCoreError) as e:
             self.acks.add("put", start, False, bucket=BUCKET, key=key,
-                          state=present('"%s"' % md5, md5, size))
+                          state=present('"%s"' % md5, md5, size, acl))
             self.acks.error("put %s" % key, e)
             self.known.pop(key, None)  # unknown now: do not copy from it
 
@@ -270,12 +288,29 @@ class Worker:
             self.acks.add("copy", start, True, bucket=BUCKET, key=dst, src=src,
                           state=present(etag, md5, size))
             self.known[dst] = (etag, md5, size)
+            self.acls[dst] = "private"  # a copy gets the default ACL, not the source's
             self.bodies[dst] = self.bodies[src]
         except (ClientError, BotoCoreError) as e:
             self.acks.add("copy", start, False, bucket=BUCKET, key=dst, src=src,
                           state=present('"%s"' % md5, md5, size))
             self.acks.error("copy %s -> %s" % (src, dst), e)
             self.known.pop(dst, None)
+
+    def put_acl(self, c, key):
+        """PutObjectAcl (canned) of one of our objects: its state with the other ACL."""
+        etag, md5, size = self.known[key]
+        acl = "private" if self.acls.get(key) == "public-read" else "public-read"
+        start = now()
+        try:
+            c.put_object_acl(Bucket=BUCKET, Key=key, ACL=acl)
+            self.acks.add("put_acl", start, True, bucket=BUCKET, key=key,
+                          state=present(etag, md5, size, acl))
+            self.acls[key] = acl
+        except (ClientError, BotoCoreError) as e:
+            self.acks.add("put_acl", start, False, bucket=BUCKET, key=key,
+                          state=present(etag, md5, size, acl))
+            self.acks.error("put_object_acl %s" % key, e)
+            self.known.pop(key, None)
 
     # multipart: create, parts (one re-uploaded), complete
     def mp_create(self, c, key):
@@ -346,6 +381,7 @@ class Worker:
             self.acks.add("complete", start, True, bucket=BUCKET, key=up["key"],
                           upload_id=up["id"], state=present(r["ETag"], md5, len(whole)))
             self.known[up["key"]] = (r["ETag"], md5, len(whole))
+            self.acls[up["key"]] = "private"
             self.bodies[up["key"]] = whole
         except (ClientError, BotoCoreError) as e:
             self.acks.add("complete", start, False, bucket=BUCKET, key=up["key"],
@@ -369,6 +405,8 @@ class Worker:
                 self.delete(c, key)
             elif r < 0.72:
                 self.delete_many(c, rng.sample(self.keys, 2))
+            elif r < 0.80 and key in self.known:
+                self.put_acl(c, key)
             else:
                 srcs = [k for k in self.keys if k in self.known]
                 if not srcs:
@@ -410,6 +448,249 @@ class Worker:
                     self.mp_part(c, up, 2, self.rng.randint(0, MIB))
                 self.mp_complete(c, up)
             self.open_upload = None
+
+
+class AccessWorker:
+    """IAM and bucket-settings changes, one at a time from one thread (so each
+    register's order is known): users pl-u0.. (CreateUser, access keys
+    created / set Inactive or Active / deleted, inline policies put and
+    deleted, managed policies attached and detached, now and then everything
+    removed and DeleteUser), and the settings of CONF_BUCKET (bucket policy,
+    canned ACL, Block Public Access, Object Ownership). Each change is one
+    "access" record naming the register it sets and the value; a change pail
+    must refuse is sent too and, refused as it must be, recorded as
+    "refused" (it changed nothing). Phase 1 first creates the customer managed
+    policies, CONF_BUCKET and its private probe object."""
+
+    def __init__(self, seed, acks, n_users=3):
+        self.rng = random.Random(seed * 1000 + 77)
+        self.acks = acks
+        self.users = {"pl-u%d" % i: ca.USER_ABSENT for i in range(n_users)}
+        self.conf = ca.CONF_DEFAULT
+        self.acct = None
+        self.ver = 0
+        self.broken = False  # a change failed: the state is unknown, stop changing
+        self.counts = {"iam": 0, "conf": 0, "refused": 0}
+
+    def _rec(self, start, ok, reg, value, op, **kw):
+        self.acks.add("access", start, ok, reg=list(reg), value=value, op=op, **kw)
+
+    def change(self, op, reg, value, call, area):
+        start = now()
+        try:
+            r = call()
+        except (ClientError, BotoCoreError) as e:
+            self._rec(start, False, reg, value, op)
+            self.acks.error("%s %s" % (op, "/".join(reg)), e)
+            self.broken = True
+            return None
+        self._rec(start, True, reg, value, op)
+        self.counts[area] += 1
+        return r
+
+    def refused(self, op, call, want):
+        start = now()
+        try:
+            call()
+        except ClientError as e:
+            if (ca.status_of(e), ca.code_of(e)) == want:
+                self.acks.add("refused", start, False, op=op, want="%d %s" % want)
+                self.counts["refused"] += 1
+                return
+            self.acks.error(op, e)
+            self.broken = True
+            return
+        except BotoCoreError as e:
+            self.acks.error(op, e)
+            self.broken = True
+            return
+        self.acks.error(op, "acknowledged; pail must refuse it with %d %s" % want)
+        self.broken = True
+
+    def setup(self, iam, s3, sts):
+        self.acct = sts.get_caller_identity()["Account"]
+        for name, doc in replay.managed_docs().items():
+            self.change("CreatePolicy", ("mpolicy", name), True,
+                        lambda: iam.create_policy(PolicyName=name,
+                                                  PolicyDocument=json.dumps(doc)), "iam")
+        start = now()
+        s3.create_bucket(Bucket=CONF_BUCKET)
+        self.acks.add("create_bucket", start, True, bucket=CONF_BUCKET)
+        start = now()
+        r = s3.put_object(Bucket=CONF_BUCKET, Key=ca.PROBE_KEY, Body=b"probe")
+        self.acks.add("put", start, True, bucket=CONF_BUCKET, key=ca.PROBE_KEY,
+                      state=present(r["ETag"], hashlib.md5(b"probe").hexdigest(), 5))
+
+    def run(self, endpoint, n_ops, phase):
+        iam, s3 = client(endpoint, "iam"), client(endpoint)
+        if phase == 1:
+            self.setup(iam, s3, client(endpoint, "sts"))
+        for _ in range(2 * n_ops):  # cheap metadata-only changes: twice an object thread's
+            if self.broken:
+                return
+            if self.rng.random() < 0.65:
+                name = self.rng.choice(sorted(self.users))
+                if self.users[name].exists and self.rng.random() < 0.08:
+                    self.retire(iam, name)
+                else:
+                    self.iam_step(iam, name)
+            else:
+                self.conf_step(s3)
+
+    # -- IAM
+    def set_user(self, name, **kw):
+        self.users[name] = self.users[name]._replace(**kw)
+
+    def iam_step(self, iam, name):
+        st, rng = self.users[name], self.rng
+        if not st.exists:
+            if self.change("CreateUser", ("user", name), True,
+                           lambda: iam.create_user(UserName=name), "iam") is not None:
+                self.set_user(name, exists=True)
+            return
+        opts = [("put", 3)]
+        if len(st.keys) < 2:
+            opts.append(("key", 3))
+        if st.keys:
+            opts += [("update", 2.5), ("delkey", 1.5)]
+        if st.inline:
+            opts.append(("delpol", 1.5))
+        if len(st.attached) < len(replay.ATTACHABLE):
+            opts.append(("attach", 2))
+        if st.attached:
+            opts.append(("detach", 1.5))
+        r = rng.uniform(0, sum(w for _, w in opts))
+        for what, w in opts:
+            r -= w
+            if r <= 0:
+                break
+        if what == "key":
+            self.create_key(iam, name)
+        elif what == "update":
+            kid, status = rng.choice(sorted(st.keys))
+            to = "Inactive" if status == "Active" else "Active"
+            if self.change("UpdateAccessKey", ("key", kid), to, lambda: iam.update_access_key(
+                    UserName=name, AccessKeyId=kid, Status=to), "iam") is not None:
+                self.set_user(name, keys=(st.keys - {(kid, status)}) | {(kid, to)})
+        elif what == "delkey":
+            self.delete_key(iam, name, *rng.choice(sorted(st.keys)))
+        elif what == "put":
+            pname = rng.choice(["list", "misc"])
+            self.ver += 1
+            doc = ca.inline_doc(rng.choice(["s3:ListBucket", "s3:GetBucketAcl"]), BUCKET, self.ver)
+            if self.change("PutUserPolicy", ("inline", name, pname), doc, lambda: iam.put_user_policy(
+                    UserName=name, PolicyName=pname, PolicyDocument=doc), "iam") is not None:
+                self.set_user(name, inline=frozenset(x for x in st.inline if x[0] != pname) |
+                              {(pname, doc)})
+        elif what == "delpol":
+            self.delete_inline(iam, name, *rng.choice(sorted(st.inline)))
+        elif what == "attach":
+            pol = rng.choice([p for p in replay.ATTACHABLE if p not in st.attached])
+            arn = replay.policy_arn(self.acct, pol)
+            if self.change("AttachUserPolicy", ("attached", name, pol), True,
+                           lambda: iam.attach_user_policy(UserName=name, PolicyArn=arn),
+                           "iam") is not None:
+                self.set_user(name, attached=st.attached | {pol})
+        else:
+            self.detach(iam, name, rng.choice(sorted(st.attached)))
+
+    def create_key(self, iam, name):
+        start = now()
+        try:
+            ak = iam.create_access_key(UserName=name)["AccessKey"]
+        except (ClientError, BotoCoreError) as e:
+            self._rec(start, False, ("newkey", name), "Active", "CreateAccessKey")
+            self.acks.error("CreateAccessKey %s" % name, e)
+            self.broken = True
+            return
+        kid = ak["AccessKeyId"]
+        self._rec(start, True, ("key", kid), "Active", "CreateAccessKey", user=name,
+                  secret=ak["SecretAccessKey"])
+        self.counts["iam"] += 1
+        self.set_user(name, keys=self.users[name].keys | {(kid, "Active")})
+
+    def delete_key(self, iam, name, kid, status):
+        if self.change("DeleteAccessKey", ("key", kid), None, lambda: iam.delete_access_key(
+                UserName=name, AccessKeyId=kid), "iam") is None:
+            return False
+        self.set_user(name, keys=self.users[name].keys - {(kid, status)})
+        return True
+
+    def delete_inline(self, iam, name, pname, doc):
+        if self.change("DeleteUserPolicy", ("inline", name, pname), None,
+                       lambda: iam.delete_user_policy(UserName=name, PolicyName=pname),
+                       "iam") is None:
+            return False
+        self.set_user(name, inline=self.users[name].inline - {(pname, doc)})
+        return True
+
+    def detach(self, iam, name, pol):
+        arn = replay.policy_arn(self.acct, pol)
+        if self.change("DetachUserPolicy", ("attached", name, pol), None,
+                       lambda: iam.detach_user_policy(UserName=name, PolicyArn=arn),
+                       "iam") is None:
+            return False
+        self.set_user(name, attached=self.users[name].attached - {pol})
+        return True
+
+    def retire(self, iam, name):
+        while not self.broken:
+            st = self.users[name]
+            if st.keys:
+                ok = self.delete_key(iam, name, *sorted(st.keys)[0])
+            elif st.inline:
+                ok = self.delete_inline(iam, name, *sorted(st.inline)[0])
+            elif st.attached:
+                ok = self.detach(iam, name, sorted(st.attached)[0])
+            else:
+                if self.change("DeleteUser", ("user", name), None,
+                               lambda: iam.delete_user(UserName=name), "iam") is not None:
+                    self.users[name] = ca.USER_ABSENT
+                return
+            if not ok:
+                return
+
+    # -- bucket settings
+    def conf_step(self, s3):
+        st, rng, b = self.conf, self.rng, CONF_BUCKET
+        what = rng.choice(["policy", "policy", "delpolicy", "acl", "acl", "pab", "delpab",
+                           "own", "delown"])
+        refuse = None
+        if what == "policy":
+            kind = rng.choice(["get", "list", "acct"])
+            self.ver += 1
+            doc = ca.policy_doc(kind, b, self.acct, self.ver)
+            field, value, refuse = "policy", doc, ca.refusal(st, "policy", kind)
+            op, call = "PutBucketPolicy", lambda: s3.put_bucket_policy(Bucket=b, Policy=doc)
+        elif what == "delpolicy":
+            field, value = "policy", None
+            op, call = "DeleteBucketPolicy", lambda: s3.delete_bucket_policy(Bucket=b)
+        elif what == "acl":
+            acl = rng.choice(["public-read", "private"])
+            field, value, refuse = "acl", acl, ca.refusal(st, "acl", acl)
+            op, call = "PutBucketAcl", lambda: s3.put_bucket_acl(Bucket=b, ACL=acl)
+        elif what == "pab":
+            flags = "".join("1" if rng.random() < 0.35 else "0" for _ in ca.PAB_FIELDS)
+            field, value = "pab", flags
+            op, call = "PutPublicAccessBlock", lambda: s3.put_public_access_block(
+                Bucket=b, PublicAccessBlockConfiguration={
+                    f: flags[i] == "1" for i, f in enumerate(ca.PAB_FIELDS)})
+        elif what == "delpab":
+            field, value = "pab", None
+            op, call = "DeletePublicAccessBlock", lambda: s3.delete_public_access_block(Bucket=b)
+        elif what == "own":
+            own = rng.choice(ca.OWNERSHIPS)
+            field, value, refuse = "own", own, ca.refusal(st, "own", own)
+            op, call = "PutBucketOwnershipControls", lambda: s3.put_bucket_ownership_controls(
+                Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": own}]})
+        else:
+            field, value = "own", None
+            op, call = "DeleteBucketOwnershipControls", \
+                lambda: s3.delete_bucket_ownership_controls(Bucket=b)
+        if refuse:
+            self.refused(op, call, refuse)
+        elif self.change(op, ("conf", b, field), value, call, "conf") is not None:
+            self.conf = st._replace(**{field: value})
 
 
 class BurstWorker(Worker):
@@ -461,6 +742,9 @@ def record(args, shim):
     log = os.path.join(args.work, "fs.log")
     acks = AckLog(os.path.join(args.work, "acks.jsonl"))
     workers = [Worker(i, args.seed, acks, args.max_size) for i in range(args.threads)]
+    access = AccessWorker(args.seed, acks, args.users) if args.users else None
+    if access:
+        workers.append(access)
     n = 0
     if args.scenario == "restart":
         p = Recorded(args, shim, rec_root, log, n).start(kill_on="MKDIR data/objects",
@@ -490,6 +774,7 @@ def record(args, shim):
     acks.close()
     if code != 0:
         raise RuntimeError("recorded pail did not stop cleanly (%s):\n%s" % (code, p.tail()))
+    acks.access = access.counts if access else {"iam": 0, "conf": 0, "refused": 0}
     return log, acks.path, acks
 
 
@@ -519,6 +804,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=3)
     ap.add_argument("--ops", type=int, default=16, help="operations per thread per run")
     ap.add_argument("--max-size", type=int, default=2 * MIB)
+    ap.add_argument("--users", type=int, default=3,
+                    help="IAM users the access thread changes (0: no IAM / bucket-settings thread)")
     ap.add_argument("--burst", type=int, default=800,
                     help="tiny PUT/DELETEs in the last run, to make SQLite checkpoint (0: none)")
     ap.add_argument("--no-self-check", action="store_true",
@@ -560,7 +847,10 @@ def main(argv=None):
         log, acks_path, acks = record(args, shim)
         for e in acks.errors:
             print("load error: %s" % e)
-        print("recorded %d acknowledged operations; log %s" % (acks.n_ok, log))
+        print("recorded %d acknowledged operations (IAM changes %d, bucket settings %d, "
+              "object ACLs %d; refused as they must be %d); log %s"
+              % (acks.n_ok, acks.access["iam"], acks.access["conf"], acks.n_acl,
+                 acks.access["refused"], log))
         ckpt = checkpoints(log)
         print("SQLite checkpoints while serving: %d; at shutdown: %d" % ckpt)
         args.log, args.acks = log, acks_path
@@ -576,6 +866,17 @@ def main(argv=None):
             print("harness self-check (blob directory fsyncs removed from the log): "
                   "%d cuts, %d losses detected -> %s"
                   % (sres.cuts, sres.lost, "ok" if self_ok else "HARNESS IS BLIND"))
+            if acks.access["iam"] or acks.access["conf"]:
+                # the access checks too: without the WAL's fdatasyncs, acknowledged
+                # IAM changes and bucket settings must be seen lost
+                chk.mutate, chk.cuts, chk.near_checkpoints = "no-wal-fsync", 30, False
+                sres = replay.replay(chk, log=lambda *a: None)
+                seen = sum(n for t, n in sres.by_type.items()
+                           if t in ("lost-iam", "lost-setting", "phantom-iam", "phantom-setting"))
+                self_ok = self_ok and seen > 0
+                print("harness self-check (WAL fdatasyncs removed from the log): %d cuts, %d "
+                      "losses detected, %d of them IAM or bucket settings -> %s"
+                      % (sres.cuts, sres.lost, seen, "ok" if seen else "HARNESS IS BLIND"))
         print("cut points tried: %d, writes lost: %d" % (res.cuts, res.lost))
         if acks.errors:
             print("FAIL: %d load requests failed while recording" % len(acks.errors))

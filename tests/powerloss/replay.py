@@ -22,9 +22,15 @@ prefix of its un-synced operations also survived.
 pail is then started on the rebuilt directory and checked against the
 acknowledgements the load generator recorded (acks.jsonl, CLOCK_MONOTONIC ns):
 an ack with end < t(record k+1) depended only on records <= k, so every such
-acknowledged write must be there, whole (bytes, size, ETag), every such
-acknowledged delete must be gone, and operations that had not started before
-the cut must have left no trace. pail must start and stop cleanly on every
+acknowledged write must be there, whole (bytes, size, ETag, canned ACL),
+every such acknowledged delete must be gone, and operations that had not
+started before the cut must have left no trace. "access" records (IAM and
+bucket settings, one register each: a user's existence, an access key's
+status, an inline policy's document, an attachment, a managed policy, one
+setting of a bucket) follow the same rule, and what is read must be in
+force: an object's ACL for an anonymous GET, a key for STS
+GetCallerIdentity, a user's policies for ListObjectsV2 with its key, a
+bucket's settings for anonymous requests (tests/crash/crash_access.py). pail must start and stop cleanly on every
 rebuilt directory and `PRAGMA integrity_check` must say ok.
 
 Used as a module by powerloss_test.py; also a CLI for re-checking a kept run:
@@ -49,16 +55,34 @@ import threading
 import time
 import zlib
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crash"))
+import crash_access as ca  # noqa: E402 - the access-control model the crash test uses too
+
 ACCESS_KEY = "PAILPOWERLOSSACCESS0"
 SECRET_KEY = "pail/powerloss+TestSecretKey00000000000000"
 REGION = "us-east-1"
 INF = float("inf")
+BUCKET = "powerloss"
+CONF_BUCKET = "powerloss-conf"
+ATTACHABLE = ("pl-allow-list", "pl-deny-list", "AmazonS3ReadOnlyAccess")
+
+
+def managed_docs():
+    """The customer managed policies of the load: allow / deny s3:ListBucket on BUCKET."""
+    d = ca.managed_docs(BUCKET)
+    return {"pl-allow-list": d["crash-allow-list"], "pl-deny-list": d["crash-deny-list"]}
+
+
+def policy_arn(acct, name):
+    return ("arn:aws:iam::aws:policy/%s" % name if name == "AmazonS3ReadOnlyAccess"
+            else "arn:aws:iam::%s:policy/%s" % (acct, name))
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 30.0
 
 # Sync-like ops that change what is durable.
 SYNC_OPS = ("FSYNC", "SYNCALL")
-NAME_OPS = ("RENAME", "UNLINK", "RMDIR", "MKDIR")
+NAME_OPS = ("RENAME", "UNLINK", "RMDIR", "MKDIR", "MKSOCK")
 UNSUPPORTED = ("OUTSIDE", "MMAPW", "UNSUPPORTED")
 
 
@@ -255,6 +279,15 @@ class Model:
             if "ino" in rec.kv:
                 self.by_ino[rec.int("ino")] = node
             self._add(parent, name, node, rec.seq)
+        elif op == "MKSOCK":
+            # bind() of a unix socket (pail's admin.sock): a new name like a
+            # created file's; rebuilt as an empty regular file (pail removes a
+            # stale one before it binds)
+            path = rec.path()
+            parent, name = self._parent(rec, path)
+            node = File(int(rec.kv.get("ino", -1)), path)
+            self.nodes.append(node)
+            self._add(parent, name, node, rec.seq)
         elif op in ("UNLINK", "RMDIR"):
             parent, name = self._parent(rec, rec.path())
             if name not in parent.live and name == "admin.sock":
@@ -375,19 +408,19 @@ def _apply_dir(ents, op):
 # ----------------------------------------------------------- acknowledgements
 ABSENT = ("absent",)
 KINDS = ("create_bucket", "put", "copy", "delete", "complete", "create_upload", "upload_part",
-         "abort")
+         "abort", "put_acl", "access", "refused")
 
 
 def state_of(d):
     if not d or not d.get("present"):
         return ABSENT
-    return ("present", d["etag"], d["md5"], d["size"])
+    return ("present", d["etag"], d["md5"], d["size"], d.get("acl", "private"))
 
 
 def fmt_state(s):
     if s[0] == "absent":
         return "absent"
-    return "present(etag=%s size=%d)" % (s[1], s[3])
+    return "present(etag=%s size=%d acl=%s)" % (s[1], s[3], s[4])
 
 
 class Acks:
@@ -402,19 +435,27 @@ class Acks:
         self.keys = collections.defaultdict(list)     # (bucket, key) -> ops
         self.buckets = collections.defaultdict(list)  # bucket -> create ops
         self.uploads = collections.defaultdict(list)  # upload_id -> ops
+        self.regs = collections.defaultdict(list)     # ("user", name) ... -> "access" ops
+        self.key_user, self.secrets = {}, {}          # access key id -> user, secret
         for o in self.ops:
             if o["kind"] == "create_bucket":
                 self.buckets[o["bucket"]].append(o)
             if o["kind"] not in KINDS:
                 raise LogError("acks: unknown kind %r" % o["kind"])
-            if "key" in o and o["kind"] in ("put", "copy", "delete", "complete"):
+            if "key" in o and o["kind"] in ("put", "copy", "delete", "complete", "put_acl"):
                 self.keys[(o["bucket"], o["key"])].append(o)
+            if o["kind"] == "access":
+                self.regs[tuple(o["reg"])].append(o)
+                if o["reg"][0] == "key" and o["ok"] and "secret" in o:
+                    self.key_user[o["reg"][1]] = o["user"]
+                    self.secrets[o["reg"][1]] = o["secret"]
             if o.get("upload_id"):
                 self.uploads[o["upload_id"]].append(o)
-        for v in self.keys.values():
+        for v in list(self.keys.values()) + list(self.regs.values()):
             v.sort(key=lambda o: o["start"])
         self.acked_writes = sum(1 for o in self.ops if o["ok"] and o["kind"] in
-                                ("put", "copy", "delete", "complete", "upload_part"))
+                                ("put", "copy", "delete", "complete", "upload_part",
+                                 "put_acl", "access"))
 
     def bucket_state(self, bucket, T):
         ops = self.buckets[bucket]
@@ -423,6 +464,17 @@ class Acks:
         if any(o["start"] < T for o in ops):
             return "may"
         return "not"
+
+    def reg_allowed(self, reg, T):
+        """A register's (allowed values, last acknowledged op before T or None);
+        None is the value of an absent thing."""
+        ops = self.regs.get(reg, [])
+        base, base_i = None, -1
+        for i, o in enumerate(ops):
+            if o["ok"] and o["end"] < T:
+                base, base_i = o["value"], i
+        return ([base] + [o["value"] for o in ops[base_i + 1:] if o["start"] < T],
+                ops[base_i] if base_i >= 0 else None)
 
     def allowed(self, bkey, T):
         """(allowed states, the last acknowledged op before T or None)."""
@@ -509,13 +561,13 @@ class Pail:
 _tls = threading.local()
 
 
-def s3_client(endpoint):
+def s3_client(endpoint, service="s3"):
     import boto3
     from botocore.config import Config
     if not hasattr(_tls, "session"):
         _tls.session = boto3.session.Session()
     return _tls.session.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
+        service, endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY, region_name=REGION,
         config=Config(retries={"total_max_attempts": 1}, connect_timeout=5,
                       read_timeout=60, s3={"addressing_style": "path"}))
@@ -530,11 +582,14 @@ def _code(exc):
 
 def check_pail(acks, T, endpoint):
     """Checks the running pail against what was acknowledged before T.
-    Returns (problems, checked) where each problem is a dict."""
+    Returns (problems, checked, counts) where each problem is a dict and
+    counts counts the access-control checks."""
     from botocore.exceptions import BotoCoreError, ClientError
     c = s3_client(endpoint)
+    raw = ca.Raw(int(endpoint.rsplit(":", 1)[1]), REGION)
     problems = []
     checked = 0
+    counts = collections.Counter()
 
     def lost(kind, **kw):
         d = {"type": kind}
@@ -573,7 +628,9 @@ def check_pail(acks, T, endpoint):
                 try:
                     r = c.get_object(Bucket=bucket, Key=key)
                     body = r["Body"].read()
-                    observed = ("present", r["ETag"], hashlib.md5(body).hexdigest(), len(body))
+                    acl = raw.object_acl(bucket, key, (ACCESS_KEY, SECRET_KEY))
+                    counts["acl"] += 1
+                    observed = ("present", r["ETag"], hashlib.md5(body).hexdigest(), len(body), acl)
                     if (r["ETag"], len(body)) != listed[key]:
                         lost("inconsistent", bucket=bucket, key=key,
                              detail="listing says %s/%d, GET says %s/%d"
@@ -581,6 +638,16 @@ def check_pail(acks, T, endpoint):
                 except (ClientError, BotoCoreError) as e:
                     observed = ("broken", _code(e))
             checked += 1
+            if bucket == BUCKET and observed[0] != "broken":
+                # the ACL in force: anonymous GET, 200 and the bytes when public-read, else 403
+                counts["anon"] += 1
+                st, code, data, _h = raw.anon_object(bucket, key)
+                public = observed[0] == "present" and observed[4] == "public-read"
+                if (st != 200 if public else st != 403) or \
+                        (public and hashlib.md5(data).hexdigest() != observed[2]):
+                    lost("not-in-force", bucket=bucket, key=key,
+                         detail="anonymous GET -> %d %s; the object is %s"
+                         % (st, code or "", fmt_state(observed)))
             if observed in allowed:
                 continue
             base = allowed[0]
@@ -647,7 +714,132 @@ def check_pail(acks, T, endpoint):
                 continue
             lost("lost-part" if base else "phantom-part", bucket=bucket, key=key, upload=uid,
                  part=pn, want=" or ".join(str(a) for a in allowed), got=str(got))
-    return problems, checked
+    if any(o["start"] < T for ops in acks.regs.values() for o in ops[:1]):
+        checked += check_access(acks, T, c, endpoint, raw, lost, counts)
+    return problems, checked, counts
+
+
+def _short(v):
+    if isinstance(v, str) and v.startswith("{"):
+        return "policy %s" % (ca.policy_kind(v) or ca.inline_action(v))
+    return repr(v)
+
+
+def check_access(acks, T, s3, endpoint, raw, lost, counts):
+    """IAM users, managed policies and CONF_BUCKET's settings against the
+    "access" records acknowledged before T (each register: its last
+    acknowledged value, or that of a change begun before T), then their
+    behaviour as read: each key of a user authenticates (STS
+    GetCallerIdentity) exactly when it is listed Active, the user lists
+    BUCKET exactly when its policies allow it, anonymous requests to
+    CONF_BUCKET get what its settings imply. Returns the number of checks."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    iam = s3_client(endpoint, "iam")
+    n = 0
+
+    def judge(reg, got, area, default=None):
+        """default: the value of a register no change has set (a bucket's ACL: private)."""
+        nonlocal n
+        n += 1
+        counts[area] += 1
+        allowed, base_op = acks.reg_allowed(reg, T)
+        allowed = [default if v is None else v for v in allowed]
+        if len(set(allowed)) > 1:
+            counts["inflight"] += 1  # a change of it had begun, not been answered, at the cut
+        if got in allowed:
+            return
+        lost(("lost-" if base_op is not None else "phantom-") + area, reg="/".join(reg),
+             acked=("%s ended %d" % (base_op["op"], base_op["end"])) if base_op else None,
+             want=" or ".join(_short(v) for v in allowed), got=_short(got))
+
+    try:
+        local = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
+    except (ClientError, BotoCoreError) as e:
+        lost("unreadable", reg="policies", detail="ListPolicies: %s" % _code(e))
+        local = set()
+    for reg in [r for r in acks.regs if r[0] == "mpolicy"]:
+        judge(reg, True if reg[1] in local else None, "iam")
+
+    users = sorted({r[1] for r in acks.regs if r[0] in ("user", "newkey", "inline", "attached")} |
+                   set(acks.key_user.values()))
+    for name in users:
+        try:
+            st = observe_user_names(iam, name)
+        except (ClientError, BotoCoreError) as e:
+            lost("unreadable", reg="user/" + name, detail="IAM reads: %s" % _code(e))
+            continue
+        judge(("user", name), True if st.exists else None, "iam")
+        keys = dict(st.keys)
+        mine = sorted(k for k, u in acks.key_user.items() if u == name)
+        for kid in mine:
+            judge(("key", kid), keys.get(kid), "iam")
+        unknown = [k for k in keys if k not in acks.key_user]
+        began = sum(1 for o in acks.regs.get(("newkey", name), []) if o["start"] < T)
+        if len(unknown) > began:
+            n += 1
+            lost("phantom-iam", reg="user/" + name, detail="keys %s were never acknowledged "
+                 "and only %d CreateAccessKey without an answer had begun" % (unknown, began))
+        inline = dict(st.inline)
+        for pname in sorted({r[2] for r in acks.regs if r[0] == "inline" and r[1] == name} |
+                            set(inline)):
+            judge(("inline", name, pname), inline.get(pname), "iam")
+        for pol in sorted({r[2] for r in acks.regs if r[0] == "attached" and r[1] == name} |
+                          st.attached):
+            judge(("attached", name, pol), True if pol in st.attached else None, "iam")
+        # in force: what the reads say
+        active = None
+        for kid in mine:
+            n += 1
+            counts["auth"] += 1
+            code, ecode, arn = raw.caller_identity(kid, acks.secrets[kid])
+            if keys.get(kid) == "Active":
+                active = active or kid
+                if code != 200 or not (arn or "").endswith(":user/" + name):
+                    lost("not-in-force", reg="key/" + kid, detail="listed Active for %s; "
+                         "GetCallerIdentity -> %d %s %s" % (name, code, ecode or "", arn or ""))
+            elif code != 403 or ecode not in ca.BAD_KEY_CODES:
+                lost("not-in-force", reg="key/" + kid, detail="%s for %s; GetCallerIdentity -> "
+                     "%d %s" % ("listed Inactive" if kid in keys else "not listed", name, code,
+                                ecode or arn))
+        if active:
+            n += 1
+            counts["auth"] += 1
+            deny = "pl-deny-list" in st.attached
+            want = not deny and ("pl-allow-list" in st.attached or
+                                 "AmazonS3ReadOnlyAccess" in st.attached or
+                                 any(ca.inline_action(d) == "s3:ListBucket" for d in inline.values()))
+            code, ecode = raw.list_bucket(BUCKET, creds=(active, acks.secrets[active]))
+            if (code == 200) != want or (not want and (code, ecode) != (403, "AccessDenied")):
+                lost("not-in-force", reg="user/" + name, detail="ListObjectsV2 %s -> %d %s; "
+                     "policies inline=%s attached=%s say %s" % (
+                         BUCKET, code, ecode or "", {k: ca.inline_action(v) for k, v in inline.items()},
+                         sorted(st.attached), "allow" if want else "deny"))
+
+    confs = sorted({r[1] for r in acks.regs if r[0] == "conf"})
+    for b in confs:
+        if acks.bucket_state(b, T) != "must":
+            continue  # its settings cannot have been acknowledged either
+        try:
+            st = ca.observe_conf(s3, b)
+        except (ClientError, BotoCoreError) as e:
+            lost("unreadable", reg="conf/" + b, detail="settings reads: %s" % _code(e))
+            continue
+        for field in ca.CState._fields:
+            judge(("conf", b, field), getattr(st, field), "setting",
+                  getattr(ca.CONF_DEFAULT, field))
+        fails, k = ca.check_conf_access(raw, b, st)
+        n += k
+        counts["anon"] += k
+        for f in fails:
+            lost("not-in-force", reg="conf/" + b, detail=f)
+    return n
+
+
+def observe_user_names(iam, name):
+    """crash_access.observe_user with attached policies by name (the account
+    id is not part of the registers)."""
+    st, _note = ca.observe_user(iam, name, ca.Arns("000000000000"))
+    return st._replace(attached=frozenset(a.rsplit("/", 1)[-1] for a in st.attached))
 
 
 def blob_ids(db_path, problems):
@@ -690,7 +882,7 @@ def integrity(db_path):
 
 
 # ----------------------------------------------------------- cut points
-def choose_cuts(recs, budget, seed, prefix_share=0.25):
+def choose_cuts(recs, budget, seed, prefix_share=0.25, near_checkpoints=True):
     """[(k, mode, reason)] sorted by k. Every fsync whose start changed the
     durable state gives the cut just before it (the largest set of acks for
     that durable state: with the strict model these cover every distinct
@@ -717,7 +909,7 @@ def choose_cuts(recs, budget, seed, prefix_share=0.25):
     # SQLite checkpoints and WAL restarts: the cuts just before each of their
     # fsyncs and the next few, plus prefix-mode cuts near them, always.
     syncs = [i + 1 for i, r in enumerate(recs) if r.op in SYNC_OPS]
-    for i, r in enumerate(recs):
+    for i, r in enumerate(recs if near_checkpoints else ()):
         p = r.kv.get("p", "")
         ckpt = r.op == "FSYNC" and p.endswith("meta.db") and i > 20
         restart = r.op == "WRITE" and p.endswith("-wal") and r.kv.get("off") == "0" and i > 20
@@ -771,6 +963,7 @@ class Result:
         self.reports = []      # (k, text)
         self.failing_cuts = []
         self.by_type = collections.Counter()
+        self.access = collections.Counter()  # access-control checks: acl, anon, iam, auth, setting
         self.lock = threading.Lock()
 
     @property
@@ -796,13 +989,13 @@ def run_cut(job, args, acks, recs, res):
     data_dir = os.path.join(dest, args.data_subdir) if args.data_subdir else dest
     logp = dest + ".pail.log"
     pail = Pail(args.pail, data_dir, logp)
-    problems, checked = [], 0
+    problems, checked, counts = [], 0, collections.Counter()
     why_start = pail.start()
     if why_start:
         problems.append({"type": "start", "detail": "pail %s" % why_start})
     else:
         try:
-            problems, checked = check_pail(acks, T, "http://127.0.0.1:%d" % pail.port)
+            problems, checked, counts = check_pail(acks, T, "http://127.0.0.1:%d" % pail.port)
         except Exception as e:  # noqa: BLE001 - a crash of the checker is a failure too
             problems.append({"type": "check-crashed", "detail": repr(e)})
         code = pail.stop()
@@ -814,6 +1007,7 @@ def run_cut(job, args, acks, recs, res):
     with res.lock:
         res.cuts += 1
         res.checked += checked
+        res.access.update(counts)
         for p in problems:
             res.by_type[p["type"]] += 1
             if p["type"] == "start":
@@ -864,7 +1058,8 @@ def replay(args, log=print):
     acks = Acks(args.acks)
     if args.mutate:
         recs = mutate(recs, args.mutate)
-    cuts = choose_cuts(recs, args.cuts, args.seed, args.prefix_share)
+    cuts = choose_cuts(recs, args.cuts, args.seed, args.prefix_share,
+                       getattr(args, "near_checkpoints", True))
     n_sync = sum(1 for r in recs if r.op in SYNC_OPS)
     n_before = sum(1 for c in cuts if c[2].startswith("before fsync"))
     log("replay: %d records (%d fsync/fdatasync), %d acknowledged operations; %d cut points: "
@@ -910,7 +1105,9 @@ def mutate(recs, how):
     """Self-check of the harness: drop durability steps from the log, which
     must then show up as lost writes. how: 'no-dir-fsync' (drop the fsync of
     objects/ab/cd after publishing a blob) or 'no-blob-fsync' (drop the
-    fdatasync of tmp/<id>)."""
+    fdatasync of tmp/<id>) or 'no-wal-fsync' (drop every fdatasync of
+    meta.db-wal: metadata, IAM records and bucket settings included, is
+    durable only once a checkpoint has synced meta.db)."""
     out = []
     for r in recs:
         if r.op == "FSYNC":
@@ -918,6 +1115,8 @@ def mutate(recs, how):
             if how == "no-dir-fsync" and r.kv.get("dir") == "1" and re.search(r"objects/[0-9a-f]{2}/[0-9a-f]{2}$", p):
                 continue
             if how == "no-blob-fsync" and r.kv.get("dir") == "0" and re.search(r"tmp/[0-9a-f]{32}$", p):
+                continue
+            if how == "no-wal-fsync" and p.endswith("meta.db-wal"):
                 continue
         out.append(r)
     return out
@@ -934,6 +1133,10 @@ def summarize(res, log=print, max_reports=8):
     log("  (objects/parts checked: %d; pail start failures: %d, unclean stops: %d, "
         "integrity failures: %d; %.0f s)" % (res.checked, res.start_failures, res.stop_failures,
                                              res.integrity_failures, getattr(res, "elapsed", 0)))
+    a = res.access
+    log("  (access checks: object ACLs %d, anonymous requests %d, IAM registers %d, "
+        "key/policy behaviour %d, bucket settings %d; IAM/settings changes in flight at the "
+        "cut: %d)" % (a["acl"], a["anon"], a["iam"], a["auth"], a["setting"], a["inflight"]))
     if res.by_type:
         log("  problems by type: " + ", ".join("%s=%d" % kv for kv in sorted(res.by_type.items())))
 
@@ -952,7 +1155,7 @@ def add_args(p):
     p.add_argument("--keep-failures", action="store_true", help="keep rebuilt directories that failed")
     p.add_argument("--max-reports", type=int, default=8)
     p.add_argument("--progress", type=int, default=50)
-    p.add_argument("--mutate", choices=["no-dir-fsync", "no-blob-fsync"],
+    p.add_argument("--mutate", choices=["no-dir-fsync", "no-blob-fsync", "no-wal-fsync"],
                    help="harness self-check: drop these fsyncs from the log first")
 
 
