@@ -290,8 +290,6 @@ class Model:
             self._add(parent, name, node, rec.seq)
         elif op in ("UNLINK", "RMDIR"):
             parent, name = self._parent(rec, rec.path())
-            if name not in parent.live and name == "admin.sock":
-                return  # pail's admin socket: made by bind(), which is not recorded; holds no data
             if name not in parent.live:
                 raise LogError("record %d: unlink of %s, not in the model (drift)" % (rec.seq, rec.path()))
             self._del(parent, name, rec.seq)
