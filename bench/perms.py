@@ -401,8 +401,8 @@ class Perms:
             for cell, base in ((GET_B, GET_A), (PUT_B, PUT_A)):
                 m0, _ = self.ratio("before", cell)
                 m1, rs = self.ratio("after", cell)
-                ok = None if m0 is None or m1 is None else (m1 >= 0.9 and m1 >= m0 - 0.05)
-                add("%s (b) unchanged with %s users (>= 90%% of (a), within 5 points of before)"
+                ok = None if m0 is None or m1 is None else (m1 >= 0.9 and m1 >= m0 - 0.10)
+                add("%s (b) unchanged with %s users (>= 90%% of (a), within 10 points of before)"
                     % (cell, R.fmt(st["users"])), R.fmt_ratio(m1), ok,
                     "before %s; after: %s" % (R.fmt_ratio(m0), detail("after", cell, base, rs)
                                               if rs else "-"))

@@ -532,8 +532,8 @@ class Bench:
         proc_hwm_reset(pids)
         cpu0 = proc_cpu(pids)
         perf = None
-        tag = "%s@%d" % (cell, conns)
-        ftag = re.sub(r"[^A-Za-z0-9+.-]+", "_", tag.replace("@", "-c")).strip("_")
+        tag = cell if "@" in cell else "%s@%d" % (cell, conns)  # bench/perms.py names hold "@16"
+        ftag = re.sub(r"[^A-Za-z0-9+.-]+", "_", tag.replace(" @", "-c").replace("@", "-c")).strip("_")
         if srv.name == "pail" and (tag in self.perf or cell in self.perf) and tag not in self.perf_done:
             self.perf_done.add(tag)
             os.makedirs(os.path.join(BIN, "perf"), exist_ok=True)
