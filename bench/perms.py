@@ -256,25 +256,30 @@ class Perms:
         return res
 
     def bracketed(self, srv, phase, base, others, rnd):
-        """base, x1, base, x2, base, ...: {cell: x/mean(base around it)} for one round."""
-        out = {}
+        """base, x1, base, x2, base, ...: ({cell: x/mean(base around it)} in op/s,
+        the same for CPU µs/req) for one round."""
+        out, cpu = {}, {}
         prev = self.measure(srv, base, phase, rnd)
         for x in others:
             rx = self.measure(srv, x, phase, rnd)
             nxt = self.measure(srv, base, phase, rnd)
-            ref = (prev["ops"] + nxt["ops"]) / 2
             ok = not (rx["errors"] or prev["errors"] or nxt["errors"])
+            ref = (prev["ops"] + nxt["ops"]) / 2
             out[x] = rx["ops"] / ref if ref and ok else None
+            if ok and None not in (rx["cpu_us"], prev["cpu_us"], nxt["cpu_us"]):
+                cpu[x] = rx["cpu_us"] / ((prev["cpu_us"] + nxt["cpu_us"]) / 2)
             prev = nxt
-        return out
+        return out, cpu
 
     def rounds_of(self, srv, phase, plan, rounds):
         """plan: [(base, [others])]; the others' order is reversed every other round."""
         for r in range(rounds):
-            got = {}
+            got, cpu = {}, {}
             for base, others in plan:
-                got.update(self.bracketed(srv, phase, base, others if r % 2 == 0 else others[::-1], r))
-            self.rounds_out.append(dict(phase=phase, round=r, ratios=got))
+                o, c = self.bracketed(srv, phase, base, others if r % 2 == 0 else others[::-1], r)
+                got.update(o)
+                cpu.update(c)
+            self.rounds_out.append(dict(phase=phase, round=r, ratios=got, cpu_ratios=cpu))
             R.log("  perms %s round %d: %s" % (phase, r + 1, ", ".join(
                 "%s/a %s" % (LETTER[c], R.fmt_ratio(v)) for c, v in got.items())))
 
@@ -356,9 +361,10 @@ class Perms:
         return self
 
     # ------------------------------------------------------------ report
-    def ratio(self, phase, cell):
-        """(median ratio, [per-round ratios]) for cell/(a) in phase."""
-        rs = [r["ratios"].get(cell) for r in self.rounds_out if r["phase"] == phase]
+    def ratio(self, phase, cell, what="ratios"):
+        """(median ratio, [per-round ratios]) for cell/(a) in phase: op/s
+        ("ratios") or CPU µs/req ("cpu_ratios")."""
+        rs = [r[what].get(cell) for r in self.rounds_out if r["phase"] == phase]
         rs = [x for x in rs if x is not None]
         return (statistics.median(rs) if rs else None), rs
 
@@ -374,10 +380,13 @@ class Perms:
             rows.append((name, value, "n/a" if ok is None else ("PASS" if ok else "MISS"), detail))
 
         def detail(phase, cell, base, rs):
-            return "median of %d bracketed rounds (%s); %s vs %s op/s, CPU %s vs %s µs/req (medians)" % (
-                len(rs), ", ".join(R.fmt_ratio(x) for x in rs),
-                R.fmt(self.stat(phase, cell, "ops")), R.fmt(self.stat(phase, base, "ops")),
-                R.fmt(self.stat(phase, cell, "cpu_us")), R.fmt(self.stat(phase, base, "cpu_us")))
+            c, _ = self.ratio(phase, cell, "cpu_ratios")
+            return ("median of %d bracketed rounds (%s); %s vs %s op/s, CPU %s vs %s µs/req "
+                    "(medians; CPU ratio %s)" % (
+                        len(rs), ", ".join(R.fmt_ratio(x) for x in rs),
+                        R.fmt(self.stat(phase, cell, "ops")), R.fmt(self.stat(phase, base, "ops")),
+                        R.fmt(self.stat(phase, cell, "cpu_us")), R.fmt(self.stat(phase, base, "cpu_us")),
+                        R.fmt_ratio(c)))
 
         for cell, base in ((GET_B, GET_A), (GET_C, GET_A), (GET_D, GET_A), (PUT_B, PUT_A), (PUT_D, PUT_A)):
             m, rs = self.ratio("before", cell)
@@ -401,11 +410,15 @@ class Perms:
             for cell, base in ((GET_B, GET_A), (PUT_B, PUT_A)):
                 m0, _ = self.ratio("before", cell)
                 m1, rs = self.ratio("after", cell)
-                ok = None if m0 is None or m1 is None else (m1 >= 0.9 and m1 >= m0 - 0.10)
-                add("%s (b) unchanged with %s users (>= 90%% of (a), within 10 points of before)"
-                    % (cell, R.fmt(st["users"])), R.fmt_ratio(m1), ok,
-                    "before %s; after: %s" % (R.fmt_ratio(m0), detail("after", cell, base, rs)
-                                              if rs else "-"))
+                c0, _ = self.ratio("before", cell, "cpu_ratios")
+                c1, _ = self.ratio("after", cell, "cpu_ratios")
+                ok = None if None in (m1, c0, c1) else (m1 >= 0.9 and c1 <= c0 + 0.10)
+                add("%s (b) unchanged with %s users: >= 90%% of (a), and its CPU µs/req relative "
+                    "to (a) at most 10 points above before" % (cell, R.fmt(st["users"])),
+                    R.fmt_ratio(m1), ok,
+                    "before: %s op/s ratio, CPU ratio %s; after: %s" % (
+                        R.fmt_ratio(m0), R.fmt_ratio(c0),
+                        detail("after", cell, base, rs) if rs else "-"))
         elif not self.quick:
             add("start-up with 10,000 users and 20,000 access keys <= 1 s", "-", None, "not measured")
         return rows
@@ -424,8 +437,8 @@ class Perms:
                      BUCKET, USER, GROUP, POLICY, self.rounds, self.secs,
                      "; ".join("%s %.1f s" % kv for kv in self.setup_s.items())))
         w.append("| phase | cell | cells | op/s (median) | p50 ms | p99 ms | CPU µs/req | peak RSS MiB "
-                 "| errors | ratio to (a), median | rounds |")
-        w.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                 "| errors | op/s ratio to (a), median | rounds | CPU µs/req ratio to (a), median |")
+        w.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         seen = []
         for c in self.cells:
             if (c["phase"], c["cell"]) not in seen:
@@ -433,12 +446,13 @@ class Perms:
         for phase, cell in seen:
             cs = [c for c in self.cells if c["phase"] == phase and c["cell"] == cell]
             m, rs = self.ratio(phase, cell)
-            w.append("| %s | %s (%s) | %d | %s | %.2f | %.2f | %s | %.1f | %d | %s | %s |" % (
+            cm, _ = self.ratio(phase, cell, "cpu_ratios")
+            w.append("| %s | %s (%s) | %d | %s | %.2f | %.2f | %s | %.1f | %d | %s | %s | %s |" % (
                 phase, cell, LETTER[cell], len(cs), R.fmt(self.stat(phase, cell, "ops")),
                 self.stat(phase, cell, "p50"), self.stat(phase, cell, "p99"),
                 R.fmt(self.stat(phase, cell, "cpu_us")), max(c["rss"] for c in cs),
                 sum(c["errors"] for c in cs), R.fmt_ratio(m) if m is not None else "-",
-                ", ".join(R.fmt_ratio(x) for x in rs)))
+                ", ".join(R.fmt_ratio(x) for x in rs), R.fmt_ratio(cm) if cm is not None else "-"))
         if self.startup:
             w.append("\nStart-up: %s users, %d access keys (%s); restarts (port accepts / first "
                      "IAM-user GET answered): %s.\n" % (
