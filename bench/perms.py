@@ -314,18 +314,24 @@ class Perms:
 
     def restart(self, srv, times=3):
         """SIGTERM, start again: seconds until the port accepts, and until the
-        IAM user's first signed GET is answered."""
+        IAM user's first signed GET is answered (also: how long the stop took,
+        and the WAL left for the start)."""
         out = []
+        wal = os.path.join(self.work, "pail-data", "meta.db-wal")
         for _ in range(times):
+            t = time.monotonic()
             srv.stop()
+            stop_s = time.monotonic() - t
+            wal_mib = os.path.getsize(wal) / R.MiB if os.path.exists(wal) else 0.0
             t = time.monotonic()
             if not srv.start(poll=0.002):
                 raise RuntimeError("pail did not restart on the perms data directory")
             tp = time.monotonic() - t
             self.check(srv.port, R.Signer(srv.port, self.uak, self.usk).head(
                 "GET", "/%s/%s" % (BUCKET, self.get_keys[0])), 200, "IAM user GET after restart")
-            out.append((tp, time.monotonic() - t))
-            R.log("  perms: restart: port after %.3f s, first IAM-user GET after %.3f s" % out[-1])
+            out.append((tp, time.monotonic() - t, stop_s, wal_mib))
+            R.log("  perms: restart: port after %.3f s, first IAM-user GET after %.3f s "
+                  "(stop took %.3f s, WAL at start %.1f MiB)" % out[-1])
         return out
 
     # ------------------------------------------------------------ run
@@ -350,7 +356,7 @@ class Perms:
             if self.nusers:
                 R.log("perms: creating %d users with 2 access keys each" % self.nusers)
                 users, _ = self.populate_users(srv, self.nusers)
-                restarts = self.restart(srv)
+                restarts = self.restart(srv, 3 if self.quick else 5)
                 self.startup = dict(users=users, keys=2 * self.nusers + 1, restarts=restarts)
                 self.rounds_of(srv, "after", [(GET_A, [GET_B]), (PUT_A, [PUT_B])], self.rounds)
         except Exception as e:  # noqa: BLE001 - the report says what failed
@@ -455,10 +461,11 @@ class Perms:
                 ", ".join(R.fmt_ratio(x) for x in rs), R.fmt_ratio(cm) if cm is not None else "-"))
         if self.startup:
             w.append("\nStart-up: %s users, %d access keys (%s); restarts (port accepts / first "
-                     "IAM-user GET answered): %s.\n" % (
+                     "IAM-user GET answered; the SIGTERM before took / WAL left at start): %s.\n" % (
                          R.fmt(self.startup["users"]), self.startup["keys"],
                          "created through the IAM API by bench/loadgen at 16 connections",
-                         "; ".join("%.3f s / %.3f s" % x for x in self.startup["restarts"])))
+                         "; ".join("%.3f s / %.3f s (%.3f s / %.1f MiB)" % tuple(x)
+                                   for x in self.startup["restarts"])))
         for n in self.notes:
             w.append("- " + n)
         w.append("")
