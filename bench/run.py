@@ -67,7 +67,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout, proc=None):
+def wait_port(port, timeout, proc=None, poll=0.1):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
@@ -76,7 +76,7 @@ def wait_port(port, timeout, proc=None):
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return True
         except OSError:
-            time.sleep(0.1)
+            time.sleep(poll)
     return False
 
 
@@ -86,34 +86,48 @@ def q(s):
 
 
 class Signer:
-    """SigV4 request heads with UNSIGNED-PAYLOAD, valid 15 minutes from now."""
+    """SigV4 request heads, valid 15 minutes from now: header-signed with
+    UNSIGNED-PAYLOAD (head), query-signed (presigned: a presigned URL's
+    request, valid up to 7 days), IAM/STS form POSTs with the body's hash
+    (form), or no signature at all (anonymous). ak/sk: whose key signs (the
+    account root by default, or an IAM user's)."""
 
-    def __init__(self, port, ak=ACCESS_KEY, sk=SECRET_KEY):
+    def __init__(self, port, ak=ACCESS_KEY, sk=SECRET_KEY, service="s3"):
         self.host = "127.0.0.1:%d" % port
         self.ak = ak
+        self.service = service
         now = datetime.datetime.now(datetime.timezone.utc)
         self.amz_date = now.strftime("%Y%m%dT%H%M%SZ")
         day = now.strftime("%Y%m%d")
-        self.scope = "%s/%s/s3/aws4_request" % (day, REGION)
+        self.scope = "%s/%s/%s/aws4_request" % (day, REGION, service)
         k = hmac.new(("AWS4" + sk).encode(), day.encode(), hashlib.sha256).digest()
-        for part in (REGION, "s3", "aws4_request"):
+        for part in (REGION, service, "aws4_request"):
             k = hmac.new(k, part.encode(), hashlib.sha256).digest()
         self.key = k
+
+    def _sign(self, creq):
+        sts = "AWS4-HMAC-SHA256\n%s\n%s\n%s" % (
+            self.amz_date, self.scope, hashlib.sha256(creq.encode()).hexdigest())
+        return hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
+
+    @staticmethod
+    def _query(query):
+        """(canonical query, request target's query) from [(k, v or None)]."""
+        qs = sorted((q(k), None if v is None else q(v)) for k, v in query)
+        canon_q = "&".join("%s=%s" % (k, v or "") for k, v in qs)
+        target_q = "&".join(k if v is None else "%s=%s" % (k, v) for k, v in qs)
+        return canon_q, target_q
 
     def head(self, method, path, query=(), length=None, extra=()):
         """path: '/bucket/key' (unencoded); query: [(k, v or None)]; extra: [(name, value)]."""
         upath = urllib.parse.quote(path, safe="/-_.~")
-        qs = sorted((q(k), None if v is None else q(v)) for k, v in query)
-        canon_q = "&".join("%s=%s" % (k, v or "") for k, v in qs)
-        target = upath + ("?" + "&".join(k if v is None else "%s=%s" % (k, v) for k, v in qs)
-                          if qs else "")
+        canon_q, target_q = self._query(query)
+        target = upath + ("?" + target_q if target_q else "")
         canon_h = "host:%s\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:%s\n" % (
             self.host, self.amz_date)
         signed = "host;x-amz-content-sha256;x-amz-date"
         creq = "\n".join([method, upath, canon_q, canon_h, signed, "UNSIGNED-PAYLOAD"])
-        sts = "AWS4-HMAC-SHA256\n%s\n%s\n%s" % (
-            self.amz_date, self.scope, hashlib.sha256(creq.encode()).hexdigest())
-        sig = hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
+        sig = self._sign(creq)
         lines = ["%s %s HTTP/1.1" % (method, target), "Host: " + self.host,
                  "x-amz-date: " + self.amz_date, "x-amz-content-sha256: UNSIGNED-PAYLOAD",
                  "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
@@ -122,6 +136,51 @@ class Signer:
         if length is not None:
             lines.append("Content-Length: %d" % length)
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def presign_target(self, method, path, expires=604800, query=()):
+        """A presigned URL's path and query (X-Amz-*, SignedHeaders=host,
+        UNSIGNED-PAYLOAD), as boto3's generate_presigned_url makes for s3v4."""
+        upath = urllib.parse.quote(path, safe="/-_.~")
+        auth = [("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+                ("X-Amz-Credential", "%s/%s" % (self.ak, self.scope)),
+                ("X-Amz-Date", self.amz_date), ("X-Amz-Expires", str(expires)),
+                ("X-Amz-SignedHeaders", "host")]
+        canon_q, target_q = self._query(list(query) + auth)
+        creq = "\n".join([method, upath, canon_q, "host:%s\n" % self.host, "host",
+                          "UNSIGNED-PAYLOAD"])
+        return "%s?%s&X-Amz-Signature=%s" % (upath, target_q, self._sign(creq))
+
+    def presigned(self, method, path, expires=604800, length=None):
+        """The request a client sends for a presigned URL: only Host (and Content-Length)."""
+        return anonymous_head(self.host, method, self.presign_target(method, path, expires),
+                              length, encoded=True)
+
+    def form(self, params, version="2010-05-08"):
+        """A complete IAM/STS query API request (POST /, form body, signed with
+        the body's SHA-256 for this signer's service)."""
+        body = urllib.parse.urlencode(list(params) + [("Version", version)]).encode()
+        ctype = "application/x-www-form-urlencoded; charset=utf-8"
+        canon_h = "content-type:%s\nhost:%s\nx-amz-date:%s\n" % (ctype, self.host, self.amz_date)
+        signed = "content-type;host;x-amz-date"
+        creq = "\n".join(["POST", "/", "", canon_h, signed, hashlib.sha256(body).hexdigest()])
+        lines = ["POST / HTTP/1.1", "Host: " + self.host, "Content-Type: " + ctype,
+                 "X-Amz-Date: " + self.amz_date,
+                 "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
+                 % (self.ak, self.scope, signed, self._sign(creq)),
+                 "Content-Length: %d" % len(body)]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def anonymous_head(host, method, path, length=None, extra=(), encoded=False):
+    """An unsigned request head (anonymous): host 'ip:port' or a port number."""
+    if isinstance(host, int):
+        host = "127.0.0.1:%d" % host
+    target = path if encoded else urllib.parse.quote(path, safe="/-_.~")
+    lines = ["%s %s HTTP/1.1" % (method, target), "Host: " + host]
+    lines += ["%s: %s" % h for h in extra]
+    if length is not None:
+        lines.append("Content-Length: %d" % length)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def write_reqs(path, reqs):
@@ -206,7 +265,7 @@ class Server:
 class Pail(Server):
     name = "pail"
 
-    def start(self):
+    def start(self, poll=0.1):
         data = os.path.join(self.work, "pail-data")
         os.makedirs(data, exist_ok=True)
         env = dict(os.environ, PAIL_ROOT_ACCESS_KEY=ACCESS_KEY, PAIL_ROOT_SECRET_KEY=SECRET_KEY)
@@ -214,7 +273,7 @@ class Pail(Server):
         self.proc = subprocess.Popen([PAIL, "serve", "--listen", "127.0.0.1:%d" % self.port,
                                       "--data", data], env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log)
-        return wait_port(self.port, 20, self.proc)
+        return wait_port(self.port, 20, self.proc, poll)
 
 
 class Ceiling(Server):
@@ -332,6 +391,7 @@ class Bench:
         self.machine = {}
         self.day = day
         self.perf = set(filter(None, (args.perf or "").split(",")))
+        self.perf_done = set()  # a cell measured in several rounds is profiled once
         self.loads = []
 
     # -------------------------------------------------------------- setup
@@ -443,7 +503,7 @@ class Bench:
             raise RuntimeError("%s %s %s -> %d %s" % (srv.name, method, path, st, b[:300]))
         return h, b
 
-    def put_many(self, srv, bucket, keys, size, conns=32, chunk=100000, what="objects"):
+    def put_many(self, srv, bucket, keys, size, conns=32, chunk=100000, what="objects", extra=()):
         """PUTs keys (size bytes each) exactly once, chunk by chunk (signing stays fresh)."""
         done = 0
         t = time.monotonic()
@@ -451,7 +511,8 @@ class Bench:
             s = Signer(srv.port)
             part = keys[i:i + chunk]
             f = write_reqs(os.path.join(self.work, "populate.req"),
-                           (s.head("PUT", "/%s/%s" % (bucket, k), length=size) for k in part))
+                           (s.head("PUT", "/%s/%s" % (bucket, k), length=size, extra=extra)
+                            for k in part))
             j = run_loadgen(srv.port, f, conns, 3600, body=size, once=True, timeout=3600)
             if j["non2xx"] or j["socket_errors"] or j["requests"] != len(part):
                 raise RuntimeError("populating %s on %s: %s" % (bucket, srv.name, j))
@@ -462,18 +523,21 @@ class Bench:
         return len(keys) / (time.monotonic() - t)
 
     def cell(self, srv, cell, conns, reqs, size=0, body=None, tool="wrk", once=False,
-             secs=None, payload=None, extra_note=""):
-        """Runs one cell and records it. payload: bytes moved per op (for MiB/s)."""
+             secs=None, payload=None, extra_note="", record=True):
+        """Runs one cell and records it (record=False: only returns it).
+        payload: bytes moved per op (for MiB/s)."""
         secs = secs or self.secs
         f = write_reqs(os.path.join(self.work, "cell.req"), reqs)
         pids = srv.pids()
         proc_hwm_reset(pids)
         cpu0 = proc_cpu(pids)
         perf = None
-        tag = "%s@%d" % (cell, conns)
-        if srv.name == "pail" and (tag in self.perf or cell in self.perf):
+        tag = cell if "@" in cell else "%s@%d" % (cell, conns)  # bench/perms.py names hold "@16"
+        ftag = re.sub(r"[^A-Za-z0-9+.-]+", "_", tag.replace(" @", "-c").replace("@", "-c")).strip("_")
+        if srv.name == "pail" and (tag in self.perf or cell in self.perf) and tag not in self.perf_done:
+            self.perf_done.add(tag)
             os.makedirs(os.path.join(BIN, "perf"), exist_ok=True)
-            pdata = os.path.join(BIN, "perf", "%s.data" % tag.replace("@", "-c").replace(" ", "_"))
+            pdata = os.path.join(BIN, "perf", "%s.data" % ftag)
             perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph", "dwarf,16384", "-o", pdata, "-p", str(pids[0]), "--",
                                      "sleep", str(secs)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
@@ -489,8 +553,7 @@ class Bench:
             views = (("share of samples by binary", ["--sort", "dso"]),
                      ("inclusive (children) by symbol", ["--children", "--sort", "symbol"]),
                      ("self by symbol", ["--no-children", "--sort", "dso,symbol"]))
-            out = os.path.join(BENCH, "results", "%s-perf-%s.txt" % (
-                self.day, tag.replace("@", "-c").replace(" ", "_")))
+            out = os.path.join(BENCH, "results", "%s-perf-%s.txt" % (self.day, ftag))
             with open(out, "w") as fo:
                 fo.write("perf record -g on pail during cell %s (data: %s)\n" % (tag, pdata))
                 for title, opts in views:
@@ -512,7 +575,8 @@ class Bench:
                 res["note"] += " first request -> %d %s" % (st, b[:160].decode("utf-8", "replace"))
             except Exception as e:  # noqa: BLE001
                 res["note"] += " probe failed: %s" % e
-        self.results.append(res)
+        if record:
+            self.results.append(res)
         log("  %-8s %-22s c=%-3d %9.1f op/s %8.1f MiB/s p50 %8.2f ms p99 %8.2f ms cpu %s us rss %.0f MiB%s"
             % (srv.name, cell, conns, res["ops"], res["mibs"], res["p50"], res["p99"],
                "%.0f" % res["cpu_us"] if res["cpu_us"] is not None else "-", rss,
@@ -692,6 +756,12 @@ class Bench:
             self.notes.append("the machine was busy when the run started (load average above; "
                               "other processes compete for the 2 cores and the disk): treat "
                               "absolute numbers with care, ratios from one run are still comparable")
+        if self.a.only_perms:
+            self.servers_run = []
+            self.run_perms()
+            self.report()
+            self.cleanup()
+            return
         self.physical_limits()
         names = self.a.servers.split(",") if self.a.servers else (
             ["ceiling", "pail", "moto"] if self.quick else ["ceiling", "pail", "moto", "radosgw"])
@@ -717,12 +787,26 @@ class Bench:
                 srv.stop()
         if "ceiling" in self.servers_run and "pail" in self.servers_run:
             self.paired()
+        if "pail" in self.servers_run and not self.a.no_perms:
+            self.run_perms()
         minutes = self.a.soak_minutes if self.a.soak_minutes is not None else (0 if self.quick else 10)
         if minutes > 0 and "pail" in self.servers_run:
             import soak  # bench/soak.py; imported here, it imports this module
             soak.R = sys.modules[__name__]  # this run's module, not a second copy (one clock)
             self.soak = (minutes, soak.soak(self, minutes))
         self.report()
+        self.cleanup()
+
+    def run_perms(self):
+        """bench/perms.py: the permission cells, (a) vs (b)/(c)/(d) in bracketed rounds."""
+        import perms  # bench/perms.py; imported here, it imports this module
+        perms.R = sys.modules[__name__]
+        ts = time.monotonic()
+        self.perms = perms.Perms(self).run()
+        self.load_note("after perms")
+        log("perms done in %.0f s" % (time.monotonic() - ts))
+
+    def cleanup(self):
         if not self.a.keep and self.quick:
             # this disk (ext4 with discard) unlinks slowly: tens of seconds for the
             # quick run's files; let rm finish on its own rather than hold the run
@@ -790,6 +874,8 @@ class Bench:
 
     def targets(self):
         L, rows = self.limits, []
+        if self.a.only_perms:
+            return self.perms.targets() if getattr(self, "perms", None) else []
 
         def ratio(a, b):
             return a / b if a is not None and b else None
@@ -840,6 +926,8 @@ class Bench:
             p = self.get("pail", cell, 64)
             if p:
                 add("RSS <= 64 MiB, %s @64" % cell, "%.1f MiB" % p["rss"], p["rss"] <= 64, "VmHWM during the cell")
+        if getattr(self, "perms", None):
+            rows += self.perms.targets()
         if getattr(self, "soak", None):
             import soak
             minutes, res = self.soak
@@ -858,57 +946,63 @@ class Bench:
         w = out.append
         w("# pail benchmark — %s (%s)\n" % (self.day, "quick" if self.quick else "full"))
         w("Generated by `bench/run.py%s`; %.0f s end to end; %.1f s per cell (64 MiB cells 1.5x). "
-          "See bench/README.md for how to read it.\n" % (" --quick" if self.quick else "",
-                                                         time.monotonic() - T0, self.secs))
+          "See bench/README.md for how to read it.\n" % (
+              " ".join([""] + sys.argv[1:]), time.monotonic() - T0, self.secs))
         w("## Machine\n")
         w("| | |\n|---|---|")
         for k, v in self.machine.items():
             w("| %s | %s |" % (k, v))
         w("| load average (1, 5, 15 min) | %s |" % "; ".join(self.loads))
-        w("\n## Physical limits\n")
-        w("| limit | measured |\n|---|---|")
-        for k, v in self.limits.items():
-            if not k.startswith("_"):
-                w("| %s | %s |" % (k, v))
+        if not self.a.only_perms:
+            w("\n## Physical limits\n")
+            w("| limit | measured |\n|---|---|")
+            for k, v in self.limits.items():
+                if not k.startswith("_"):
+                    w("| %s | %s |" % (k, v))
         w("\n## Targets\n")
         w("| target | pail | result | detail |\n|---|---|---|---|")
         for row in self.targets():
             w("| %s | %s | %s | %s |" % row)
-        w("\n## pail, side by side\n")
-        hdr = ["cell", "conns", "pail op/s", "MiB/s", "p50 ms", "p99 ms", "CPU µs/req", "peak RSS MiB"]
-        for p in peers:
-            hdr += ["%s op/s" % p, "pail/%s" % p]
-        w("| " + " | ".join(hdr) + " |")
-        w("|" + "---|" * len(hdr))
-        cells = []
-        for r in self.results:
-            if (r["cell"], r["conns"]) not in cells:
-                cells.append((r["cell"], r["conns"]))
-        for cell, c in cells:
-            p = self.get("pail", cell, c)
-            row = [cell, str(c)]
-            if p:
-                row += [fmt(p["ops"]) + ("" if not p["errors"] else " (%d errors)" % p["errors"]),
-                        fmt(p["mibs"]), "%.2f" % p["p50"], "%.2f" % p["p99"],
-                        fmt(p["cpu_us"]), "%.1f" % p["rss"]]
-            else:
-                row += ["-"] * 6
-            for peer in peers:
-                o = self.get(peer, cell, c)
-                row += [fmt(o["ops"]) + ("" if not o["errors"] else " (%d err)" % o["errors"]) if o else "-",
-                        fmt_ratio(p["ops"] / o["ops"], "%" if peer == "ceiling" else "x")
-                        if (p and o and o["ops"]) else "-"]
-            w("| " + " | ".join(row) + " |")
-        w("\n## Every server\n")
-        w("| server | cell | conns | requests | op/s | MiB/s | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | errors | note |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for r in self.results:
-            w("| %s | %s | %d | %d | %s | %s | %.2f | %.2f | %s | %.1f | %d | %s |" % (
-                r["server"], r["cell"], r["conns"], r["requests"], fmt(r["ops"]), fmt(r["mibs"]),
-                r["p50"], r["p99"], fmt(r["cpu_us"]), r["rss"], r["errors"], r["note"].strip()))
-        w("\nCPU µs/req and peak RSS are the server's own (utime+stime from /proc/PID/stat over the cell, "
-          "VmHWM from /proc/PID/status, reset before each cell); radosgw sums ceph-mon, ceph-osd and radosgw. "
-          "The load generator runs on the same 2 cores as the server.\n")
+        if getattr(self, "perms", None):
+            w("")
+            for line in self.perms.report_lines():
+                w(line)
+        if not self.a.only_perms:
+            w("\n## pail, side by side\n")
+            hdr = ["cell", "conns", "pail op/s", "MiB/s", "p50 ms", "p99 ms", "CPU µs/req", "peak RSS MiB"]
+            for p in peers:
+                hdr += ["%s op/s" % p, "pail/%s" % p]
+            w("| " + " | ".join(hdr) + " |")
+            w("|" + "---|" * len(hdr))
+            cells = []
+            for r in self.results:
+                if (r["cell"], r["conns"]) not in cells:
+                    cells.append((r["cell"], r["conns"]))
+            for cell, c in cells:
+                p = self.get("pail", cell, c)
+                row = [cell, str(c)]
+                if p:
+                    row += [fmt(p["ops"]) + ("" if not p["errors"] else " (%d errors)" % p["errors"]),
+                            fmt(p["mibs"]), "%.2f" % p["p50"], "%.2f" % p["p99"],
+                            fmt(p["cpu_us"]), "%.1f" % p["rss"]]
+                else:
+                    row += ["-"] * 6
+                for peer in peers:
+                    o = self.get(peer, cell, c)
+                    row += [fmt(o["ops"]) + ("" if not o["errors"] else " (%d err)" % o["errors"]) if o else "-",
+                            fmt_ratio(p["ops"] / o["ops"], "%" if peer == "ceiling" else "x")
+                            if (p and o and o["ops"]) else "-"]
+                w("| " + " | ".join(row) + " |")
+            w("\n## Every server\n")
+            w("| server | cell | conns | requests | op/s | MiB/s | p50 ms | p99 ms | CPU µs/req | peak RSS MiB | errors | note |")
+            w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+            for r in self.results:
+                w("| %s | %s | %d | %d | %s | %s | %.2f | %.2f | %s | %.1f | %d | %s |" % (
+                    r["server"], r["cell"], r["conns"], r["requests"], fmt(r["ops"]), fmt(r["mibs"]),
+                    r["p50"], r["p99"], fmt(r["cpu_us"]), r["rss"], r["errors"], r["note"].strip()))
+            w("\nCPU µs/req and peak RSS are the server's own (utime+stime from /proc/PID/stat over the cell, "
+              "VmHWM from /proc/PID/status, reset before each cell); radosgw sums ceph-mon, ceph-osd and radosgw. "
+              "The load generator runs on the same 2 cores as the server.\n")
         if getattr(self, "soak", None):
             import soak
             w("## Soak\n")
@@ -930,6 +1024,7 @@ class Bench:
         with open(base + ".json", "w") as f:
             json.dump(dict(machine=self.machine, limits=self.limits, results=self.results,
                            paired=getattr(self, "pairs", []),
+                           perms=self.perms.to_json() if getattr(self, "perms", None) else None,
                            soak=getattr(self, "soak", None), notes=self.notes), f, indent=1)
         print("\n" + text)
         log("wrote %s.md and %s.json" % (base, base))
@@ -962,6 +1057,13 @@ def main():
     ap.add_argument("--perf")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--tag", help="suffix for the results file (e.g. perf)")
+    ap.add_argument("--only-perms", action="store_true",
+                    help="only the permission cells (bench/perms.py): no limits, matrix, peers or soak")
+    ap.add_argument("--no-perms", action="store_true", help="skip the permission cells")
+    ap.add_argument("--perm-users", type=int,
+                    help="users (2 access keys each) for the start-up measurement "
+                         "(default 10000 full, 0 quick: skipped)")
+    ap.add_argument("--perm-rounds", type=int, help="bracketed rounds (default 5 full, 3 quick)")
     ap.add_argument("--soak-minutes", type=float,
                     help="the soak after the matrix (default 10 full, 0 quick; at most 12)")
     Bench(ap.parse_args()).run()
