@@ -1,6 +1,7 @@
 /* admin/admin_socket.h — `pail admin` on a running server: the server
- * listens on DIR/admin.sock (a Unix socket, mode 0600: whoever may read the
- * data directory may administer it, no other credential), and the CLI sends
+ * listens on DIR/admin.sock (a Unix socket, owner-only as everything pail
+ * creates under its umask 077: whoever may use the data directory may
+ * administer it, no other credential), and the CLI sends
  * its command there when the directory is in use. One connection carries one
  * command: its arguments, each NUL-terminated, then an empty one; the reply
  * is the exit status (one byte) and the text to print, up to the close. */
