@@ -56,7 +56,17 @@ static enum pail_err fixed_lookup(void *ctx, const char *access_key, const char 
 void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c)
 {
     ks->lookup = fixed_lookup;
+    ks->verified = NULL;
     ks->ctx = (void *)c;
+}
+
+/* Tells the keystore a signature by access_key checked out. */
+static void verified(struct pail_req *req, const char *access_key, const char *service,
+                     const char *region)
+{
+    const struct pail_keystore *ks = req->svc ? req->svc->keys : NULL;
+    if (ks && ks->verified)
+        ks->verified(ks->ctx, access_key, service, region);
 }
 
 /* The secret and principal behind access_key, from the server's keystore;
@@ -169,8 +179,10 @@ static enum pail_err check_signature(struct pail_req *req, enum pail_auth_kind k
     enum pail_err e = pail_sigv4_signature(req->arena, &in, amz_date, cred->scope, key, sig);
     if (!e && !pail_sigv4_signature_equal(sig, given))
         e = PAIL_E_SignatureDoesNotMatch;
-    if (!e)
+    if (!e) {
         fill_auth(req, kind, cred, sig, amz_date, key);
+        verified(req, cred->access_key, cred->service, cred->region);
+    }
     pail_crypto_wipe(key, sizeof key);
     return e ? pail_req_fail(req, e, NULL) : PAIL_OK;
 }
@@ -431,6 +443,7 @@ static enum pail_err check_v2(struct pail_req *req, enum pail_auth_kind kind,
     pail_crypto_wipe(secret, sizeof secret);
     if (e)
         return pail_req_fail(req, e, NULL);
+    verified(req, access_key, "s3", "");
     req->auth.kind = kind;
     memcpy(req->auth.service, "s3", 3);
     req->auth.access_key = pail_arena_strdup(req->arena, access_key);

@@ -65,6 +65,9 @@ struct pail_keystore {
                             const char *service, const char *region, char *secret, size_t cap,
                             struct pail_arena *a, struct pail_principal *principal,
                             bool *temporary);
+    /* Optional: the key's signature was verified (for "last used"; a failed
+     * attempt must not count as use). */
+    void (*verified)(void *ctx, const char *access_key, const char *service, const char *region);
     void *ctx;
 };
 

@@ -31,6 +31,14 @@ static enum pail_err lookup(struct pail_req *r, const char *access_key, const ch
                       &r->auth.principal, &r->auth.temporary);
 }
 
+/* The keystore's note that access_key's signature checked out. */
+static void verified(struct pail_req *r, const char *access_key, const char *region)
+{
+    const struct pail_keystore *ks = r->svc ? r->svc->keys : NULL;
+    if (ks && ks->verified)
+        ks->verified(ks->ctx, access_key, "s3", region);
+}
+
 static enum pail_err verify_v4(struct pail_req *r, const struct pail_post_field *f, size_t n,
                                const char *policy)
 {
@@ -53,6 +61,7 @@ static enum pail_err verify_v4(struct pail_req *r, const struct pail_post_field 
     pail_crypto_wipe(key, sizeof key);
     if (!ok)
         return pail_req_fail(r, PAIL_E_SignatureDoesNotMatch, NULL);
+    verified(r, cred.access_key, cred.region);
     r->auth.access_key = cred.access_key;
     return PAIL_OK;
 }
@@ -70,6 +79,7 @@ static enum pail_err verify_v2(struct pail_req *r, const struct pail_post_field 
     pail_crypto_wipe(secret, sizeof secret);
     if (!ok)
         return pail_req_fail(r, PAIL_E_SignatureDoesNotMatch, NULL);
+    verified(r, ak, "");
     r->auth.access_key = pail_arena_strdup(r->arena, ak);
     return PAIL_OK;
 }

@@ -9,7 +9,9 @@ static enum pail_err lookup(void *ctx, const char *access_key, const char *token
                             struct pail_arena *a, struct pail_principal *p, bool *temporary)
 {
     struct pail_credential c;
-    enum pail_err e = pail_identity_authenticate(ctx, access_key, token, service, region, secret,
+    /* service NULL: the use is noted only once the signature is verified */
+    (void)service, (void)region;
+    enum pail_err e = pail_identity_authenticate(ctx, access_key, token, NULL, NULL, secret,
                                                  cap, a, &c);
     /* A session's key without its token is, to AWS, no key it knows. */
     if (e == PAIL_E_InvalidToken && !token)
@@ -21,8 +23,15 @@ static enum pail_err lookup(void *ctx, const char *access_key, const char *token
     return PAIL_OK;
 }
 
+static void verified(void *ctx, const char *access_key, const char *service,
+                     const char *region)
+{
+    pail_identity_note_use(ctx, access_key, service, region);
+}
+
 void pail_identity_keystore(struct pail_keystore *ks, struct pail_identity *id)
 {
     ks->lookup = lookup;
+    ks->verified = verified;
     ks->ctx = id;
 }

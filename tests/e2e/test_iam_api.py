@@ -15,6 +15,7 @@ import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
+import boto3
 import botocore.auth
 import botocore.credentials
 import pytest
@@ -250,10 +251,22 @@ def test_user_creates_own_key_with_policy_variable(make_user):
 
 def test_access_key_last_used(iam, make_user, root_bucket):
     user = make_user(managed=[S3_READ])
+    r = expect_ok(iam.get_access_key_last_used, AccessKeyId=user.access_key,
+                  why="GetAccessKeyLastUsed of an unused key")
+    assert "LastUsedDate" not in r["AccessKeyLastUsed"], r
+    # a request with the key id but a wrong secret is no use of the key
+    bad = boto3.client("s3", endpoint_url=user.endpoint, region_name="us-east-1",
+                       aws_access_key_id=user.access_key, aws_secret_access_key="x" * 40)
+    expect_error(bad.list_buckets, code="SignatureDoesNotMatch", status=403,
+                 why="the signature is checked")
+    r = iam.get_access_key_last_used(AccessKeyId=user.access_key)
+    assert "LastUsedDate" not in r["AccessKeyLastUsed"], "a failed signature counted as use: %r" % r
     user.s3.list_buckets()
     r = expect_ok(iam.get_access_key_last_used, AccessKeyId=user.access_key,
                   why="GetAccessKeyLastUsed names the key's user")
     assert r["UserName"] == user.name
+    assert r["AccessKeyLastUsed"].get("ServiceName") == "s3", r
+    assert "LastUsedDate" in r["AccessKeyLastUsed"], r
 
 
 # ----------------------------------------------------------------- groups
