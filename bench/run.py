@@ -8,6 +8,10 @@ in one run on this machine, next to the machine's physical limits.
              --perf CELL[,CELL]  (perf record -g on pail during those cells)  --keep
              --tag NAME  (results go to bench/results/<date>[-quick]-NAME.md)
              --soak-minutes M  (bench/soak.py after the matrix: 10 full, 0 quick)
+             --only-perms | --no-perms  --perm-users N  --perm-rounds R
+               (bench/perms.py after the paired rounds: GET/PUT 4 KiB @16 as the root,
+               an IAM user with a 20-statement bucket policy, anonymous, presigned;
+               start-up with N users)
 
 Every request is signed (SigV4, UNSIGNED-PAYLOAD) before its cell starts, so
 no client signing is measured. Load comes from wrk (bench/wrk/replay.lua) for
@@ -1017,8 +1021,9 @@ class Bench:
                 w("- " + n)
         text = "\n".join(out) + "\n"
         os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+        tag = self.a.tag or ("perms" if self.a.only_perms else "")  # never the full run's name
         base = os.path.join(BENCH, "results", self.day + ("-quick" if self.quick else "")
-                            + ("-" + self.a.tag if self.a.tag else ""))
+                            + ("-" + tag if tag else ""))
         with open(base + ".md", "w") as f:
             f.write(text)
         with open(base + ".json", "w") as f:
