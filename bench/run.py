@@ -2,8 +2,8 @@
 """pail's benchmark: pail, a no-S3 ceiling, moto and radosgw measured side by side
 in one run on this machine, next to the machine's physical limits.
 
-    python3 bench/run.py            # full matrix (make bench), ~35 min + cleanup, see bench/README.md
-    python3 bench/run.py --quick    # reduced matrix for CI (make bench-quick), < 2 min
+    python3 bench/run.py            # full matrix (make bench), ~45 min + cleanup, see bench/README.md
+    python3 bench/run.py --quick    # reduced matrix for CI (make bench-quick), ~2.5 min
     options: --servers pail,ceiling,moto,radosgw  --seconds S  --list-keys N
              --perf CELL[,CELL]  (perf record -g on pail during those cells)  --keep
              --tag NAME  (results go to bench/results/<date>[-quick]-NAME.md)
