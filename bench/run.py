@@ -2,12 +2,16 @@
 """pail's benchmark: pail, a no-S3 ceiling, moto and radosgw measured side by side
 in one run on this machine, next to the machine's physical limits.
 
-    python3 bench/run.py            # full matrix (make bench), ~35 min + cleanup, see bench/README.md
-    python3 bench/run.py --quick    # reduced matrix for CI (make bench-quick), < 2 min
+    python3 bench/run.py            # full matrix (make bench), ~45 min + cleanup, see bench/README.md
+    python3 bench/run.py --quick    # reduced matrix for CI (make bench-quick), ~2.5 min
     options: --servers pail,ceiling,moto,radosgw  --seconds S  --list-keys N
              --perf CELL[,CELL]  (perf record -g on pail during those cells)  --keep
              --tag NAME  (results go to bench/results/<date>[-quick]-NAME.md)
              --soak-minutes M  (bench/soak.py after the matrix: 10 full, 0 quick)
+             --only-perms | --no-perms  --perm-users N  --perm-rounds R
+               (bench/perms.py after the paired rounds: GET/PUT 4 KiB @16 as the root,
+               an IAM user with a 20-statement bucket policy, anonymous, presigned;
+               start-up with N users)
 
 Every request is signed (SigV4, UNSIGNED-PAYLOAD) before its cell starts, so
 no client signing is measured. Load comes from wrk (bench/wrk/replay.lua) for
@@ -1017,8 +1021,9 @@ class Bench:
                 w("- " + n)
         text = "\n".join(out) + "\n"
         os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+        tag = self.a.tag or ("perms" if self.a.only_perms else "")  # never the full run's name
         base = os.path.join(BENCH, "results", self.day + ("-quick" if self.quick else "")
-                            + ("-" + self.a.tag if self.a.tag else ""))
+                            + ("-" + tag if tag else ""))
         with open(base + ".md", "w") as f:
             f.write(text)
         with open(base + ".json", "w") as f:
