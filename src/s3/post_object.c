@@ -264,22 +264,6 @@ static enum pail_err commit(struct post *p, char etag[33], const char **checksum
     return PAIL_OK;
 }
 
-/* URL-encodes s (query-value safe) into b. */
-static void put_encoded(struct pail_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            pail_buf_append(b, s, 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            pail_buf_append(b, e, 3);
-        }
-    }
-}
-
 /* 303 to success_action_redirect with bucket, key and etag appended. */
 static void redirect(struct pail_req *r, const char *to, const char *etag)
 {
@@ -287,11 +271,12 @@ static void redirect(struct pail_req *r, const char *to, const char *etag)
     pail_buf_init(&b, 16384);
     pail_buf_puts(&b, to);
     pail_buf_puts(&b, strchr(to, '?') ? "&bucket=" : "?bucket=");
-    put_encoded(&b, r->bucket);
+    pail_uri_encode(&b, r->bucket, strlen(r->bucket), true);
     pail_buf_puts(&b, "&key=");
-    put_encoded(&b, r->key);
+    pail_uri_encode(&b, r->key, strlen(r->key), true);
     pail_buf_puts(&b, "&etag=");
-    put_encoded(&b, s3_quoted(r, etag));
+    const char *q = s3_quoted(r, etag);
+    pail_uri_encode(&b, q, strlen(q), true);
     pail_resp_header(r, "Location", b.data ? b.data : to);
     pail_buf_free(&b);
     r->resp.status = 303;
