@@ -18,6 +18,7 @@ struct pail_services;
 struct pail_op;
 struct s3_bucket;
 struct pail_object_rec;
+struct s3_tags;
 
 struct pail_hdr {
     const char *name;  /* lower-case */
@@ -80,6 +81,9 @@ struct pail_req {
     const struct pail_object_rec *obj; /* the object, when authorization
                                needed it (its owner and ACL): handlers
                                reuse it */
+    const struct s3_tags *tags; /* the tag set the request writes
+                               (x-amz-tagging, a Tagging body), once parsed:
+                               s3:RequestObjectTag conditions read it */
     char client_ip[48];     /* the peer's address (aws:SourceIp) */
 
     bool has_length;        /* Content-Length present */

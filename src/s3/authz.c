@@ -27,6 +27,7 @@
 #include "s3/op.h"
 #include "s3/owner.h"
 #include "s3/services.h"
+#include "s3/tags.h"
 #include "store/meta.h"
 #include "util/time.h"
 
@@ -113,22 +114,37 @@ static const char *auth_type(const struct pail_req *r)
     }
 }
 
-/* s3:RequestObjectTag/KEY from x-amz-tagging ("k1=v1&k2=v2", form-encoded). */
+/* s3:RequestObjectTag/KEY and s3:RequestObjectTagKeys from the tag set the
+ * request writes (r->tags: its x-amz-tagging header or Tagging body). */
 static void put_request_tags(struct ctxb *c, struct pail_req *r)
 {
-    const char *t = pail_req_header(r, "x-amz-tagging");
-    if (!t)
+    const struct s3_tags *t = r->tags;
+    if (!t || c->n == MAX_CTX)
         return;
-    char *copy = pail_arena_strdup(r->arena, t), *save = NULL;
-    for (char *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        if (eq)
-            *eq = 0;
-        put(c, pail_arena_printf(r->arena, "s3:RequestObjectTag/%s", kv), eq ? eq + 1 : "");
-    }
+    const char **keys = pail_arena_alloc(c->a, (t->n + 1) * sizeof *keys);
+    for (size_t i = 0; i < t->n; i++)
+        keys[i] = t->v[i].key;
+    c->e[c->n++] = (struct pail_cond_entry){"s3:RequestObjectTagKeys", keys, t->n};
+    for (size_t i = 0; i < t->n; i++)
+        put(c, pail_arena_printf(c->a, "s3:RequestObjectTag/%s", t->v[i].key), t->v[i].value);
 }
 
-static void build_ctx(struct pail_req *r, struct ctxb *c, unsigned keys)
+/* s3:ExistingObjectTag/KEY from the tags of the object the request acts on. */
+static void put_object_tags(struct ctxb *c, const struct pail_object_rec *obj)
+{
+    if (!obj || !obj->tags)
+        return;
+    struct s3_tags t;
+    s3_tags_from_json(c->a, obj->tags, &t);
+    for (size_t i = 0; i < t.n; i++)
+        put(c, pail_arena_printf(c->a, "s3:ExistingObjectTag/%s", t.v[i].key), t.v[i].value);
+}
+
+/* The condition context of a request on obj (NULL: none, or unknown).
+ * list_key: a GET of a missing key asks whether the caller may list it
+ * (s3:prefix is then that key). */
+static void build_ctx(struct pail_req *r, struct ctxb *c, unsigned keys,
+                      const struct pail_object_rec *obj, const char *list_key)
 {
     c->n = 0;
     c->a = r->arena;
@@ -168,12 +184,16 @@ static void build_ctx(struct pail_req *r, struct ctxb *c, unsigned keys)
         put_header(c, r, "s3:x-amz-server-side-encryption", "x-amz-server-side-encryption");
     if (keys & PAIL_CK_REQTAG)
         put_request_tags(c, r);
+    if (keys & PAIL_CK_OBJTAG)
+        put_object_tags(c, obj);
+    if (list_key)
+        put(c, "s3:prefix", list_key);
 }
 
 const struct pail_cond_entry *s3_condition_context(struct pail_req *r, size_t *n)
 {
     struct ctxb *c = pail_arena_alloc(r->arena, sizeof *c);
-    build_ctx(r, c, 0);
+    build_ctx(r, c, 0, NULL, NULL);
     *n = c->n;
     return c->e;
 }
@@ -219,6 +239,7 @@ struct check {
     bool ctx_built;
     struct ctxb ctx;
     unsigned keys;
+    const char *list_key;        /* s3:prefix of a missing key's ListBucket check */
     struct pail_buf *explain;    /* s3_explain: the trail, a line per step */
     const char *explain_arn;     /* s3_explain: the principal, by ARN */
 };
@@ -256,7 +277,7 @@ static const char *resource_arn(struct pail_req *r, const char *bucket, const ch
 static struct pail_eval_req eval_req(struct check *c)
 {
     if (!c->ctx_built) {
-        build_ctx(c->r, &c->ctx, c->keys);
+        build_ctx(c->r, &c->ctx, c->keys, c->obj, c->list_key);
         c->ctx_built = true;
     }
     return (struct pail_eval_req){
@@ -536,18 +557,32 @@ bool s3_acl_needs_permission(const struct pail_req *r)
     return t != PAIL_PT_ROOT && t != PAIL_PT_ANONYMOUS;
 }
 
-static const char *acl_action(const struct pail_req *r)
+static bool has_acl_headers(const struct pail_req *r)
 {
-    const struct pail_op *op = r->op;
-    if (!(op->keys & PAIL_CK_ACL) || strstr(op->action, "Acl") || !s3_acl_needs_permission(r))
-        return NULL;
     static const char *const hdrs[] = {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write",
                                        "x-amz-grant-read-acp", "x-amz-grant-write-acp",
                                        "x-amz-grant-full-control"};
     for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++)
         if (pail_req_header(r, hdrs[i]))
-            return op->target == PAIL_T_BUCKET ? "s3:PutBucketAcl" : "s3:PutObjectAcl";
-    return NULL;
+            return true;
+    return false;
+}
+
+/* The permissions a write needs besides its row's: an ACL it carries needs
+ * s3:PutObjectAcl (CreateBucket: s3:PutBucketAcl), tags it carries
+ * s3:PutObjectTagging (AWS) — from the policies of an IAM principal (see
+ * s3_acl_needs_permission). Fills out[0..1]; returns how many. */
+static size_t extra_actions(const struct pail_req *r, const char *out[2])
+{
+    const struct pail_op *op = r->op;
+    size_t n = 0;
+    if (!s3_acl_needs_permission(r))
+        return 0;
+    if ((op->keys & PAIL_CK_ACL) && !strstr(op->action, "Acl") && has_acl_headers(r))
+        out[n++] = op->target == PAIL_T_BUCKET ? "s3:PutBucketAcl" : "s3:PutObjectAcl";
+    if ((op->keys & PAIL_CK_REQTAG) && r->tags && r->tags->n && !strstr(op->action, "Tagging"))
+        out[n++] = "s3:PutObjectTagging";
+    return n;
 }
 
 /* Whether the refusal req records is an explicit Deny (which nothing else
@@ -585,13 +620,20 @@ static enum pail_err clear_refusal(struct pail_req *r)
     return PAIL_OK;
 }
 
-/* Object actions an ACL can grant need the object's owner and ACL: the
- * object is looked up first (the handler then uses r->obj). A missing key
- * is decided without it. */
+/* Object actions that read the object: an ACL can grant them, so they need
+ * its owner and ACL; or policies may test its tags (s3:ExistingObjectTag).
+ * Writes of a new object do not. */
+static bool reads_object(const struct pail_op *op)
+{
+    return op->resource == PAIL_RES_OBJECT &&
+           (pail_acl_perm_for_action(op->action, false) || (op->keys & PAIL_CK_OBJTAG));
+}
+
+/* The object of an object-reading action is looked up first (the handler
+ * then uses r->obj). A missing key is decided without it. */
 static enum pail_err preload_object(struct pail_req *r)
 {
-    if (r->op->resource != PAIL_RES_OBJECT || !r->bkt ||
-        !pail_acl_perm_for_action(r->op->action, false))
+    if (!r->bkt || !reads_object(r->op))
         return PAIL_OK;
     struct pail_object_rec *o = pail_arena_alloc(r->arena, sizeof *o);
     enum pail_err e = pail_meta_object_get(r->svc->meta, r->bucket, r->key, r->arena, o);
@@ -600,6 +642,16 @@ static enum pail_err preload_object(struct pail_req *r)
     else if (e != PAIL_E_NoSuchKey)
         return pail_req_fail(r, e, NULL);
     return PAIL_OK;
+}
+
+/* May req's principal list req's bucket at prefix key? */
+static bool may_list_key(struct pail_req *r, const char *key)
+{
+    struct check c = {.r = r, .action = "s3:ListBucket", .b = r->bkt, .list_key = key,
+                      .keys = r->op ? r->op->keys : 0};
+    c.resource = resource_arn(r, r->bkt->rec.name, NULL);
+    c.bucket_owner = s3_owner_account(r, r->bkt->owner);
+    return decide(&c, false) == PAIL_OK;
 }
 
 enum pail_err s3_authorize(struct pail_req *r)
@@ -616,13 +668,14 @@ enum pail_err s3_authorize(struct pail_req *r)
     const char *key = op->resource == PAIL_RES_OBJECT ? r->key : NULL;
     if (op->resource == PAIL_RES_OBJECT_EACH)
         return PAIL_OK; /* the handler decides each key (s3_authorize_action) */
-    /* GET/HEAD (and ACL reads) of a missing key: 404 for who may list the
-     * bucket, 403 for anyone else (AWS), an explicit deny aside. */
-    if (key && !r->obj && pail_acl_perm_for_action(op->action, false)) {
+    /* GET/HEAD (ACL and tag reads) of a missing key: 404 for who may list
+     * the bucket — with the key as the listing's s3:prefix — 403 for anyone
+     * else (AWS), an explicit deny aside. */
+    if (key && !r->obj && reads_object(op)) {
         e = s3_authorize_action(r, op->action, r->bkt, key, NULL, true);
         if (e != PAIL_OK && refusal_explicit(r))
             return e;
-        bool list = s3_may_list(r);
+        bool list = may_list_key(r, key);
         if (list) /* the handler answers NoSuchKey */
             return clear_refusal(r);
         if (e == PAIL_OK) {
@@ -634,9 +687,10 @@ enum pail_err s3_authorize(struct pail_req *r)
     e = s3_authorize_action(r, op->action, r->bkt, key, r->obj, true);
     if (e != PAIL_OK && initiator_may(r))
         e = clear_refusal(r);
-    const char *extra = e == PAIL_OK ? acl_action(r) : NULL;
-    if (extra)
-        e = s3_authorize_action(r, extra, r->bkt, key, r->obj, true);
+    const char *extra[2];
+    size_t nextra = e == PAIL_OK ? extra_actions(r, extra) : 0;
+    for (size_t i = 0; i < nextra && e == PAIL_OK; i++)
+        e = s3_authorize_action(r, extra[i], r->bkt, key, r->obj, true);
     return e;
 }
 

@@ -25,6 +25,14 @@ enum pail_err s3_put_bucket_acl(struct pail_req *r);
 enum pail_err s3_get_object_acl(struct pail_req *r);
 enum pail_err s3_put_object_acl(struct pail_req *r);
 
+/* tagging.c */
+enum pail_err s3_get_object_tagging(struct pail_req *r);
+enum pail_err s3_put_object_tagging(struct pail_req *r);
+enum pail_err s3_delete_object_tagging(struct pail_req *r);
+enum pail_err s3_get_bucket_tagging(struct pail_req *r);
+enum pail_err s3_put_bucket_tagging(struct pail_req *r);
+enum pail_err s3_delete_bucket_tagging(struct pail_req *r);
+
 /* bucket_policy.c */
 enum pail_err s3_put_bucket_policy(struct pail_req *r);
 enum pail_err s3_get_bucket_policy(struct pail_req *r);

@@ -5,6 +5,7 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
+#include "s3/tags.h"
 #include "s3/acl_request.h"
 #include "s3/bucket_cache.h"
 #include "s3/common.h"
@@ -50,7 +51,7 @@ enum pail_err s3_create_multipart_upload(struct pail_req *r)
     struct pail_upload_rec u = {
         .bucket = r->bucket, .key = r->key, .initiated_ms = s3_now_ms(r),
         .content_type = s3_content_type(r), .owner = s3_write_owner(r),
-        .upload_id = new_upload_id(r),
+        .upload_id = new_upload_id(r), .tags = s3_tags_to_json(r->arena, r->tags),
     };
     if (s3_request_acl(r, r->bkt, false, false, u.owner, s3_owner_account(r, r->bkt->owner),
                        &u.acl) != PAIL_OK)

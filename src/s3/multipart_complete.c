@@ -248,7 +248,7 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         .content_type = u.content_type, .headers = u.headers,
         .checksum_algo = as.checksum ? u.checksum_algo : NULL, .checksum = as.checksum,
         .checksum_type = as.checksum ? u.checksum_type : NULL,
-        .parts = as.parts_json, .owner = u.owner, .acl = u.acl,
+        .parts = as.parts_json, .owner = u.owner, .acl = u.acl, .tags = u.tags,
     };
     struct pail_garbage g = {0};
     e = pail_meta_upload_complete(r->svc->meta, u.upload_id, &o, r->arena, &g);

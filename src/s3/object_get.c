@@ -4,6 +4,7 @@
  * from memory for an object kept inline in the metadata. */
 #include "http/request.h"
 #include "s3/services.h"
+#include "s3/tags.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
 #include "store/data.h"
@@ -125,6 +126,9 @@ static void emit_headers(struct pail_req *r, const struct pail_object_rec *o,
     }
     s3_emit_stored_headers(r, h);
     json_decref(h);
+    size_t ntags = s3_tags_count(o->tags);
+    if (ntags)
+        pail_resp_headerf(r, "x-amz-tagging-count", "%zu", ntags);
     const char *mode = pail_req_header(r, "x-amz-checksum-mode");
     if (checksum && o->checksum_algo && mode && strcmp(mode, "ENABLED") == 0) {
         enum pail_cksum_algo a = pail_cksum_algo_from_name(o->checksum_algo);

@@ -12,6 +12,7 @@
 #include "s3/owner.h"
 #include "s3/handlers.h"
 #include "s3/object_write.h"
+#include "s3/tags.h"
 #include "store/data.h"
 #include "util/encode.h"
 #include "util/time.h"
@@ -150,7 +151,7 @@ enum pail_err s3_put_object(struct pail_req *r)
         .checksum_algo = u->checksum ? pail_cksum_algo_name(u->ck_algo) : NULL,
         .checksum = u->checksum,
         .checksum_type = u->checksum ? "FULL_OBJECT" : NULL,
-        .owner = u->owner, .acl = u->acl,
+        .owner = u->owner, .acl = u->acl, .tags = s3_tags_to_json(r->arena, r->tags),
     };
     if (put_commit(r, &o) != PAIL_OK)
         return r->err;
@@ -302,15 +303,19 @@ enum pail_err s3_copy_source_get(struct pail_req *r, struct pail_object_rec *src
  * algorithm a). */
 static enum pail_err copy_object_data(struct pail_req *r, const struct pail_object_rec *src,
                                       bool replace, const char *headers, const char *ctype,
-                                      enum pail_cksum_algo a, struct pail_object_rec *o)
+                                      bool replace_tags, enum pail_cksum_algo a,
+                                      struct pail_object_rec *o)
 {
-    const char *owner = o->owner, *acl = o->acl; /* the caller's: the copy's own */
+    /* the caller's: the copy's own (tags: the source's unless replaced) */
+    const char *owner = o->owner, *acl = o->acl, *tags = o->tags;
     *o = *src;
     o->bucket = r->bucket;
     o->key = r->key;
     o->mtime_ms = s3_now_ms(r);
     o->owner = owner;
     o->acl = acl;
+    if (replace_tags)
+        o->tags = tags;
     o->parts = NULL; /* the copy is one new blob, not the source's upload */
     if (replace) {
         o->headers = headers;
@@ -333,6 +338,19 @@ static enum pail_err copy_object_data(struct pail_req *r, const struct pail_obje
     if (s3_copy_data(r, src, 0, src->size, id) != PAIL_OK)
         return r->err;
     o->data_id = pail_arena_strdup(r->arena, id);
+    return PAIL_OK;
+}
+
+/* x-amz-tagging-directive: COPY (the default) keeps the source's tags,
+ * REPLACE gives the copy the request's x-amz-tagging (none without it):
+ * *replace and *tags. */
+static enum pail_err copy_tags(struct pail_req *r, bool *replace, const char **tags)
+{
+    const char *dir = pail_req_header(r, "x-amz-tagging-directive");
+    *replace = dir && strcmp(dir, "REPLACE") == 0;
+    if (dir && !*replace && strcmp(dir, "COPY") != 0)
+        return pail_req_fail(r, PAIL_E_InvalidArgument, "Unknown tagging directive.");
+    *tags = *replace ? s3_tags_to_json(r->arena, r->tags) : NULL;
     return PAIL_OK;
 }
 
@@ -365,10 +383,13 @@ enum pail_err s3_copy_object(struct pail_req *r)
             return pail_req_fail(r, PAIL_E_InvalidRequest, "Checksum algorithm provided is unsupported.");
     }
     struct pail_object_rec o = {0};
-    if (owner_and_acl(r, &o.owner, &o.acl) != PAIL_OK)
+    bool replace_tags;
+    if (owner_and_acl(r, &o.owner, &o.acl) != PAIL_OK ||
+        copy_tags(r, &replace_tags, &o.tags) != PAIL_OK)
         return r->err;
     /* The source may change under the copy: retried (s3_copy_retry). */
-    for (int attempt = 0; copy_object_data(r, &src, replace, headers, ctype, a, &o) != PAIL_OK;
+    for (int attempt = 0;
+         copy_object_data(r, &src, replace, headers, ctype, replace_tags, a, &o) != PAIL_OK;
          attempt++)
         if (!s3_copy_retry(r, attempt) || s3_copy_source_get(r, &src) != PAIL_OK)
             return r->err;

@@ -47,6 +47,9 @@ enum pail_op_flags {
     PAIL_OPF_QUERY_API = 1u << 6,   /* IAM/STS query protocol (form parameters;
                                        <ErrorResponse> errors) */
     PAIL_OPF_BODY_FORM = 1u << 7,   /* form-encoded body (buffered, bounded) */
+    PAIL_OPF_AUTHZ_IN_RUN = 1u << 8, /* run() authorizes (s3_authorize) once it has
+                                       parsed its body, whose values are
+                                       condition keys (PutObjectTagging's tags) */
 };
 
 /* What an operation's permission is checked against (ops.def). */

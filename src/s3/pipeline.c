@@ -2,7 +2,9 @@
  * request's signature is checked before anything about its bucket is
  * revealed, the bucket must exist before its policy and ACL can say who may
  * use it, and no body byte is read (no 100 Continue sent) before the request
- * is known to be allowed. */
+ * is known to be allowed — but for the bounded bodies whose contents are
+ * what the policies decide on (POST forms, PutObjectTagging's tags): those
+ * operations authorize once they have read them. */
 #include "s3/pipeline.h"
 
 #include "http/body.h"
@@ -15,6 +17,7 @@
 #include "s3/owner.h"
 #include "s3/query_api.h"
 #include "s3/services.h"
+#include "s3/tags.h"
 
 #include <string.h>
 
@@ -62,6 +65,20 @@ static enum pail_err expected_owner(struct pail_req *r)
     return pail_req_fail(r, PAIL_E_AccessDenied, NULL);
 }
 
+/* x-amz-tagging on a write: parsed and checked before authorization, whose
+ * s3:RequestObjectTag conditions read it. */
+static enum pail_err request_tags(struct pail_req *r)
+{
+    const char *hdr = pail_req_header(r, "x-amz-tagging");
+    if (!hdr || !(r->op->keys & PAIL_CK_REQTAG) || (r->op->flags & PAIL_OPF_AUTHZ_IN_RUN))
+        return PAIL_OK;
+    struct s3_tags *t = pail_arena_alloc(r->arena, sizeof *t);
+    if (s3_tags_from_header(r, hdr, t) != PAIL_OK)
+        return r->err;
+    r->tags = t;
+    return PAIL_OK;
+}
+
 static enum pail_err begin_body(struct pail_req *r)
 {
     const struct pail_op *op = r->op;
@@ -92,6 +109,8 @@ enum pail_err pail_pipeline_begin(struct pail_req *r)
     if (e == PAIL_OK)
         e = expected_owner(r);
     if (e == PAIL_OK)
+        e = request_tags(r);
+    if (e == PAIL_OK && !(r->op->flags & PAIL_OPF_AUTHZ_IN_RUN))
         e = s3_authorize(r);
     if (e == PAIL_OK)
         e = pail_route_headers(r);

@@ -20,6 +20,7 @@
 #include "s3/handlers.h"
 #include "s3/owner.h"
 #include "s3/services.h"
+#include "s3/tags.h"
 #include "store/data.h"
 #include "util/checksum.h"
 #include "util/encode.h"
@@ -110,6 +111,20 @@ static enum pail_err owner_and_acl(struct post *p)
     return s3_canned_acl(r, canned, p->owner, bucket_owner, &p->acl);
 }
 
+/* The tagging field: a <Tagging> document (AWS), the object's tags and the
+ * s3:RequestObjectTag condition keys. */
+static enum pail_err form_tags(struct post *p)
+{
+    const struct pail_post_field *f = pail_post_field_get(p->fields, p->n, "tagging");
+    if (!f)
+        return PAIL_OK;
+    struct s3_tags *t = pail_arena_alloc(p->r->arena, sizeof *t);
+    if (s3_tags_from_xml(p->r, f->value, f->len, S3_TAGS_OBJECT, t) != PAIL_OK)
+        return p->r->err;
+    p->r->tags = t->n ? t : NULL;
+    return PAIL_OK;
+}
+
 /* Everything before the first byte of the file: who, whether the policy
  * allows this form, whether they may write it. */
 static enum pail_err on_file_begin(void *ctx, const char *filename, const char *ctype)
@@ -139,9 +154,12 @@ static enum pail_err on_file_begin(void *ctx, const char *filename, const char *
     } else {
         p->max_length = UINT64_MAX;
     }
-    if (s3_authorize_action(r, "s3:PutObject", r->bkt, p->key, NULL, true) != PAIL_OK ||
+    if (form_tags(p) != PAIL_OK ||
+        s3_authorize_action(r, "s3:PutObject", r->bkt, p->key, NULL, true) != PAIL_OK ||
         (field(p, "acl") && s3_acl_needs_permission(r) &&
          s3_authorize_action(r, "s3:PutObjectAcl", r->bkt, p->key, NULL, true) != PAIL_OK) ||
+        (r->tags && s3_acl_needs_permission(r) &&
+         s3_authorize_action(r, "s3:PutObjectTagging", r->bkt, p->key, NULL, true) != PAIL_OK) ||
         owner_and_acl(p) != PAIL_OK)
         return r->err;
     const char *ct = field(p, "content-type");
@@ -252,7 +270,7 @@ static enum pail_err commit(struct post *p, char etag[33], const char **checksum
         .headers = stored_headers(p),
         .checksum_algo = *checksum ? pail_cksum_algo_name(p->ck_algo) : NULL,
         .checksum = *checksum, .checksum_type = *checksum ? "FULL_OBJECT" : NULL,
-        .owner = p->owner, .acl = p->acl,
+        .owner = p->owner, .acl = p->acl, .tags = s3_tags_to_json(r->arena, r->tags),
     };
     struct pail_garbage g = {0};
     e = pail_meta_object_put(r->svc->meta, &o, r->arena, &g);

@@ -336,6 +336,20 @@ enum pail_err pail_meta_object_acl_put(struct pail_meta *m, const char *bucket,
     return e;
 }
 
+enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
+                                        const char *key, const char *tags)
+{
+    assert(m && bucket && key);
+    if (m->ops->version < 6)
+        return PAIL_E_InternalError;
+    if (!m->cache)
+        return m->ops->object_tags_put(m->state, bucket, key, tags);
+    pail_meta_cache_write_begin(m->cache, bucket, key);
+    enum pail_err e = m->ops->object_tags_put(m->state, bucket, key, tags);
+    pail_meta_cache_write_end(m->cache, bucket, key);
+    return e;
+}
+
 enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec *recs,
                                   size_t n)
 {

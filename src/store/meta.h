@@ -82,6 +82,8 @@ struct pail_object_rec {
                                   listings leave them NULL. */
     const char *acl;           /* version 5: the object's ACL (iam/acl.h JSON);
                                   NULL: only the owner, FULL_CONTROL */
+    const char *tags;          /* version 6: the object's tag set (s3/tags.h
+                                  JSON); NULL: none */
 };
 
 struct pail_upload_rec {
@@ -93,6 +95,7 @@ struct pail_upload_rec {
     const char *checksum_type;
     const char *owner;
     const char *acl;           /* version 5: the ACL the object gets */
+    const char *tags;          /* version 6: the tag set the object gets */
 };
 
 struct pail_part_rec {
@@ -157,7 +160,7 @@ struct pail_parts_out {
 /* The vtable a backend implements. Methods are only ever appended; a backend
  * declares the version it implements. Error sets are those of the wrappers. */
 struct pail_meta_ops {
-    int version; /* 1 */
+    int version; /* 1..6 */
     const char *name;
     enum pail_err (*open)(const char *location, void **state);
     void (*close)(void *state);
@@ -214,6 +217,9 @@ struct pail_meta_ops {
     enum pail_err (*iam_write)(void *s, const struct pail_iam_rec *recs, size_t n);
     enum pail_err (*iam_load)(void *s, struct pail_arena *a, struct pail_iam_rec **out,
                               size_t *n);
+    /* version 6: object and upload records carry tags */
+    enum pail_err (*object_tags_put)(void *s, const char *bucket, const char *key,
+                                     const char *tags);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -312,6 +318,13 @@ enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec
                                   size_t n);
 enum pail_err pail_meta_iam_load(struct pail_meta *m, struct pail_arena *a,
                                  struct pail_iam_rec **out, size_t *n);
+
+/* Version 6. Replaces the tag set of an existing object (NULL: none),
+ * leaving everything else (its mtime too) as it is; NoSuchBucket, NoSuchKey.
+ * Backends before version 6: InternalError (and their records carry no
+ * tags). */
+enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
+                                        const char *key, const char *tags);
 
 /* True when any object or part references data_id (start-up orphan sweep). */
 bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);

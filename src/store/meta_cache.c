@@ -188,7 +188,7 @@ static void maybe_grow(struct shard *s)
 /* The fields an entry copies, so building and rebasing stay in step. */
 #define REC_STRINGS(X)                                                                     \
     X(bucket) X(key) X(etag) X(data_id) X(content_type) X(headers) X(checksum_algo)       \
-        X(checksum) X(checksum_type) X(parts) X(owner) X(acl)
+        X(checksum) X(checksum_type) X(parts) X(owner) X(acl) X(tags)
 
 static size_t str_size(const char *s)
 {

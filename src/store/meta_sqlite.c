@@ -70,6 +70,7 @@ void msq_row_object(sqlite3_stmt *st, struct pail_arena *a, const char *bucket,
     o->parts = col_str(st, 10, a);
     o->owner = col_str(st, 11, a);
     o->acl = col_str(st, 12, a);
+    o->tags = col_str(st, 13, a);
     o->inline_data = NULL;
 }
 
@@ -86,6 +87,7 @@ void msq_row_upload(sqlite3_stmt *st, struct pail_arena *a, struct pail_upload_r
     u->owner = col_str(st, 7, a);
     u->bucket = col_str(st, 8, a);
     u->acl = col_str(st, 9, a);
+    u->tags = col_str(st, 10, a);
 }
 
 /* Data ids a change may orphan, gathered before it runs. */
@@ -309,9 +311,9 @@ static enum pail_err sq_bucket_list(void *vs, struct pail_arena *a,
 /* Inserts or replaces object o (its bucket is known to exist). */
 static enum pail_err object_write(struct msq *s, const struct pail_object_rec *o)
 {
-    return msq_run(s, Q_OBJ_PUT, "ssusisssssssss", o->bucket, o->key, o->size, o->etag,
+    return msq_run(s, Q_OBJ_PUT, "ssusissssssssss", o->bucket, o->key, o->size, o->etag,
                    o->mtime_ms, o->data_id, o->content_type, o->headers, o->checksum_algo,
-                   o->checksum, o->checksum_type, o->parts, o->owner, o->acl);
+                   o->checksum, o->checksum_type, o->parts, o->owner, o->acl, o->tags);
 }
 
 /* Stores o's inline data under a fresh id, written to *id (arena). */
@@ -386,7 +388,7 @@ static enum pail_err do_object_get(struct msq *s, const char *bucket, const char
     if (rc == SQLITE_ROW) {
         msq_row_object(st, a, pail_arena_strdup(a, bucket), out);
         int64_t n;
-        return inline_number(out->data_id, &n) ? inline_copy(s, st, 13, a, out) : PAIL_OK;
+        return inline_number(out->data_id, &n) ? inline_copy(s, st, 14, a, out) : PAIL_OK;
     }
     if (rc != SQLITE_DONE)
         return msq_fail(s, rc, "object get");
@@ -487,9 +489,9 @@ static enum pail_err do_upload_create(struct msq *s, const struct pail_upload_re
     enum pail_err e = msq_bucket_check(s, u->bucket);
     if (e != PAIL_OK)
         return e;
-    return msq_run(s, Q_UPL_INSERT, "ssisssssss", u->key, u->upload_id, u->initiated_ms,
+    return msq_run(s, Q_UPL_INSERT, "ssissssssss", u->key, u->upload_id, u->initiated_ms,
                    u->content_type, u->headers, u->checksum_algo, u->checksum_type, u->owner,
-                   u->bucket, u->acl);
+                   u->bucket, u->acl, u->tags);
 }
 
 static enum pail_err sq_upload_create(void *vs, const struct pail_upload_rec *u)
@@ -653,12 +655,14 @@ static enum pail_err sq_bucket_conf_put(void *vs, const char *bucket, const char
     return e != PAIL_OK ? e : msq_tx_end(d, s, do_conf_put(s, bucket, name, doc), NULL);
 }
 
-static enum pail_err do_object_acl_put(struct msq *s, const char *bucket, const char *key,
-                                       const char *acl)
+/* One column of an existing object's row (q: an UPDATE ... WHERE bucket,
+ * key) set to value. */
+static enum pail_err do_object_set(struct msq *s, enum qid q, const char *bucket,
+                                   const char *key, const char *value)
 {
     enum pail_err e = msq_bucket_check(s, bucket);
     if (e == PAIL_OK)
-        e = msq_run(s, Q_OBJ_ACL_PUT, "sss", bucket, key, acl);
+        e = msq_run(s, q, "sss", bucket, key, value);
     if (e == PAIL_OK && sqlite3_changes(s->db) == 0)
         e = PAIL_E_NoSuchKey;
     return e;
@@ -670,7 +674,16 @@ static enum pail_err sq_object_acl_put(void *vs, const char *bucket, const char 
     struct sqdb *d = vs;
     struct msq *s;
     enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
-    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_acl_put(s, bucket, key, acl), NULL);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_set(s, Q_OBJ_ACL_PUT, bucket, key, acl), NULL);
+}
+
+static enum pail_err sq_object_tags_put(void *vs, const char *bucket, const char *key,
+                                        const char *tags)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_set(s, Q_OBJ_TAGS_PUT, bucket, key, tags), NULL);
 }
 
 static enum pail_err do_iam_write(struct msq *s, const struct pail_iam_rec *recs, size_t n)
@@ -733,7 +746,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 5,
+    .version = 6,
     .name = "sqlite",
     .open = msq_open,
     .close = msq_close,
@@ -757,6 +770,7 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .exclusive = true, /* lock_store */
     .bucket_conf_put = sq_bucket_conf_put,
     .object_acl_put = sq_object_acl_put,
+    .object_tags_put = sq_object_tags_put,
     .iam_write = sq_iam_write,
     .iam_load = sq_iam_load,
 };

@@ -490,6 +490,9 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(kind, name)) WITHOUT ROWID;"
     "ALTER TABLE objects ADD COLUMN acl TEXT;"
     "ALTER TABLE uploads ADD COLUMN acl TEXT;",
+    /* 4: tag sets of objects and of the objects uploads will make. */
+    "ALTER TABLE objects ADD COLUMN tags TEXT;"
+    "ALTER TABLE uploads ADD COLUMN tags TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

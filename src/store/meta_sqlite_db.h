@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 #define OBJ_COLS "key, size, etag, mtime_ms, data_id, content_type, headers, " \
-                 "checksum_algo, checksum, checksum_type, parts, owner, acl"
+                 "checksum_algo, checksum, checksum_type, parts, owner, acl, tags"
 #define UPL_COLS "key, upload_id, initiated_ms, content_type, headers, " \
-                 "checksum_algo, checksum_type, owner, bucket, acl"
+                 "checksum_algo, checksum_type, owner, bucket, acl, tags"
 #define PART_COLS "part_number, size, etag, mtime_ms, data_id, checksum"
 
 /* Every statement this backend runs, prepared once per handle on first use.
@@ -56,12 +56,12 @@
       "WHERE o.bucket = ?1 AND o.key = ?2")                                     \
     X(Q_OBJ_DATA_ID, "SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2") \
     X(Q_OBJ_PUT, "INSERT OR REPLACE INTO objects(bucket, " OBJ_COLS ") VALUES"  \
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")               \
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")          \
     X(Q_OBJ_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2")       \
     X(Q_OBJ_RANGE, "SELECT " OBJ_COLS " FROM objects "                          \
       "WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key")              \
     X(Q_UPL_INSERT, "INSERT INTO uploads(" UPL_COLS ") "                        \
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")                             \
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")                        \
     X(Q_UPL_GET, "SELECT " UPL_COLS " FROM uploads WHERE upload_id = ?1")       \
     X(Q_UPL_PART_IDS, "SELECT data_id FROM parts WHERE upload_id = ?1")         \
     X(Q_UPL_DEL_PARTS, "DELETE FROM parts WHERE upload_id = ?1")                \
@@ -79,6 +79,7 @@
     X(Q_INLINE_PUT, "INSERT INTO inline_data(bytes) VALUES(?1) RETURNING n")    \
     X(Q_INLINE_DELETE, "DELETE FROM inline_data WHERE n = ?1")                  \
     X(Q_OBJ_ACL_PUT, "UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2") \
+    X(Q_OBJ_TAGS_PUT, "UPDATE objects SET tags = ?3 WHERE bucket = ?1 AND key = ?2") \
     X(Q_CONF_PUT, "INSERT OR REPLACE INTO bucket_conf(bucket, name, doc) "      \
       "VALUES(?1, ?2, ?3)")                                                     \
     X(Q_CONF_DELETE, "DELETE FROM bucket_conf WHERE bucket = ?1 AND name = ?2") \

@@ -585,3 +585,69 @@ enum pail_err pail_xml_parse_ownership(const char *body, size_t len, const char 
         *out = NULL;
     return e;
 }
+
+/* ---- tagging --------------------------------------------------------------- */
+
+static enum pail_err tag_elem(struct pail_arena *a, const xmlNode *n, struct pail_xml_tag *t)
+{
+    char *k = NULL, *v = NULL;
+    const struct field f[] = {{"Key", &k, false}, {"Value", &v, false}};
+    enum pail_err e = leaves(a, n, f, 2, false);
+    if (e || !k || !v)
+        return MALFORMED;
+    t->key = k;
+    t->value = v;
+    return PAIL_OK;
+}
+
+static enum pail_err tagset_tree(struct pail_arena *a, const xmlNode *set,
+                                 struct pail_xml_tagging *out)
+{
+    size_t count = count_named(set, "Tag");
+    if (count > PAIL_XML_TAGS_MAX)
+        return PAIL_E_InvalidTag;
+    out->tags = pail_arena_alloc(a, (count + 1) * sizeof(*out->tags));
+    for (const xmlNode *c = set->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Tag"))
+            e = tag_elem(a, c, &out->tags[out->n++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+static enum pail_err tagging_tree(struct pail_arena *a, const xmlNode *root,
+                                  struct pail_xml_tagging *out)
+{
+    if (count_named(root, "TagSet") != 1)
+        return MALFORMED;
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "TagSet"))
+            e = tagset_tree(a, c, out);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_tagging(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_tagging *out)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "Tagging", &doc, &root);
+    if (e)
+        return e;
+    e = tagging_tree(a, root, out);
+    xmlFreeDoc(doc);
+    if (e)
+        memset(out, 0, sizeof(*out));
+    return e;
+}

@@ -1,7 +1,7 @@
 /* util/xml_in.h — parsers for the XML request bodies S3 accepts
  * (DeleteObjects, CompleteMultipartUpload, CreateBucket, and the permission
  * documents: PutBucketAcl/PutObjectAcl, PutPublicAccessBlock,
- * PutBucketOwnershipControls).
+ * PutBucketOwnershipControls; tag sets).
  * Owns: turning a bounded body into plain structs allocated in the request
  * arena. Safety: libxml2 with network access, entity substitution and DTD
  * loading off; any DOCTYPE is rejected outright (no billion laughs, no XXE).
@@ -121,5 +121,27 @@ enum pail_err pail_xml_parse_pab(const char *body, size_t len, struct pail_pab *
  * ObjectWriter (exact; blanks around it ignored). *out points to a static
  * copy of that name. PAIL_E_MalformedXML otherwise (*out NULL). */
 enum pail_err pail_xml_parse_ownership(const char *body, size_t len, const char **out);
+
+/* ---- tagging ---------------------------------------------------------------- */
+
+/* More Tag elements than this are refused before they are copied; the
+ * limits per resource (10 per object, 50 per bucket) are s3/tags.c's. */
+#define PAIL_XML_TAGS_MAX 50
+
+struct pail_xml_tag {
+    const char *key, *value; /* exact bytes (blanks are significant) */
+};
+
+struct pail_xml_tagging {
+    struct pail_xml_tag *tags; /* document order */
+    size_t n;
+};
+
+/* Parses <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>
+ * (PutObjectTagging, PutBucketTagging): exactly one TagSet, each Tag with
+ * one Key and one Value. PAIL_E_MalformedXML on anything ill-formed or
+ * unknown; PAIL_E_InvalidTag for more than PAIL_XML_TAGS_MAX tags. */
+enum pail_err pail_xml_parse_tagging(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_tagging *out);
 
 #endif

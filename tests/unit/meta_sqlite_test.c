@@ -209,6 +209,38 @@ static void test_objects(void **state)
     assert_err(pail_meta_object_get(f->m, "b", o.key, f->a, &got), PAIL_E_NoSuchKey);
 }
 
+/* Version 6: tags ride with object and upload records; object_tags_put
+ * replaces them alone (mtime and data unchanged), through the record cache. */
+static void test_tags(void **state)
+{
+    struct fx *f = *state;
+    mk_bucket(f, "b");
+    assert_true(pail_meta_enable_cache(f->m, 1 << 20));
+    struct pail_object_rec o = {.bucket = "b", .key = "k", .size = 1, .etag = "e", .mtime_ms = 7,
+                                .data_id = "D1", .tags = "[[\"a\",\"1\"]]"};
+    struct pail_garbage g;
+    assert_err(pail_meta_object_put(f->m, &o, f->a, &g), PAIL_OK);
+    struct pail_object_rec got;
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_string_equal(got.tags, o.tags);
+    assert_err(pail_meta_object_tags_put(f->m, "b", "k", "[[\"b\",\"2\"]]"), PAIL_OK);
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_string_equal(got.tags, "[[\"b\",\"2\"]]");
+    assert_int_equal(got.mtime_ms, 7);
+    assert_string_equal(got.data_id, "D1");
+    assert_err(pail_meta_object_tags_put(f->m, "b", "k", NULL), PAIL_OK);
+    assert_err(pail_meta_object_get(f->m, "b", "k", f->a, &got), PAIL_OK);
+    assert_null(got.tags);
+    assert_err(pail_meta_object_tags_put(f->m, "b", "missing", "[]"), PAIL_E_NoSuchKey);
+    assert_err(pail_meta_object_tags_put(f->m, "nob", "k", "[]"), PAIL_E_NoSuchBucket);
+    struct pail_upload_rec u = {.upload_id = "U1", .bucket = "b", .key = "mp",
+                                .initiated_ms = 1, .tags = "[[\"t\",\"\"]]"};
+    assert_err(pail_meta_upload_create(f->m, &u), PAIL_OK);
+    struct pail_upload_rec ugot;
+    assert_err(pail_meta_upload_get(f->m, "b", "mp", "U1", f->a, &ugot), PAIL_OK);
+    assert_string_equal(ugot.tags, u.tags);
+}
+
 /* A blob shared by two keys (e.g. a server-side copy that reused it) is not
  * garbage until the last reference goes. */
 static void test_shared_data_id(void **state)
@@ -818,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bucket_delete_drops_uploads, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_objects, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_shared_data_id, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_tags, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_list_cases, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_list_model, setup, fx_meta_teardown),

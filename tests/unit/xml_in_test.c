@@ -544,6 +544,49 @@ static void test_ownership(void **state)
     }
 }
 
+static void test_tagging(void **state)
+{
+    (void)state;
+    struct pail_arena *a = pail_arena_new();
+    struct pail_xml_tagging t;
+    const char *doc = "<Tagging xmlns=\"" NS "\"><TagSet><Tag><Key> spaced </Key><Value></Value>"
+                      "</Tag><!-- c --><Tag><Value>v</Value><Key>k</Key></Tag></TagSet></Tagging>";
+    assert_int_equal(pail_xml_parse_tagging(doc, strlen(doc), a, &t), PAIL_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.tags[0].key, " spaced "); /* blanks are part of a tag */
+    assert_string_equal(t.tags[0].value, "");
+    assert_string_equal(t.tags[1].key, "k");
+    assert_string_equal(t.tags[1].value, "v");
+    doc = "<Tagging><TagSet/></Tagging>";
+    assert_int_equal(pail_xml_parse_tagging(doc, strlen(doc), a, &t), PAIL_OK);
+    assert_int_equal(t.n, 0);
+    const char *bad[] = {
+        "",
+        "<Tagging/>",
+        "<Tagging><TagSet/><TagSet/></Tagging>",
+        "<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>",
+        "<Tagging><TagSet><Tag><Value>v</Value></Tag></TagSet></Tagging>",
+        "<Tagging><TagSet><Tag><Key>k</Key><Key>k</Key><Value/></Tag></TagSet></Tagging>",
+        "<Tagging><TagSet><Tag><Key>k</Key><Value/><Extra/></Tag></TagSet></Tagging>",
+        "<Tagging><TagSet>x</TagSet></Tagging>",
+        "<Tags><TagSet/></Tags>",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        enum pail_err e = pail_xml_parse_tagging(bad[i], strlen(bad[i]), a, &t);
+        if (e != PAIL_E_MalformedXML)
+            fail_msg("%s: got %s", bad[i], pail_err_code(e));
+        assert_int_equal(t.n, 0);
+    }
+    char big[64 * 40 + 64];
+    size_t n = (size_t)snprintf(big, sizeof big, "<Tagging><TagSet>");
+    for (int i = 0; i <= PAIL_XML_TAGS_MAX; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "<Tag><Key>k%d</Key><Value/></Tag>", i);
+    n += (size_t)snprintf(big + n, sizeof big - n, "</TagSet></Tagging>");
+    assert_true(n < sizeof big);
+    assert_int_equal(pail_xml_parse_tagging(big, n, a, &t), PAIL_E_InvalidTag);
+    pail_arena_free(a);
+}
+
 /* Several threads parse at once, each with its own arena. */
 static void *parse_worker(void *arg)
 {
@@ -596,6 +639,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_acl_limit, setup, teardown),
         cmocka_unit_test(test_pab),
         cmocka_unit_test(test_ownership),
+        cmocka_unit_test(test_tagging),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
