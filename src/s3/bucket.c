@@ -151,16 +151,26 @@ static bool valid_region(const char *s)
 }
 
 /* CreateBucket of a name that exists: BucketAlreadyExists when another
- * account owns it; for the owner, 200 in us-east-1 (when the bucket is
- * there too) and BucketAlreadyOwnedByYou everywhere else. */
+ * account owns it; for the owner, BucketAlreadyOwnedByYou — except in
+ * us-east-1 (when the bucket is there too), where AWS, "for legacy
+ * compatibility", answers 200 and resets the bucket's ACL: to the one the
+ * request carries, else private. */
 static enum pail_err exists(struct pail_req *r, const char *loc)
 {
-    const struct pail_bucket_rec *old = &r->bkt->rec;
-    if (strcmp(s3_owner_account(r, old->owner), r->auth.principal.account) != 0)
+    const struct s3_bucket *b = r->bkt;
+    const char *owner = s3_owner_account(r, b->rec.owner);
+    if (strcmp(owner, r->auth.principal.account) != 0)
         return pail_req_fail(r, PAIL_E_BucketAlreadyExists, NULL);
-    if (!loc && strcmp(r->svc->region, "us-east-1") == 0 && !*old->region)
+    if (loc || strcmp(r->svc->region, "us-east-1") != 0 || *b->rec.region)
+        return pail_req_fail(r, PAIL_E_BucketAlreadyOwnedByYou, NULL);
+    if (b->has_ownership && b->ownership == S3_OWN_ENFORCED)
+        return PAIL_OK; /* no ACL to reset */
+    const char *acl = NULL;
+    if (s3_request_acl(r, b, false, false, owner, NULL, &acl) != PAIL_OK)
+        return r->err;
+    if (!acl && !b->acl)
         return PAIL_OK;
-    return pail_req_fail(r, PAIL_E_BucketAlreadyOwnedByYou, NULL);
+    return s3_bucket_setting(r, "acl", acl);
 }
 
 /* The settings a new bucket starts with: x-amz-object-ownership and the

@@ -5,9 +5,11 @@ Re-creating a bucket you own: the BucketAlreadyOwnedByYou shape's doc in the
 S3 model says S3 "returns this error in all Amazon Web Services Regions except
 in the North Virginia Region. For legacy compatibility, if you re-create an
 existing bucket that you already own in the North Virginia Region, Amazon S3
-returns 200 OK". pail serves us-east-1, so a re-create of a us-east-1 bucket
-is 200 (and must not touch its contents); a bucket whose LocationConstraint is
-another region answers BucketAlreadyOwnedByYou (409).
+returns 200 OK and resets the bucket access control lists (ACLs)" (the
+CreateBucket reference). pail serves us-east-1, so a re-create of a us-east-1
+bucket is 200 (its contents untouched, its ACL the request's or private); a
+bucket whose LocationConstraint is another region answers
+BucketAlreadyOwnedByYou (409).
 """
 import datetime as dt
 import uuid
@@ -95,6 +97,21 @@ def test_recreate_own_bucket_us_east_1_is_200_and_keeps_contents(s3, bucket):
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="keep-me")["Body"].read() == b"still here"
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]].count(bucket) == 1
+
+
+def test_recreate_own_bucket_us_east_1_resets_its_acl(s3, bucket):
+    all_users = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+    def public():
+        return any(g["Grantee"].get("URI") == all_users
+                   for g in s3.get_bucket_acl(Bucket=bucket)["Grants"])
+
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert public()
+    s3.create_bucket(Bucket=bucket)
+    assert not public(), "a re-create without an ACL resets it to private"
+    s3.create_bucket(Bucket=bucket, ACL="public-read")
+    assert public(), "a re-create with an ACL sets that ACL"
 
 
 def test_recreate_own_bucket_in_other_region_is_already_owned(s3, make_bucket):
