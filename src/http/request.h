@@ -50,6 +50,9 @@ struct pail_resp {
     int fd;
     uint64_t off, len;
     const void *mem;
+    bool close;  /* close the connection after this response: the body did not
+                    match what its headers declared, so the bytes after it
+                    cannot be trusted to start the next request */
 };
 
 struct pail_req {

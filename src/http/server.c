@@ -188,6 +188,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
      * lone space is the same field value once the client trims it. */
     for (struct pail_resp_hdr *h = r->resp.headers; h; h = h->next)
         MHD_add_response_header(mr, h->name, *h->value ? h->value : " ");
+    if (r->resp.close)
+        MHD_add_response_header(mr, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->resp.status, mr);
     MHD_destroy_response(mr);
     return ret;

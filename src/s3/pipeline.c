@@ -132,10 +132,21 @@ void pail_pipeline_run(struct pail_req *r)
         r->op->run(r);
 }
 
+/* Errors that say the body and its framing disagree (a Content-Length
+ * shorter than what was sent shows up as a digest mismatch): what follows on
+ * the connection may be the rest of this body, not a request. */
+static bool body_framing_suspect(enum pail_err e)
+{
+    return e == PAIL_E_BadDigest || e == PAIL_E_XAmzContentSHA256Mismatch ||
+           e == PAIL_E_IncompleteBody || e == PAIL_E_InvalidChunkSizeError;
+}
+
 void pail_pipeline_render_error(struct pail_req *r)
 {
     if (r->err == PAIL_OK)
         return;
+    if (r->body && body_framing_suspect(r->err))
+        r->resp.close = true;
     if (r->op && (r->op->flags & PAIL_OPF_QUERY_API))
         s3_query_render_error(r);
     else

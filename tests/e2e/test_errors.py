@@ -332,3 +332,24 @@ def test_bad_digest_does_not_replace_existing(s3, bucket):
     with pytest.raises(ClientError):
         s3.put_object(Bucket=bucket, Key="keep", Body=b"new", ContentMD5=md5_b64(b"other"))
     assert s3.get_object(Bucket=bucket, Key="keep")["Body"].read() == b"old"
+
+
+def test_body_longer_than_its_content_length_closes_the_connection(raw, bucket):
+    """Content-Length 2 with three bytes sent: the two read fail their MD5
+    (BadDigest, as AWS answers), and the third must not be taken as the start
+    of a next request: the response closes the connection."""
+    target, hdrs = raw.prepare("PUT", bucket, "short", headers={"Content-MD5": md5_b64(b"bar")},
+                               payload_hash=UNSIGNED)
+    hdrs["content-length"] = "2"
+    sock = raw.socket(timeout=15)
+    try:
+        head = "PUT %s HTTP/1.1\r\n%s\r\n" % (target, "".join("%s: %s\r\n" % kv for kv in hdrs.items()))
+        sock.sendall(head.encode() + b"bar")
+        status, rh, body = read_http_response(sock, deadline=15)
+        assert status == 400, (status, body[:300])
+        assert parse_error(body)["Code"] == "BadDigest"
+        assert {k.lower(): v for k, v in rh.items()}.get("connection", "").lower() == "close"
+        sock.settimeout(5)
+        assert sock.recv(100) == b"", "nothing answers the stray byte: the connection is closed"
+    finally:
+        sock.close()
