@@ -54,7 +54,7 @@ s3:DeleteObject, object READ -> s3:GetObject, object WRITE_ACP ->
 s3:PutObjectAcl; ACLs never grant s3:PutBucketPolicy.
 Per operation: CopyObject needs s3:GetObject on the source and s3:PutObject
 on the target; multipart needs s3:PutObject; a missing key (GET or HEAD) is
-404 only with s3:ListBucket (else 403); DeleteObjects reports denied keys per key
+404 only with s3:ListBucket, asked with the key as s3:prefix (else 403); DeleteObjects reports denied keys per key
 (AccessDenied); a caller outside the owner's account that may PutBucketPolicy
 gets 405 MethodNotAllowed."""
 import json
@@ -268,7 +268,9 @@ def expect(who_name, op, grant):
         return simple(("s3:GetObject", "2020/data.csv", None))
     if op in ("get_missing", "head_missing"):
         g_ok, g_explicit, g_rule = one("s3:GetObject", "2019/missing.csv")
-        l_ok, _, l_rule = one("s3:ListBucket", None, {"prefix": None})
+        # the listing asked about is the key's own: s3:prefix is the key
+        # (Ceph's test_head_object_404_with_policy_prefix)
+        l_ok, _, l_rule = one("s3:ListBucket", None, {"prefix": "2019/missing.csv"})
         rule = "missing key: 404 only with s3:ListBucket, else 403 (s3:GetObject: %s; s3:ListBucket: %s)" % (
             g_rule, l_rule)
         if g_explicit:
