@@ -224,7 +224,12 @@ const char *pail_sigv4_query_get(struct pail_arena *a, const char *raw_query, co
         size_t seg = amp ? (size_t)(amp - p) : strlen(p);
         const char *eq = memchr(p, '=', seg);
         size_t nlen = eq ? (size_t)(eq - p) : seg, dlen = 0;
-        char *dn = decode_span(a, p, nlen, &dlen);
+        /* Names are plain ASCII nearly always: compared as sent, decoded
+         * (into the arena) only when they hold an escape. */
+        bool plain = !memchr(p, '%', nlen);
+        const char *dn = plain ? p : decode_span(a, p, nlen, &dlen);
+        if (plain)
+            dlen = nlen;
         if (dn && dlen == want && memcmp(dn, name, want) == 0) {
             if (!eq)
                 return "";
