@@ -1,6 +1,6 @@
 /* main.c — command line → configuration → backends → server; nothing else.
  *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]
- *              [--aws-defaults]
+ *              [--domain NAME]... [--aws-defaults]
  *   pail admin account create|list|delete ... [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
  * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1); flags win. The root credential comes from
@@ -21,10 +21,12 @@
 #include "store/meta.h"
 #include "store/reaper.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@
 
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
-    "                  [--aws-defaults]\n"
+    "                  [--domain NAME]... [--aws-defaults]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "\n"
@@ -45,6 +47,9 @@ static const char usage[] =
     "  --region NAME       region reported to clients (env PAIL_REGION; default us-east-1)\n"
     "  --cache-mib N       memory for hot object metadata and small objects, 0 for none\n"
     "                      (env PAIL_CACHE_MIB; default 16)\n"
+    "  --domain NAME       virtual-hosted requests: Host BUCKET.NAME addresses bucket\n"
+    "                      BUCKET (repeatable; env PAIL_DOMAIN, comma-separated;\n"
+    "                      default s3.localhost); path-style works on every name\n"
     "  --aws-defaults      new buckets as AWS makes them since 2023: ACLs off\n"
     "                      (BucketOwnerEnforced) and all public access blocked\n"
     "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
@@ -54,8 +59,13 @@ static const char usage[] =
     "otherwise DIR/root-credentials, generated at the first start.\n"
     "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n";
 
+#define MAX_DOMAINS 16
+
 struct options {
     const char *listen, *data, *region, *cache_mib;
+    const char *domains[MAX_DOMAINS];
+    char domain_names[MAX_DOMAINS][200];
+    size_t ndomains;
     size_t cache_bytes;
     bool aws_defaults;
     bool admin; /* `pail admin` on a stopped directory: the root key is left as it is */
@@ -67,16 +77,59 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
+/* A --domain: a host name, stored lower-case (Host matching is
+ * case-insensitive). */
+static int add_domain(struct options *o, const char *name)
+{
+    size_t n = strlen(name);
+    bool ok = n > 0 && n < 200 && name[0] != '.' && name[n - 1] != '.';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '-' || name[i] == '.';
+    if (!ok || o->ndomains == MAX_DOMAINS) {
+        fprintf(stderr, "pail: --domain wants a host name (at most %d), not '%s'\n", MAX_DOMAINS,
+                name);
+        return -1;
+    }
+    char *d = o->domain_names[o->ndomains];
+    for (size_t i = 0; i <= n; i++)
+        d[i] = (char)tolower((unsigned char)name[i]);
+    o->domains[o->ndomains++] = d;
+    return 0;
+}
+
+/* PAIL_DOMAIN: comma-separated domains (default s3.localhost). */
+static int env_domains(struct options *o)
+{
+    char *list = strdup(env_or("PAIL_DOMAIN", "s3.localhost")), *save = NULL;
+    int rc = list ? 0 : -1;
+    for (char *d = list ? strtok_r(list, ",", &save) : NULL; d && rc == 0;
+         d = strtok_r(NULL, ",", &save))
+        rc = add_domain(o, d);
+    free(list);
+    return rc;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
+    if (env_domains(o) != 0)
+        return -1;
     o->listen = env_or("PAIL_LISTEN", "127.0.0.1:9000");
     o->data = env_or("PAIL_DATA", "./data");
     o->region = env_or("PAIL_REGION", "us-east-1");
     o->cache_mib = env_or("PAIL_CACHE_MIB", "16");
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
+    bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
             o->aws_defaults = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--domain") && i + 1 < argc) {
+            if (!domain_flag) /* the flags replace the environment's list */
+                o->ndomains = 0;
+            domain_flag = true;
+            if (add_domain(o, argv[++i]) != 0)
+                return -1;
             continue;
         }
         const char **slot = !strcmp(argv[i], "--listen") ? &o->listen
@@ -287,7 +340,8 @@ static int serve(int argc, char **argv)
      * for the server's user alone. */
     umask(077);
     struct pail_server srv = {.listen = o.listen,
-                              .svc = {.region = o.region, .aws_defaults = o.aws_defaults}};
+                              .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
+                                      .domains = o.domains, .ndomains = o.ndomains}};
     if (open_store(&o, &srv.svc) != 0) {
         close_store(&srv.svc);
         return 1;

@@ -408,7 +408,12 @@ static enum pail_err match_v2(struct pail_req *req, struct pail_sigv2_input *in,
                               const char *secret, const char *given,
                               const char *const *dates, size_t ndates)
 {
-    const char *paths[2] = {pail_sigv2_resource_path(req->arena, req->raw_path), req->raw_path};
+    /* Virtual-hosted: the resource is still /bucket/key (the bucket from the
+     * Host header, as the SigV2 guide's CanonicalizedResource says). */
+    const char *raw = req->virtual_host
+                          ? pail_arena_printf(req->arena, "/%s%s", req->bucket, req->raw_path)
+                          : req->raw_path;
+    const char *paths[2] = {pail_sigv2_resource_path(req->arena, raw), raw};
     size_t npaths = strcmp(paths[0], paths[1]) != 0 ? 2 : 1;
     size_t nforms = pail_sigv2_has_empty_subresource(req->raw_query) ? 2 : 1;
     for (size_t i = 0; i < npaths * nforms * ndates; i++) {

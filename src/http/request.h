@@ -68,6 +68,7 @@ struct pail_req {
     const char *raw_query;  /* after '?', still encoded; "" when none */
     const char *bucket;     /* decoded; NULL for the service ("/") */
     const char *key;        /* decoded; NULL when the target is a bucket */
+    bool virtual_host;      /* the bucket came from the Host (BUCKET.domain/KEY) */
 
     struct pail_hdr *headers;
     size_t nheaders;

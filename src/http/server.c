@@ -305,6 +305,10 @@ static void access_log(const struct pail_req *r, bool completed)
     put_str(&l, " ");
     put_str(&l, r->method ? r->method : "-");
     put_str(&l, " ");
+    if (r->virtual_host) { /* the bucket was in the Host: logged as //bucket/... */
+        put_str(&l, "//");
+        put_str(&l, r->bucket);
+    }
     put_target(&l, r->raw_target);
     put_str(&l, " ");
     put_str(&l, r->op_name ? r->op_name : "-");

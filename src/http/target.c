@@ -43,7 +43,7 @@ static enum pail_err parse_query(struct pail_req *r)
     return PAIL_OK;
 }
 
-enum pail_err pail_target_parse(struct pail_req *r)
+enum pail_err pail_target_parse(struct pail_req *r, const char *vhost_bucket)
 {
     const char *t = r->raw_target;
     const char *qm = strchr(t, '?');
@@ -57,13 +57,20 @@ enum pail_err pail_target_parse(struct pail_req *r)
     if (*p != '/')
         return pail_req_fail(r, PAIL_E_InvalidURI, NULL);
     p++;
-    const char *slash = strchr(p, '/');
-    size_t blen = slash ? (size_t)(slash - p) : strlen(p);
-    if (blen == 0)
-        return PAIL_OK; /* "/" is the service */
-    r->bucket = decode(r, p, blen, false);
-    if (!r->bucket)
-        return pail_req_fail(r, PAIL_E_InvalidURI, NULL);
+    const char *slash;
+    if (vhost_bucket) { /* bucket.domain/key */
+        r->bucket = vhost_bucket;
+        r->virtual_host = true;
+        slash = p - 1;
+    } else { /* /bucket/key */
+        slash = strchr(p, '/');
+        size_t blen = slash ? (size_t)(slash - p) : strlen(p);
+        if (blen == 0)
+            return PAIL_OK; /* "/" is the service */
+        r->bucket = decode(r, p, blen, false);
+        if (!r->bucket)
+            return pail_req_fail(r, PAIL_E_InvalidURI, NULL);
+    }
     if (!slash || !slash[1])
         return PAIL_OK;
     r->key = decode(r, slash + 1, strlen(slash + 1), false);

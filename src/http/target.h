@@ -9,8 +9,10 @@
 struct pail_req;
 
 /* Fills raw_path, raw_query, bucket, key and query[] from req->raw_target.
- * Errors: InvalidArgument (bad percent-encoding, NUL byte), KeyTooLongError
- * (key over 1024 bytes). */
-enum pail_err pail_target_parse(struct pail_req *req);
+ * vhost_bucket: the bucket the Host header named (virtual-hosted style: the
+ * whole path is then the key, and req->virtual_host is set), or NULL for
+ * path-style. Errors: InvalidURI (bad percent-encoding, NUL byte, a key that
+ * is not UTF-8), KeyTooLongError (key over 1024 bytes). */
+enum pail_err pail_target_parse(struct pail_req *req, const char *vhost_bucket);
 
 #endif

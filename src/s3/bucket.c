@@ -237,7 +237,11 @@ enum pail_err s3_create_bucket(struct pail_req *r)
     if (e != PAIL_OK)
         return pail_req_fail(r, e, NULL);
     s3_bucket_changed(r->svc->buckets, r->bucket);
-    pail_resp_headerf(r, "Location", "/%s", r->bucket);
+    /* As the request named the bucket: /bucket, or the virtual host's URL. */
+    if (r->virtual_host)
+        pail_resp_headerf(r, "Location", "http://%s/", pail_req_header(r, "host"));
+    else
+        pail_resp_headerf(r, "Location", "/%s", r->bucket);
     return PAIL_OK;
 }
 

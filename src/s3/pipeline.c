@@ -18,6 +18,7 @@
 #include "s3/query_api.h"
 #include "s3/services.h"
 #include "s3/tags.h"
+#include "s3/vhost.h"
 
 #include <string.h>
 
@@ -95,7 +96,7 @@ static enum pail_err begin_body(struct pail_req *r)
 
 enum pail_err pail_pipeline_begin(struct pail_req *r)
 {
-    enum pail_err e = pail_target_parse(r);
+    enum pail_err e = pail_target_parse(r, s3_vhost_bucket(r));
     if (e == PAIL_OK)
         e = pail_route(r);
     if (r->op)

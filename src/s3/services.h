@@ -8,6 +8,7 @@
 #define PAIL_S3_SERVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct pail_meta;
 struct pail_data;
@@ -28,6 +29,9 @@ struct pail_services {
     const char *region;                  /* "us-east-1" */
     bool aws_defaults;                   /* new buckets as AWS makes them since 2023:
                                             BucketOwnerEnforced, all public access blocked */
+    const char *const *domains;          /* virtual-hosted requests: Host BUCKET.<domain>
+                                            (lower-case; "s3.localhost" by default) */
+    size_t ndomains;
 };
 
 #endif

@@ -80,8 +80,9 @@ def pail_bin():
 class PailProcess:
     """One `pail serve` process on a data directory; its stderr goes to a file."""
 
-    def __init__(self, data_dir, log_dir, name="pail"):
+    def __init__(self, data_dir, log_dir, name="pail", extra_args=()):
         self.data_dir = str(data_dir)
+        self.extra_args = list(extra_args)
         self.log_dir = str(log_dir)
         self.name = name
         self.proc = None
@@ -108,7 +109,7 @@ class PailProcess:
             self.stderr_path = os.path.join(self.log_dir, "%s-%d.stderr" % (self.name, self.starts))
             err = open(self.stderr_path, "wb")
             argv = [pail_bin(), "serve", "--listen", "127.0.0.1:%d" % self.port,
-                    "--data", self.data_dir]
+                    "--data", self.data_dir] + self.extra_args
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err,
                                          stderr=subprocess.STDOUT, env=env)
             err.close()
@@ -253,16 +254,16 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def start_pail(tmp_path_factory, server):
-    """start_pail(data_dir) -> PailProcess: a server of this test's own (for
-    restart/signal tests). Every process it started is stopped and checked
+    """start_pail(data_dir, extra_args=[...]) -> PailProcess: a server of this
+    test's own (for restart/signal tests, or other flags). Every process it started is stopped and checked
     (exit 0, no sanitizer report) at the end of the test."""
     if server.process is None:
         pytest.skip("needs PAIL_BIN: PAIL_TEST_ENDPOINT is set")
     started = []
     logs = tmp_path_factory.mktemp("own-logs")
 
-    def start(data_dir):
-        p = PailProcess(data_dir, logs, "own%d" % (len(started) + 1))
+    def start(data_dir, extra_args=()):
+        p = PailProcess(data_dir, logs, "own%d" % (len(started) + 1), extra_args)
         started.append(p)
         return p.start()
 
