@@ -563,13 +563,18 @@ static unsigned mechanisms(struct pail_req *req)
     return m;
 }
 
-enum pail_err pail_auth_verify(struct pail_req *req)
+void pail_auth_anonymous(struct pail_req *req)
 {
     memset(&req->auth, 0, sizeof(req->auth));
     req->auth.kind = PAIL_AUTH_ANONYMOUS;
     req->auth.principal.type = PAIL_PT_ANONYMOUS;
     req->auth.principal.userid = "anonymous";
     req->auth.payload = PAIL_PAYLOAD_UNDECLARED;
+}
+
+enum pail_err pail_auth_verify(struct pail_req *req)
+{
+    pail_auth_anonymous(req);
     unsigned m = mechanisms(req);
     if (m & (m - 1)) /* more than one bit */
         return pail_req_fail(req, PAIL_E_InvalidArgument,

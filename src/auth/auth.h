@@ -93,6 +93,9 @@ void pail_keystore_fixed(struct pail_keystore *ks, const struct pail_creds *c);
  * Records details via pail_req_fail. Secrets come from req->svc->keys.
  * Presigned requests get PAIL_PAYLOAD_UNSIGNED (or their X-Amz-Content-Sha256). */
 enum pail_err pail_auth_verify(struct pail_req *req);
+/* Makes req the anonymous principal's, whatever it carries (the website
+ * endpoint, which ignores signatures as AWS's does). */
+void pail_auth_anonymous(struct pail_req *req);
 
 /* POST Object: authenticates the signed policy among a form's fields
  * (auth/post_auth.c). fields are the non-file fields (names lower-case).

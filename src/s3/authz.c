@@ -644,16 +644,6 @@ static enum pail_err preload_object(struct pail_req *r)
     return PAIL_OK;
 }
 
-/* May req's principal list req's bucket at prefix key? */
-static bool may_list_key(struct pail_req *r, const char *key)
-{
-    struct check c = {.r = r, .action = "s3:ListBucket", .b = r->bkt, .list_key = key,
-                      .keys = r->op ? r->op->keys : 0};
-    c.resource = resource_arn(r, r->bkt->rec.name, NULL);
-    c.bucket_owner = s3_owner_account(r, r->bkt->owner);
-    return decide(&c, false) == PAIL_OK;
-}
-
 enum pail_err s3_authorize(struct pail_req *r)
 {
     const struct pail_op *op = r->op;
@@ -675,7 +665,7 @@ enum pail_err s3_authorize(struct pail_req *r)
         e = s3_authorize_action(r, op->action, r->bkt, key, NULL, true);
         if (e != PAIL_OK && refusal_explicit(r))
             return e;
-        bool list = may_list_key(r, key);
+        bool list = s3_may_list(r, key);
         if (list) /* the handler answers NoSuchKey */
             return clear_refusal(r);
         if (e == PAIL_OK) {
@@ -694,9 +684,13 @@ enum pail_err s3_authorize(struct pail_req *r)
     return e;
 }
 
-bool s3_may_list(struct pail_req *r)
+bool s3_may_list(struct pail_req *r, const char *key)
 {
-    return s3_authorize_action(r, "s3:ListBucket", r->bkt, NULL, NULL, false) == PAIL_OK;
+    struct check c = {.r = r, .action = "s3:ListBucket", .b = r->bkt, .list_key = key,
+                      .keys = r->op ? r->op->keys : 0};
+    c.resource = resource_arn(r, r->bkt->rec.name, NULL);
+    c.bucket_owner = s3_owner_account(r, r->bkt->owner);
+    return decide(&c, false) == PAIL_OK;
 }
 
 enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,

@@ -55,8 +55,9 @@ void s3_authz_release(void *compiled);
  * anonymous writer, whose new resource is its own. */
 bool s3_acl_needs_permission(const struct pail_req *req);
 
-/* True when req's principal may s3:ListBucket on its bucket: GET/HEAD of a
- * missing key answers 404 NoSuchKey then, 403 AccessDenied otherwise. */
-bool s3_may_list(struct pail_req *req);
+/* True when req's principal may s3:ListBucket on its bucket, asked with key
+ * as the s3:prefix (NULL: none): GET/HEAD of a missing key answers 404
+ * NoSuchKey then, 403 AccessDenied otherwise. */
+bool s3_may_list(struct pail_req *req, const char *key);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-void pail_s3_render_error(struct pail_req *r)
+bool pail_s3_reset_response(struct pail_req *r)
 {
     struct pail_resp *rs = &r->resp;
     if (rs->kind == PAIL_RESP_FD && rs->fd >= 0) {
@@ -18,13 +18,21 @@ void pail_s3_render_error(struct pail_req *r)
     rs->buf.overflow = false;
     if (rs->status == 304) { /* S3 sends 304 with no body */
         rs->kind = PAIL_RESP_EMPTY;
-        return;
+        return false;
     }
     /* Handler headers describe a success; only a 416 keeps its Content-Range. */
     if (rs->status != 416) {
         rs->headers = NULL;
         rs->tail = &rs->headers;
     }
+    return true;
+}
+
+void pail_s3_render_error(struct pail_req *r)
+{
+    if (!pail_s3_reset_response(r))
+        return;
+    struct pail_resp *rs = &r->resp;
     struct pail_buf *b = pail_resp_xml(r);
     rs->status = pail_err_status(r->err);
     struct pail_xml x;

@@ -4,9 +4,14 @@
 #ifndef PAIL_S3_ERROR_H
 #define PAIL_S3_ERROR_H
 
+#include <stdbool.h>
+
 struct pail_req;
 
 /* Replaces req->resp with the error response for req->err. */
 void pail_s3_render_error(struct pail_req *req);
+/* Clears what a handler put in req->resp and sets the error's status;
+ * false when the answer has no body (304). For other error renderers. */
+bool pail_s3_reset_response(struct pail_req *req);
 
 #endif

@@ -33,6 +33,11 @@ enum pail_err s3_get_bucket_tagging(struct pail_req *r);
 enum pail_err s3_put_bucket_tagging(struct pail_req *r);
 enum pail_err s3_delete_bucket_tagging(struct pail_req *r);
 
+/* website_config.c */
+enum pail_err s3_get_bucket_website(struct pail_req *r);
+enum pail_err s3_put_bucket_website(struct pail_req *r);
+enum pail_err s3_delete_bucket_website(struct pail_req *r);
+
 /* bucket_policy.c */
 enum pail_err s3_put_bucket_policy(struct pail_req *r);
 enum pail_err s3_get_bucket_policy(struct pail_req *r);

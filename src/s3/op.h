@@ -9,7 +9,8 @@
 
 struct pail_req;
 
-enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT };
+/* WEBSITE: any path on a static-website endpoint (s3/vhost.h). */
+enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT, PAIL_T_WEBSITE };
 
 /* Query keywords that select an operation (S3 "subresources"). The router
  * picks the first present in this order, so uploadId wins over uploads. */
@@ -49,7 +50,9 @@ enum pail_op_flags {
     PAIL_OPF_BODY_FORM = 1u << 7,   /* form-encoded body (buffered, bounded) */
     PAIL_OPF_AUTHZ_IN_RUN = 1u << 8, /* run() authorizes (s3_authorize) once it has
                                        parsed its body, whose values are
-                                       condition keys (PutObjectTagging's tags) */
+                                       condition keys (PutObjectTagging's tags),
+                                       or resolved its key (the website) */
+    PAIL_OPF_WEBSITE = 1u << 9,     /* the website endpoint: anonymous, HTML errors */
 };
 
 /* What an operation's permission is checked against (ops.def). */

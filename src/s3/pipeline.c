@@ -19,6 +19,7 @@
 #include "s3/services.h"
 #include "s3/tags.h"
 #include "s3/vhost.h"
+#include "s3/website.h"
 
 #include <string.h>
 
@@ -96,12 +97,17 @@ static enum pail_err begin_body(struct pail_req *r)
 
 enum pail_err pail_pipeline_begin(struct pail_req *r)
 {
-    enum pail_err e = pail_target_parse(r, s3_vhost_bucket(r));
+    bool website;
+    const char *vhost = s3_vhost_bucket(r, &website);
+    enum pail_err e = pail_target_parse(r, vhost);
+    r->website = website;
     if (e == PAIL_OK)
         e = pail_route(r);
     if (r->op)
         r->op_name = r->op->name;
-    if (e == PAIL_OK)
+    if (e == PAIL_OK && (r->op->flags & PAIL_OPF_WEBSITE))
+        pail_auth_anonymous(r); /* a website is anonymous, whatever is signed */
+    else if (e == PAIL_OK)
         e = pail_auth_verify(r);
     if (e == PAIL_OK)
         e = check_service(r);
@@ -150,6 +156,8 @@ void pail_pipeline_render_error(struct pail_req *r)
         r->resp.close = true;
     if (r->op && (r->op->flags & PAIL_OPF_QUERY_API))
         s3_query_render_error(r);
+    else if (r->website)
+        s3_website_render_error(r);
     else
         pail_s3_render_error(r);
 }

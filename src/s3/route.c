@@ -5,6 +5,7 @@
 
 #include "http/request.h"
 #include "s3/handlers.h"
+#include "s3/website.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #define F_BODY_XML_OBJECT_CHECKSUM (PAIL_OPF_BODY_XML | PAIL_OPF_OBJECT_CHECKSUM)
 #define F_BODY_XML_NO_BUCKET (PAIL_OPF_BODY_XML | PAIL_OPF_NO_BUCKET)
 #define F_BODY_XML_AUTHZ_IN_RUN (PAIL_OPF_BODY_XML | PAIL_OPF_AUTHZ_IN_RUN)
+#define F_WEBSITE (PAIL_OPF_WEBSITE | PAIL_OPF_AUTHZ_IN_RUN)
 #define F_QUERY_API (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET)
 #define F_QUERY_API_FORM (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET | PAIL_OPF_BODY_FORM)
 
@@ -84,10 +86,12 @@ enum pail_err pail_route_headers(struct pail_req *r)
 
 enum pail_err pail_route(struct pail_req *r)
 {
-    enum pail_target t = !r->bucket ? PAIL_T_SERVICE
-                         : !r->key  ? PAIL_T_BUCKET
-                                    : PAIL_T_OBJECT;
-    enum pail_subres sr = find_subres(r);
+    enum pail_target t = r->website ? PAIL_T_WEBSITE
+                         : !r->bucket ? PAIL_T_SERVICE
+                         : !r->key    ? PAIL_T_BUCKET
+                                      : PAIL_T_OBJECT;
+    /* a website serves paths: its query selects nothing */
+    enum pail_subres sr = r->website ? PAIL_SR_NONE : find_subres(r);
     bool copy = strcmp(r->method, "PUT") == 0 &&
                 pail_req_header(r, "x-amz-copy-source") != NULL;
     bool other_method = false;

@@ -651,3 +651,112 @@ enum pail_err pail_xml_parse_tagging(const char *body, size_t len, struct pail_a
         memset(out, 0, sizeof(*out));
     return e;
 }
+
+/* ---- website configuration ---------------------------------------------------- */
+
+static enum pail_err routing_rule(struct pail_arena *a, const xmlNode *n,
+                                  struct pail_xml_routing_rule *rule)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Condition")) {
+            if (rule->has_condition)
+                return MALFORMED;
+            rule->has_condition = true;
+            const struct field f[] = {{"HttpErrorCodeReturnedEquals", &rule->if_error_code, true},
+                                      {"KeyPrefixEquals", &rule->if_key_prefix, false}};
+            e = leaves(a, c, f, 2, false);
+        } else if (named(c, "Redirect")) {
+            if (rule->has_redirect)
+                return MALFORMED;
+            rule->has_redirect = true;
+            const struct field f[] = {{"HostName", &rule->host, true},
+                                      {"HttpRedirectCode", &rule->code, true},
+                                      {"Protocol", &rule->protocol, true},
+                                      {"ReplaceKeyPrefixWith", &rule->replace_key_prefix, false},
+                                      {"ReplaceKeyWith", &rule->replace_key, false}};
+            e = leaves(a, c, f, 5, false);
+        } else if (!ignorable(c)) {
+            e = MALFORMED;
+        }
+        if (e)
+            return e;
+    }
+    return rule->has_redirect ? PAIL_OK : MALFORMED;
+}
+
+static enum pail_err routing_rules(struct pail_arena *a, const xmlNode *n,
+                                   struct pail_xml_website *out)
+{
+    size_t count = count_named(n, "RoutingRule");
+    if (count > PAIL_XML_ROUTING_RULES_MAX)
+        return PAIL_E_InvalidRequest;
+    out->rules = pail_arena_alloc(a, (count + 1) * sizeof(*out->rules));
+    memset(out->rules, 0, (count + 1) * sizeof(*out->rules));
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "RoutingRule"))
+            e = routing_rule(a, c, &out->rules[out->nrules++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+static enum pail_err website_tree(struct pail_arena *a, const xmlNode *root,
+                                  struct pail_xml_website *out)
+{
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "IndexDocument")) {
+            if (out->has_index)
+                return MALFORMED;
+            out->has_index = true;
+            const struct field f[] = {{"Suffix", &out->index_suffix, false}};
+            e = leaves(a, c, f, 1, false);
+        } else if (named(c, "ErrorDocument")) {
+            if (out->has_error)
+                return MALFORMED;
+            out->has_error = true;
+            const struct field f[] = {{"Key", &out->error_key, false}};
+            e = leaves(a, c, f, 1, false);
+            if (!e && !out->error_key)
+                e = MALFORMED;
+        } else if (named(c, "RedirectAllRequestsTo")) {
+            if (out->has_redirect_all)
+                return MALFORMED;
+            out->has_redirect_all = true;
+            const struct field f[] = {{"HostName", &out->redirect_host, true},
+                                      {"Protocol", &out->redirect_protocol, true}};
+            e = leaves(a, c, f, 2, false);
+            if (!e && !out->redirect_host)
+                e = MALFORMED;
+        } else if (named(c, "RoutingRules")) {
+            if (out->has_rules)
+                return MALFORMED;
+            out->has_rules = true;
+            e = routing_rules(a, c, out);
+        } else if (!ignorable(c)) {
+            e = MALFORMED;
+        }
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_website(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_website *out)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, "WebsiteConfiguration", &doc, &root);
+    if (e)
+        return e;
+    e = website_tree(a, root, out);
+    xmlFreeDoc(doc);
+    return e;
+}

@@ -144,4 +144,35 @@ struct pail_xml_tagging {
 enum pail_err pail_xml_parse_tagging(const char *body, size_t len, struct pail_arena *a,
                                      struct pail_xml_tagging *out);
 
+/* ---- website configuration ------------------------------------------------- */
+
+#define PAIL_XML_ROUTING_RULES_MAX 50
+
+/* One <RoutingRule>: strings as written (NULL when absent); HostName,
+ * HttpRedirectCode, Protocol and HttpErrorCodeReturnedEquals trimmed, key
+ * prefixes and keys exact. */
+struct pail_xml_routing_rule {
+    bool has_condition, has_redirect;
+    char *if_error_code, *if_key_prefix;
+    char *host, *code, *protocol, *replace_key_prefix, *replace_key;
+};
+
+struct pail_xml_website {
+    bool has_index, has_error, has_redirect_all, has_rules;
+    char *index_suffix, *error_key;
+    char *redirect_host, *redirect_protocol;
+    struct pail_xml_routing_rule *rules; /* document order */
+    size_t nrules;
+};
+
+/* Parses <WebsiteConfiguration> (PutBucketWebsite): IndexDocument (Suffix),
+ * ErrorDocument (Key), RedirectAllRequestsTo (HostName, Protocol),
+ * RoutingRules (RoutingRule: Condition, Redirect), each at most once.
+ * PAIL_E_MalformedXML on anything ill-formed or unknown, an ErrorDocument
+ * without Key, a RedirectAllRequestsTo without HostName, a rule without
+ * Redirect; PAIL_E_InvalidRequest for more than 50 rules. What the values may
+ * be is s3/website_config.c's business. */
+enum pail_err pail_xml_parse_website(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_website *out);
+
 #endif
