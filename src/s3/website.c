@@ -25,13 +25,15 @@ static enum pail_err redirect(struct pail_req *r, int code, const char *protocol
 {
     struct pail_buf b;
     pail_buf_init(&b, 16384);
-    pail_buf_in_arena(&b, r->arena);
     pail_buf_printf(&b, "%s://%s/", protocol ? protocol : "http",
                     host ? host : pail_req_header(r, "host"));
     pail_uri_encode(&b, key, strlen(key), false);
-    if (b.overflow)
+    bool ok = !b.overflow && b.data;
+    if (ok)
+        pail_resp_header(r, "Location", b.data);
+    pail_buf_free(&b);
+    if (!ok)
         return pail_req_fail(r, PAIL_E_InternalError, NULL);
-    pail_resp_header(r, "Location", b.data);
     r->resp.status = code ? code : 301;
     return PAIL_OK;
 }
