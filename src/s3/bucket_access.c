@@ -94,8 +94,5 @@ enum pail_err s3_get_bucket_ownership_controls(struct pail_req *r)
 
 enum pail_err s3_delete_bucket_ownership_controls(struct pail_req *r)
 {
-    if (s3_bucket_conf(r->bkt, "ownership") && s3_bucket_setting(r, "ownership", NULL) != PAIL_OK)
-        return r->err;
-    r->resp.status = 204;
-    return PAIL_OK;
+    return s3_bucket_setting_delete(r, "ownership");
 }

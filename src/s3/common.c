@@ -28,6 +28,14 @@ enum pail_err s3_bucket_setting(struct pail_req *r, const char *name, const char
     return PAIL_OK;
 }
 
+enum pail_err s3_bucket_setting_delete(struct pail_req *r, const char *name)
+{
+    if (s3_bucket_conf(r->bkt, name) && s3_bucket_setting(r, name, NULL) != PAIL_OK)
+        return r->err;
+    r->resp.status = 204;
+    return PAIL_OK;
+}
+
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u)
 {
     const char *id = pail_req_query(r, "uploadId");

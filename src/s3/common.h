@@ -22,6 +22,9 @@ struct json_t;
 /* Sets (doc non-NULL) or removes bucket setting `name` of req's bucket and
  * makes the next request see it (s3/bucket_cache.h). */
 enum pail_err s3_bucket_setting(struct pail_req *r, const char *name, const char *doc);
+/* Delete* of a bucket setting: removes `name` when the bucket has it, and
+ * answers 204 either way (AWS). */
+enum pail_err s3_bucket_setting_delete(struct pail_req *r, const char *name);
 /* The upload named by ?uploadId for req's bucket and key; NoSuchUpload. */
 enum pail_err s3_upload_lookup(struct pail_req *r, struct pail_upload_rec *u);
 /* JSON of the headers S3 stores with an object (Cache-Control, ...,

@@ -85,8 +85,5 @@ enum pail_err s3_put_bucket_tagging(struct pail_req *r)
 
 enum pail_err s3_delete_bucket_tagging(struct pail_req *r)
 {
-    if (s3_bucket_conf(r->bkt, "tagging") && s3_bucket_setting(r, "tagging", NULL) != PAIL_OK)
-        return r->err;
-    r->resp.status = 204;
-    return PAIL_OK;
+    return s3_bucket_setting_delete(r, "tagging");
 }

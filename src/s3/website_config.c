@@ -261,8 +261,5 @@ enum pail_err s3_get_bucket_website(struct pail_req *r)
 
 enum pail_err s3_delete_bucket_website(struct pail_req *r)
 {
-    if (s3_bucket_conf(r->bkt, "website") && s3_bucket_setting(r, "website", NULL) != PAIL_OK)
-        return r->err;
-    r->resp.status = 204;
-    return PAIL_OK;
+    return s3_bucket_setting_delete(r, "website");
 }

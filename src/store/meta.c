@@ -322,32 +322,36 @@ enum pail_err pail_meta_bucket_conf_put(struct pail_meta *m, const char *bucket,
                      : PAIL_E_InternalError;
 }
 
+typedef enum pail_err (*object_field_put_fn)(void *s, const char *bucket, const char *key,
+                                            const char *value);
+
+/* One field of an existing object's record replaced, with the record cache
+ * kept coherent around the write. */
+static enum pail_err object_field_put(struct pail_meta *m, object_field_put_fn put,
+                                      const char *bucket, const char *key, const char *value)
+{
+    if (!m->cache)
+        return put(m->state, bucket, key, value);
+    pail_meta_cache_write_begin(m->cache, bucket, key);
+    enum pail_err e = put(m->state, bucket, key, value);
+    pail_meta_cache_write_end(m->cache, bucket, key);
+    return e;
+}
+
 enum pail_err pail_meta_object_acl_put(struct pail_meta *m, const char *bucket,
                                        const char *key, const char *acl)
 {
     assert(m && bucket && key);
-    if (!has_v5(m))
-        return PAIL_E_InternalError;
-    if (!m->cache)
-        return m->ops->object_acl_put(m->state, bucket, key, acl);
-    pail_meta_cache_write_begin(m->cache, bucket, key);
-    enum pail_err e = m->ops->object_acl_put(m->state, bucket, key, acl);
-    pail_meta_cache_write_end(m->cache, bucket, key);
-    return e;
+    return has_v5(m) ? object_field_put(m, m->ops->object_acl_put, bucket, key, acl)
+                     : PAIL_E_InternalError;
 }
 
 enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
                                         const char *key, const char *tags)
 {
     assert(m && bucket && key);
-    if (m->ops->version < 6)
-        return PAIL_E_InternalError;
-    if (!m->cache)
-        return m->ops->object_tags_put(m->state, bucket, key, tags);
-    pail_meta_cache_write_begin(m->cache, bucket, key);
-    enum pail_err e = m->ops->object_tags_put(m->state, bucket, key, tags);
-    pail_meta_cache_write_end(m->cache, bucket, key);
-    return e;
+    return m->ops->version >= 6 ? object_field_put(m, m->ops->object_tags_put, bucket, key, tags)
+                                : PAIL_E_InternalError;
 }
 
 enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec *recs,

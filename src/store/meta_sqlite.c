@@ -668,22 +668,26 @@ static enum pail_err do_object_set(struct msq *s, enum qid q, const char *bucket
     return e;
 }
 
-static enum pail_err sq_object_acl_put(void *vs, const char *bucket, const char *key,
-                                       const char *acl)
+/* do_object_set in a write transaction of its own. */
+static enum pail_err object_set_tx(void *vs, enum qid q, const char *bucket, const char *key,
+                                   const char *value)
 {
     struct sqdb *d = vs;
     struct msq *s;
     enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
-    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_set(s, Q_OBJ_ACL_PUT, bucket, key, acl), NULL);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_set(s, q, bucket, key, value), NULL);
+}
+
+static enum pail_err sq_object_acl_put(void *vs, const char *bucket, const char *key,
+                                       const char *acl)
+{
+    return object_set_tx(vs, Q_OBJ_ACL_PUT, bucket, key, acl);
 }
 
 static enum pail_err sq_object_tags_put(void *vs, const char *bucket, const char *key,
                                         const char *tags)
 {
-    struct sqdb *d = vs;
-    struct msq *s;
-    enum pail_err e = msq_tx_begin(d, TX_WRITE, &s);
-    return e != PAIL_OK ? e : msq_tx_end(d, s, do_object_set(s, Q_OBJ_TAGS_PUT, bucket, key, tags), NULL);
+    return object_set_tx(vs, Q_OBJ_TAGS_PUT, bucket, key, tags);
 }
 
 static enum pail_err do_iam_write(struct msq *s, const struct pail_iam_rec *recs, size_t n)

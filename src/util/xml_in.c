@@ -196,6 +196,26 @@ static size_t count_named(const xmlNode *parent, const char *name)
     return n;
 }
 
+/* Parses body, whose root must be root_name, with tree(a, root, out); out
+ * (size bytes) is zeroed first and again on failure. */
+static enum pail_err parse_into(const char *body, size_t len, const char *root_name,
+                                struct pail_arena *a,
+                                enum pail_err (*tree)(struct pail_arena *, const xmlNode *, void *),
+                                void *out, size_t size)
+{
+    memset(out, 0, size);
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum pail_err e = load(body, len, root_name, &doc, &root);
+    if (e)
+        return e;
+    e = tree(a, root, out);
+    xmlFreeDoc(doc);
+    if (e)
+        memset(out, 0, size);
+    return e;
+}
+
 /* ---- 3. request documents ------------------------------------------------ */
 
 static enum pail_err delete_object(struct pail_arena *a, const xmlNode *obj,
@@ -227,9 +247,9 @@ static bool parse_bool(const char *s, bool *out)
     return true;
 }
 
-static enum pail_err delete_tree(struct pail_arena *a, const xmlNode *root,
-                                 struct pail_delete_req *out)
+static enum pail_err delete_tree(struct pail_arena *a, const xmlNode *root, void *arg)
 {
+    struct pail_delete_req *out = arg;
     size_t count = count_named(root, "Object");
     if (count == 0 || count > PAIL_XML_DELETE_MAX)
         return MALFORMED;
@@ -254,17 +274,7 @@ static enum pail_err delete_tree(struct pail_arena *a, const xmlNode *root,
 enum pail_err pail_xml_parse_delete(const char *body, size_t len, struct pail_arena *a,
                                     struct pail_delete_req *out)
 {
-    memset(out, 0, sizeof(*out));
-    xmlDocPtr doc;
-    xmlNodePtr root;
-    enum pail_err e = load(body, len, "Delete", &doc, &root);
-    if (e)
-        return e;
-    e = delete_tree(a, root, out);
-    xmlFreeDoc(doc);
-    if (e)
-        memset(out, 0, sizeof(*out));
-    return e;
+    return parse_into(body, len, "Delete", a, delete_tree, out, sizeof(*out));
 }
 
 /* PartNumber: an integer (optionally signed) or MalformedXML; an integer
@@ -320,9 +330,9 @@ static enum pail_err complete_part(struct pail_arena *a, const xmlNode *part,
     return PAIL_OK;
 }
 
-static enum pail_err complete_tree(struct pail_arena *a, const xmlNode *root,
-                                   struct pail_complete_req *out)
+static enum pail_err complete_tree(struct pail_arena *a, const xmlNode *root, void *arg)
 {
+    struct pail_complete_req *out = arg;
     size_t count = count_named(root, "Part");
     if (count == 0 || count > PAIL_XML_PARTS_MAX)
         return MALFORMED;
@@ -342,17 +352,7 @@ static enum pail_err complete_tree(struct pail_arena *a, const xmlNode *root,
 enum pail_err pail_xml_parse_complete(const char *body, size_t len, struct pail_arena *a,
                                       struct pail_complete_req *out)
 {
-    memset(out, 0, sizeof(*out));
-    xmlDocPtr doc;
-    xmlNodePtr root;
-    enum pail_err e = load(body, len, "CompleteMultipartUpload", &doc, &root);
-    if (e)
-        return e;
-    e = complete_tree(a, root, out);
-    xmlFreeDoc(doc);
-    if (e)
-        memset(out, 0, sizeof(*out));
-    return e;
+    return parse_into(body, len, "CompleteMultipartUpload", a, complete_tree, out, sizeof(*out));
 }
 
 enum pail_err pail_xml_parse_create_bucket(const char *body, size_t len,
@@ -619,9 +619,9 @@ static enum pail_err tagset_tree(struct pail_arena *a, const xmlNode *set,
     return PAIL_OK;
 }
 
-static enum pail_err tagging_tree(struct pail_arena *a, const xmlNode *root,
-                                  struct pail_xml_tagging *out)
+static enum pail_err tagging_tree(struct pail_arena *a, const xmlNode *root, void *arg)
 {
+    struct pail_xml_tagging *out = arg;
     if (count_named(root, "TagSet") != 1)
         return MALFORMED;
     for (const xmlNode *c = root->children; c; c = c->next) {
@@ -639,17 +639,7 @@ static enum pail_err tagging_tree(struct pail_arena *a, const xmlNode *root,
 enum pail_err pail_xml_parse_tagging(const char *body, size_t len, struct pail_arena *a,
                                      struct pail_xml_tagging *out)
 {
-    memset(out, 0, sizeof(*out));
-    xmlDocPtr doc;
-    xmlNodePtr root;
-    enum pail_err e = load(body, len, "Tagging", &doc, &root);
-    if (e)
-        return e;
-    e = tagging_tree(a, root, out);
-    xmlFreeDoc(doc);
-    if (e)
-        memset(out, 0, sizeof(*out));
-    return e;
+    return parse_into(body, len, "Tagging", a, tagging_tree, out, sizeof(*out));
 }
 
 /* ---- website configuration ---------------------------------------------------- */
@@ -705,9 +695,9 @@ static enum pail_err routing_rules(struct pail_arena *a, const xmlNode *n,
     return PAIL_OK;
 }
 
-static enum pail_err website_tree(struct pail_arena *a, const xmlNode *root,
-                                  struct pail_xml_website *out)
+static enum pail_err website_tree(struct pail_arena *a, const xmlNode *root, void *arg)
 {
+    struct pail_xml_website *out = arg;
     for (const xmlNode *c = root->children; c; c = c->next) {
         enum pail_err e = PAIL_OK;
         if (named(c, "IndexDocument")) {
@@ -750,13 +740,5 @@ static enum pail_err website_tree(struct pail_arena *a, const xmlNode *root,
 enum pail_err pail_xml_parse_website(const char *body, size_t len, struct pail_arena *a,
                                      struct pail_xml_website *out)
 {
-    memset(out, 0, sizeof(*out));
-    xmlDocPtr doc;
-    xmlNodePtr root;
-    enum pail_err e = load(body, len, "WebsiteConfiguration", &doc, &root);
-    if (e)
-        return e;
-    e = website_tree(a, root, out);
-    xmlFreeDoc(doc);
-    return e;
+    return parse_into(body, len, "WebsiteConfiguration", a, website_tree, out, sizeof(*out));
 }
