@@ -182,3 +182,22 @@ def test_s3api_object_commands(aws_cli, cli_bucket, tmp_path):
     ok(aws_cli("s3api", "delete-object", "--bucket", cli_bucket, "--key", "dir/a b.json"))
     listing = ok(aws_cli("s3api", "list-objects-v2", "--bucket", cli_bucket)).stdout
     assert "Contents" not in (json.loads(listing) if listing.strip() else {})
+
+
+def test_cp_and_sync_keep_guessed_content_types(aws_cli, cli_bucket, tmp_path, s3):
+    """`aws s3 cp` and `aws s3 sync` guess each file's type (Python's
+    mimetypes) and send it; the object keeps it, GET returns it."""
+    ok(aws_cli("s3", "mb", "s3://%s" % cli_bucket))
+    site = tmp_path / "site"
+    (site / "charts").mkdir(parents=True)
+    (site / "index.html").write_bytes(b"<h1>reports</h1>")
+    (site / "potholes.csv").write_bytes(b"id\n1\n")
+    (site / "charts" / "trend.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (site / "style.css").write_bytes(b"h1{}")
+    ok(aws_cli("s3", "sync", str(site), "s3://%s/" % cli_bucket))
+    ok(aws_cli("s3", "cp", str(site / "index.html"), "s3://%s/copy/index.html" % cli_bucket))
+    want = {"index.html": "text/html", "potholes.csv": "text/csv", "charts/trend.png": "image/png",
+            "style.css": "text/css", "copy/index.html": "text/html"}
+    for key, ctype in want.items():
+        assert s3.head_object(Bucket=cli_bucket, Key=key)["ContentType"] == ctype, key
+        assert s3.get_object(Bucket=cli_bucket, Key=key)["ContentType"] == ctype, key
