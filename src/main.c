@@ -1,6 +1,6 @@
 /* main.c — command line → configuration → backends → server; nothing else.
  *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]
- *              [--domain NAME]... [--aws-defaults]
+ *              [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]
  *   pail admin account create|list|delete ... [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
  * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1); flags win. The root credential comes from
@@ -38,7 +38,7 @@
 
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
-    "                  [--domain NAME]... [--aws-defaults]\n"
+    "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "\n"
@@ -47,6 +47,9 @@ static const char usage[] =
     "  --region NAME       region reported to clients (env PAIL_REGION; default us-east-1)\n"
     "  --cache-mib N       memory for hot object metadata and small objects, 0 for none\n"
     "                      (env PAIL_CACHE_MIB; default 16)\n"
+    "  --website-listen ADDR:PORT  also serve static websites there, every request\n"
+    "                      a website request, the bucket from the Host (env\n"
+    "                      PAIL_WEBSITE_LISTEN; default: none)\n"
     "  --domain NAME       virtual-hosted requests: Host BUCKET.NAME addresses bucket\n"
     "                      BUCKET (repeatable; env PAIL_DOMAIN, comma-separated;\n"
     "                      default s3.localhost); path-style works on every name\n"
@@ -62,7 +65,7 @@ static const char usage[] =
 #define MAX_DOMAINS 16
 
 struct options {
-    const char *listen, *data, *region, *cache_mib;
+    const char *listen, *data, *region, *cache_mib, *website_listen;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -117,6 +120,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->data = env_or("PAIL_DATA", "./data");
     o->region = env_or("PAIL_REGION", "us-east-1");
     o->cache_mib = env_or("PAIL_CACHE_MIB", "16");
+    o->website_listen = getenv("PAIL_WEBSITE_LISTEN");
+    if (o->website_listen && !*o->website_listen)
+        o->website_listen = NULL;
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
@@ -136,6 +142,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--data") ? &o->data
                             : !strcmp(argv[i], "--region")    ? &o->region
                             : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
+                            : !strcmp(argv[i], "--website-listen") ? &o->website_listen
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -339,7 +346,7 @@ static int serve(int argc, char **argv)
     /* Everything pail writes (metadata with credentials, object data) is
      * for the server's user alone. */
     umask(077);
-    struct pail_server srv = {.listen = o.listen,
+    struct pail_server srv = {.listen = o.listen, .website_listen = o.website_listen,
                               .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
                                       .domains = o.domains, .ndomains = o.ndomains}};
     if (open_store(&o, &srv.svc) != 0) {
@@ -357,6 +364,8 @@ static int serve(int argc, char **argv)
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
            VERSION, o.listen, o.data, o.listen, root_creds.access_key, root_creds.secret_key,
            o.region);
+    if (o.website_listen)
+        printf("  website:    http://%s (the bucket from the Host)\n", o.website_listen);
     fflush(stdout);
     int sig = 0;
     sigdelset(&set, SIGPIPE);

@@ -70,6 +70,7 @@ struct pail_req {
     const char *key;        /* decoded; NULL when the target is a bucket */
     bool virtual_host;      /* the bucket came from the Host (BUCKET.domain/KEY) */
     bool website;           /* a static-website endpoint's request (s3/website.c) */
+    bool website_port;      /* arrived on --website-listen: every request is one */
 
     struct pail_hdr *headers;
     size_t nheaders;

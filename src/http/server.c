@@ -43,15 +43,14 @@ static void request_id(char out[17], uint32_t t, uint32_t n)
     out[16] = 0;
 }
 
-static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+static struct pail_req *new_request(struct pail_server *srv, const char *uri)
 {
-    (void)c;
     struct pail_arena *a = pail_arena_new();
     if (!a)
         return NULL;
     struct pail_req *r = pail_arena_alloc(a, sizeof(*r));
     r->arena = a;
-    r->svc = &((struct pail_server *)cls)->svc;
+    r->svc = &srv->svc;
     r->resp.fd = -1;
     atomic_init(&r->holds, 1);
     r->raw_target = pail_arena_strdup(a, uri ? uri : "/");
@@ -61,6 +60,21 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     pail_buf_init(&r->resp.buf, SIZE_MAX / 2);
     pail_buf_in_arena(&r->resp.buf, a);
     atomic_fetch_add(&in_flight, 1);
+    return r;
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    return new_request(cls, uri);
+}
+
+static void *uri_log_website(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    struct pail_req *r = new_request(cls, uri);
+    if (r)
+        r->website_port = true;
     return r;
 }
 
@@ -377,12 +391,15 @@ static enum pail_err parse_listen(const char *s, struct sockaddr_storage *ss)
     return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? PAIL_OK : PAIL_E_InvalidArgument;
 }
 
-enum pail_err pail_server_start(struct pail_server *srv)
+typedef void *(*uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *c);
+
+static struct MHD_Daemon *start_daemon(struct pail_server *srv, const char *listen,
+                                       uri_log_fn on_uri)
 {
     struct sockaddr_storage ss;
-    if (parse_listen(srv->listen, &ss) != PAIL_OK) {
-        pail_error("bad listen address '%s' (want ADDR:PORT)", srv->listen);
-        return PAIL_E_InvalidArgument;
+    if (parse_listen(listen, &ss) != PAIL_OK) {
+        pail_error("bad listen address '%s' (want ADDR:PORT)", listen);
+        return NULL;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -395,28 +412,45 @@ enum pail_err pail_server_start(struct pail_server *srv)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_log, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_END);
-    if (!d) {
-        pail_error("cannot listen on %s", srv->listen);
+    if (!d)
+        pail_error("cannot listen on %s", listen);
+    return d;
+}
+
+enum pail_err pail_server_start(struct pail_server *srv)
+{
+    srv->daemon = start_daemon(srv, srv->listen, uri_log);
+    if (!srv->daemon)
         return PAIL_E_InternalError;
-    }
-    srv->daemon = d;
-    return PAIL_OK;
+    if (!srv->website_listen)
+        return PAIL_OK;
+    srv->website_daemon = start_daemon(srv, srv->website_listen, uri_log_website);
+    if (srv->website_daemon)
+        return PAIL_OK;
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    return PAIL_E_InternalError;
 }
 
 void pail_server_stop(struct pail_server *srv)
 {
-    struct MHD_Daemon *d = srv->daemon;
+    struct MHD_Daemon *d = srv->daemon, *w = srv->website_daemon;
     if (!d)
         return;
     MHD_quiesce_daemon(d); /* stop accepting; finish what is in flight */
+    if (w)
+        MHD_quiesce_daemon(w);
     for (int i = 0; i < 600 && atomic_load(&in_flight) > 0; i++)
         usleep(100 * 1000);
     MHD_stop_daemon(d);
+    if (w)
+        MHD_stop_daemon(w);
     srv->daemon = NULL;
+    srv->website_daemon = NULL;
 }

@@ -11,10 +11,14 @@
 struct pail_server {
     struct pail_services svc; /* what requests use */
     const char *listen;       /* "127.0.0.1:9000" */
+    const char *website_listen; /* NULL, or a port where every request is a
+                                   static-website request (s3/website.h) */
     void *daemon;             /* struct MHD_Daemon * */
+    void *website_daemon;
 };
 
-/* Starts listening on srv->listen; PAIL_OK or InternalError (logged). */
+/* Starts listening on srv->listen (and website_listen); PAIL_OK or
+ * InternalError (logged). */
 enum pail_err pail_server_start(struct pail_server *srv);
 /* Stops accepting, waits for requests in flight, closes the daemon. */
 void pail_server_stop(struct pail_server *srv);

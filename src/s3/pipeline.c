@@ -99,6 +99,10 @@ enum pail_err pail_pipeline_begin(struct pail_req *r)
 {
     bool website;
     const char *vhost = s3_vhost_bucket(r, &website);
+    if (r->website_port && !website) {
+        vhost = s3_website_host_bucket(r);
+        website = vhost != NULL;
+    }
     enum pail_err e = pail_target_parse(r, vhost);
     r->website = website;
     if (e == PAIL_OK)

@@ -83,3 +83,17 @@ const char *s3_vhost_bucket(struct pail_req *r, bool *website)
     }
     return NULL;
 }
+
+const char *s3_website_host_bucket(struct pail_req *r)
+{
+    const char *host = pail_req_header(r, "host");
+    if (!host || !*host || host[0] == '[')
+        return NULL;
+    const char *colon = strchr(host, ':');
+    size_t n = colon ? (size_t)(colon - host) : strlen(host), len;
+    if (n && host[n - 1] == '.')
+        n--;
+    if (ends_with(host, n, "localhost", &len))
+        n = len;
+    return n ? lower_copy(r, host, n) : NULL;
+}

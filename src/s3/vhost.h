@@ -18,5 +18,11 @@ struct pail_req;
 /* The bucket req's Host names (lower-case, arena), or NULL for path-style;
  * *website tells a website endpoint's Host. */
 const char *s3_vhost_bucket(struct pail_req *req, bool *website);
+/* On the --website-listen port, a Host that is no website endpoint names the
+ * bucket itself, as a CNAME to a website endpoint does on AWS: the host name
+ * without its port — and without a trailing ".localhost", so that a browser
+ * can open http://BUCKET.localhost:PORT/. Lower-case, arena; NULL without a
+ * Host. */
+const char *s3_website_host_bucket(struct pail_req *req);
 
 #endif

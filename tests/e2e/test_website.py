@@ -203,3 +203,32 @@ def test_rest_endpoint_unchanged(s3, server, site):
     r = requests.get("%s/%s/" % (server.endpoint, site))
     assert r.status_code == 403 and b"<?xml" in r.content, "the REST API lists, it has no index"
     assert s3.get_object(Bucket=site, Key="index.html")["Body"].read() == b"<h1>Get It Done reports</h1>"
+
+
+@pytest.mark.own_server
+def test_website_listen_port(start_pail, tmp_path, server):
+    from conftest import free_port
+    import boto3
+    from botocore.config import Config
+    from e2e_util import REGION
+    wport = free_port()
+    p = start_pail(tmp_path / "data", extra_args=["--website-listen", "127.0.0.1:%d" % wport])
+    c = boto3.session.Session().client(
+        "s3", endpoint_url=p.endpoint, region_name=REGION, aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key, config=Config(retries={"max_attempts": 1}))
+    c.create_bucket(Bucket="gid-reports")
+    c.put_object(Bucket="gid-reports", Key="index.html", Body=b"<h1>port</h1>",
+                 ContentType="text/html", ACL="public-read")
+    c.put_bucket_website(Bucket="gid-reports",
+                         WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    base = "http://127.0.0.1:%d/" % wport
+    for host in ("gid-reports.localhost:%d" % wport, "gid-reports:%d" % wport,
+                 "gid-reports.s3-website.localhost:%d" % wport):
+        r = requests.get(base, headers={"Host": host}, timeout=30)
+        assert r.status_code == 200 and r.content == b"<h1>port</h1>", host
+    r = requests.get(base, headers={"Host": "127.0.0.1:%d" % wport}, timeout=30)
+    assert r.status_code == 404 and b"NoSuchBucket" in r.content
+    r = requests.put(base + "index.html", headers={"Host": "gid-reports.localhost"}, data=b"x",
+                     timeout=30)
+    assert r.status_code == 405, "the website port serves no REST API"
+    assert requests.get(p.endpoint + "/gid-reports/index.html").status_code == 200
