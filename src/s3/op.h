@@ -47,6 +47,11 @@ enum pail_op_flags {
     PAIL_OPF_QUERY_API = 1u << 6,   /* IAM/STS query protocol (form parameters;
                                        <ErrorResponse> errors) */
     PAIL_OPF_BODY_FORM = 1u << 7,   /* form-encoded body (buffered, bounded) */
+    PAIL_OPF_NO_AUTH = 1u << 8,     /* neither authenticated nor authorized: a
+                                       CORS preflight carries no credentials,
+                                       and S3 answers it to anyone */
+    PAIL_OPF_ANY_SUBRES = 1u << 9,  /* matches whatever subresource the query
+                                       names (a preflight asks for any op) */
 };
 
 /* What an operation's permission is checked against (ops.def). */
