@@ -189,7 +189,7 @@ static struct MHD_Response *make_response(struct pail_req *r)
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
 {
-    pail_pipeline_render_error(r);
+    pail_pipeline_finish(r);
     if (!r->resp.status)
         r->resp.status = 200;
     struct MHD_Response *mr = make_response(r);

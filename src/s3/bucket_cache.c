@@ -6,6 +6,8 @@
 #include "s3/bucket_cache.h"
 
 #include "core/arena.h"
+#include "core/log.h"
+#include "s3/cors.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -100,9 +102,19 @@ static char *dup_or_null(struct pail_arena *a, const char *s)
     return s ? pail_arena_strdup(a, s) : NULL;
 }
 
+/* The stored CORS rules (written by PutBucketCors, so valid when stored),
+ * parsed once per fill into the entry's arena a; a document that no longer
+ * parses is logged and ignored rather than failing every request. */
+static void parse_cors(struct s3_bucket *b, struct pail_arena *a)
+{
+    const char *doc = s3_bucket_conf(b, "cors"), *why;
+    if (doc && s3_cors_parse(doc, strlen(doc), a, &b->cors, &why) != PAIL_OK)
+        pail_error("bucket %s: stored CORS configuration does not parse", b->rec.name);
+}
+
 /* Owner "root" (stores made before accounts) is the first account's; the
  * authorizer maps it, so the record keeps what the store says. */
-static void parse_settings(struct s3_bucket *b)
+static void parse_settings(struct s3_bucket *b, struct pail_arena *a)
 {
     b->owner = b->rec.owner;
     b->acl = s3_bucket_conf(b, "acl");
@@ -122,6 +134,7 @@ static void parse_settings(struct s3_bucket *b)
         b->pab.block_public_policy = pab[2] == '1';
         b->pab.restrict_public_buckets = pab[3] == '1';
     }
+    parse_cors(b, a);
 }
 
 /* A new entry holding a deep copy of rec, with its settings parsed. */
@@ -149,7 +162,7 @@ static struct entry *entry_new(struct s3_bucket_cache *c, const struct pail_buck
     }
     r->conf = conf;
     r->nconf = rec->nconf;
-    parse_settings(&e->b);
+    parse_settings(&e->b, a);
     if (c->compile)
         e->b.compiled = c->compile(&e->b);
     atomic_init(&e->refs, 1);

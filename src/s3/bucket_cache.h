@@ -1,5 +1,5 @@
 /* s3/bucket_cache.h — a bucket as the request pipeline sees it: its record
- * and its settings (ACL, policy, ownership, Block Public Access), parsed
+ * and its settings (ACL, policy, ownership, Block Public Access, CORS), parsed
  * once and kept in memory, so that authorizing a request costs no database
  * lookup and no JSON parsing. Owns struct s3_bucket and the cache of them.
  *
@@ -21,6 +21,7 @@
 struct pail_arena;
 struct pail_meta;
 struct s3_bucket_cache;
+struct s3_cors;
 
 /* Object ownership (PutBucketOwnershipControls). */
 enum s3_ownership {
@@ -39,6 +40,7 @@ struct s3_bucket {
     struct pail_pab pab;        /* Block Public Access */
     const char *acl;            /* the "acl" setting (iam/acl.h JSON) or NULL */
     const char *policy;         /* the "policy" setting (JSON) or NULL */
+    const struct s3_cors *cors; /* the "cors" setting's rules (s3/cors.h) or NULL */
     void *compiled;             /* settings compiled by the authorizer
                                    (s3_bucket_compiled); freed with the entry */
 };

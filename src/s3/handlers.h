@@ -52,6 +52,12 @@ enum pail_err s3_put_bucket_ownership_controls(struct pail_req *r);
 enum pail_err s3_get_bucket_ownership_controls(struct pail_req *r);
 enum pail_err s3_delete_bucket_ownership_controls(struct pail_req *r);
 
+/* bucket_cors.c: the CORS configuration and the preflight */
+enum pail_err s3_put_bucket_cors(struct pail_req *r);
+enum pail_err s3_get_bucket_cors(struct pail_req *r);
+enum pail_err s3_delete_bucket_cors(struct pail_req *r);
+enum pail_err s3_cors_options(struct pail_req *r);
+
 /* list.c */
 enum pail_err s3_list_objects(struct pail_req *r);
 enum pail_err s3_list_objects_v2(struct pail_req *r);

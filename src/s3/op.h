@@ -53,6 +53,11 @@ enum pail_op_flags {
                                        condition keys (PutObjectTagging's tags),
                                        or resolved its key (the website) */
     PAIL_OPF_WEBSITE = 1u << 9,     /* the website endpoint: anonymous, HTML errors */
+    PAIL_OPF_NO_AUTH = 1u << 10,    /* neither authenticated nor authorized: a
+                                       CORS preflight carries no credentials,
+                                       and S3 answers it to anyone */
+    PAIL_OPF_ANY_SUBRES = 1u << 11, /* matches whatever subresource the query
+                                       names (a preflight asks for any op) */
 };
 
 /* What an operation's permission is checked against (ops.def). */

@@ -12,6 +12,7 @@
 #include "http/target.h"
 #include "s3/authz.h"
 #include "s3/bucket_cache.h"
+#include "s3/cors.h"
 #include "s3/error.h"
 #include "s3/op.h"
 #include "s3/owner.h"
@@ -95,6 +96,16 @@ static enum pail_err begin_body(struct pail_req *r)
     return e;
 }
 
+/* A row flagged NO_AUTH (the CORS preflight) skips authentication and
+ * authorization: it only needs its bucket, if there is one. */
+static enum pail_err begin_unauthenticated(struct pail_req *r)
+{
+    enum pail_err e = load_bucket(r);
+    if (e == PAIL_OK)
+        e = begin_body(r);
+    return e;
+}
+
 enum pail_err pail_pipeline_begin(struct pail_req *r)
 {
     bool website;
@@ -109,6 +120,8 @@ enum pail_err pail_pipeline_begin(struct pail_req *r)
         e = pail_route(r);
     if (r->op)
         r->op_name = r->op->name;
+    if (e == PAIL_OK && (r->op->flags & PAIL_OPF_NO_AUTH))
+        return begin_unauthenticated(r);
     if (e == PAIL_OK && (r->op->flags & PAIL_OPF_WEBSITE))
         pail_auth_anonymous(r); /* a website is anonymous, whatever is signed */
     else if (e == PAIL_OK)
@@ -152,7 +165,7 @@ static bool body_framing_suspect(enum pail_err e)
            e == PAIL_E_IncompleteBody || e == PAIL_E_InvalidChunkSizeError;
 }
 
-void pail_pipeline_render_error(struct pail_req *r)
+static void render_error(struct pail_req *r)
 {
     if (r->err == PAIL_OK)
         return;
@@ -164,4 +177,25 @@ void pail_pipeline_render_error(struct pail_req *r)
         s3_website_render_error(r);
     else
         pail_s3_render_error(r);
+}
+
+/* A cross-origin request's answer carries the CORS headers of the rule that
+ * allows it, error answers included: without them the page's script sees a
+ * network failure instead of S3's error. The request may have failed before
+ * its bucket was loaded (a bad signature), so it is looked up here; only
+ * the bucket's CORS rules are used, which a preflight shows anyone anyway. */
+static void cors_headers(struct pail_req *r)
+{
+    if (!r->bucket || !pail_req_header(r, "origin"))
+        return;
+    const struct s3_bucket *b = r->bkt;
+    if (!b && s3_bucket_get(r->svc->buckets, r->bucket, r->arena, &b) != PAIL_OK)
+        return;
+    s3_cors_actual(r, b->cors);
+}
+
+void pail_pipeline_finish(struct pail_req *r)
+{
+    render_error(r); /* first: an error document replaces the handler's headers */
+    cors_headers(r);
 }

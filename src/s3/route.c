@@ -20,6 +20,7 @@
 #define F_WEBSITE (PAIL_OPF_WEBSITE | PAIL_OPF_AUTHZ_IN_RUN)
 #define F_QUERY_API (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET)
 #define F_QUERY_API_FORM (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET | PAIL_OPF_BODY_FORM)
+#define F_PREFLIGHT (PAIL_OPF_NO_AUTH | PAIL_OPF_NO_BUCKET | PAIL_OPF_ANY_SUBRES)
 
 /* The keys column of ops.def, spelled short there. */
 #define LIST PAIL_CK_LIST
@@ -97,7 +98,7 @@ enum pail_err pail_route(struct pail_req *r)
     bool other_method = false;
     for (unsigned i = 0; i < pail_nops; i++) {
         const struct pail_op *op = &pail_ops[i];
-        if (op->target != t || op->subres != sr)
+        if (op->target != t || (op->subres != sr && !(op->flags & PAIL_OPF_ANY_SUBRES)))
             continue;
         if (strcmp(op->method, r->method) != 0) {
             other_method = true;

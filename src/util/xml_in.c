@@ -1,7 +1,8 @@
 /* util/xml_in.c — see xml_in.h.
  * Sections: 1. safe document loading  2. tree helpers (namespace-tolerant
  * matching, exact leaf text)  3. the three request documents  4. the
- * permission documents (ACL, public access block, ownership controls).
+ * permission documents (ACL, public access block, ownership controls)
+ * 5. bucket settings (CORS), tag sets and website configurations.
  * Must not: enable entity substitution, DTD loading or network access, touch
  * libxml2's global SAX defaults or error handlers, or keep libxml2 memory
  * beyond a call (everything returned is copied into the arena). */
@@ -741,4 +742,81 @@ enum pail_err pail_xml_parse_website(const char *body, size_t len, struct pail_a
                                      struct pail_xml_website *out)
 {
     return parse_into(body, len, "WebsiteConfiguration", a, website_tree, out, sizeof(*out));
+}
+
+/* ---- 5. bucket settings --------------------------------------------------- */
+
+/* Appends the trimmed text of leaf n to list l (sized by count_named). */
+static enum pail_err push_leaf(struct pail_arena *a, const xmlNode *n, struct pail_xml_strs *l)
+{
+    char *s = NULL;
+    enum pail_err e = leaf_text(a, n, &s);
+    if (e)
+        return e;
+    l->v[l->n++] = trim(s);
+    return PAIL_OK;
+}
+
+static void size_list(struct pail_arena *a, const xmlNode *rule, const char *name,
+                      struct pail_xml_strs *l)
+{
+    size_t n = count_named(rule, name);
+    l->v = pail_arena_alloc(a, (n ? n : 1) * sizeof(*l->v));
+}
+
+static enum pail_err cors_rule(struct pail_arena *a, const xmlNode *rule,
+                               struct pail_xml_cors_rule *out)
+{
+    static const char *const list_names[] = {"AllowedOrigin", "AllowedMethod",
+                                             "AllowedHeader", "ExposeHeader"};
+    struct pail_xml_strs *lists[] = {&out->origins, &out->methods, &out->headers, &out->expose};
+    for (size_t i = 0; i < 4; i++)
+        size_list(a, rule, list_names[i], lists[i]);
+    char *id = NULL, *max_age = NULL;
+    for (const xmlNode *c = rule->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        size_t i = 0;
+        while (i < 4 && !named(c, list_names[i]))
+            i++;
+        if (i < 4)
+            e = push_leaf(a, c, lists[i]);
+        else if (named(c, "ID"))
+            e = leaf_text(a, c, &id); /* a second ID is malformed */
+        else if (named(c, "MaxAgeSeconds"))
+            e = leaf_text(a, c, &max_age);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    if (!out->origins.n || !out->methods.n)
+        return MALFORMED;
+    out->id = id;
+    out->max_age = max_age ? trim(max_age) : NULL;
+    return PAIL_OK;
+}
+
+static enum pail_err cors_tree(struct pail_arena *a, const xmlNode *root, void *arg)
+{
+    struct pail_xml_cors *out = arg;
+    size_t count = count_named(root, "CORSRule");
+    if (count == 0 || count > PAIL_XML_CORS_RULES_MAX)
+        return MALFORMED;
+    out->rules = pail_arena_alloc(a, count * sizeof(*out->rules));
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "CORSRule"))
+            e = cors_rule(a, c, &out->rules[out->n++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_cors(const char *body, size_t len, struct pail_arena *a,
+                                  struct pail_xml_cors *out)
+{
+    return parse_into(body, len, "CORSConfiguration", a, cors_tree, out, sizeof(*out));
 }

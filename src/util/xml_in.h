@@ -1,7 +1,7 @@
 /* util/xml_in.h — parsers for the XML request bodies S3 accepts
  * (DeleteObjects, CompleteMultipartUpload, CreateBucket, and the permission
  * documents: PutBucketAcl/PutObjectAcl, PutPublicAccessBlock,
- * PutBucketOwnershipControls; tag sets).
+ * PutBucketOwnershipControls; tag sets, CORS and website configurations).
  * Owns: turning a bounded body into plain structs allocated in the request
  * arena. Safety: libxml2 with network access, entity substitution and DTD
  * loading off; any DOCTYPE is rejected outright (no billion laughs, no XXE).
@@ -174,5 +174,40 @@ struct pail_xml_website {
  * be is s3/website_config.c's business. */
 enum pail_err pail_xml_parse_website(const char *body, size_t len, struct pail_arena *a,
                                      struct pail_xml_website *out);
+
+/* ---- bucket settings ------------------------------------------------------ */
+
+#define PAIL_XML_CORS_RULES_MAX 100 /* CORSRule elements (AWS limit) */
+
+/* A list of leaf values in document order (strings in the arena). */
+struct pail_xml_strs {
+    const char **v;
+    size_t n;
+};
+
+/* One <CORSRule> as written. Every value is trimmed of XML blanks except
+ * the ID, which keeps its bytes. NULL when the element is absent. */
+struct pail_xml_cors_rule {
+    const char *id;
+    const char *max_age;            /* MaxAgeSeconds, text */
+    struct pail_xml_strs origins;   /* AllowedOrigin */
+    struct pail_xml_strs methods;   /* AllowedMethod */
+    struct pail_xml_strs headers;   /* AllowedHeader */
+    struct pail_xml_strs expose;    /* ExposeHeader */
+};
+
+struct pail_xml_cors {
+    struct pail_xml_cors_rule *rules; /* document order */
+    size_t n;                         /* 1..PAIL_XML_CORS_RULES_MAX */
+};
+
+/* Parses the shape of <CORSConfiguration>: 1..100 CORSRule, each with at
+ * least one AllowedOrigin and one AllowedMethod, any number of
+ * AllowedHeader and ExposeHeader, at most one ID and one MaxAgeSeconds.
+ * PAIL_E_MalformedXML on anything ill-formed, a DOCTYPE, a wrong root, an
+ * unknown or repeated element, stray text, or a rule count out of range.
+ * What the values mean (methods, wildcards, numbers) is s3/cors.c's. */
+enum pail_err pail_xml_parse_cors(const char *body, size_t len, struct pail_arena *a,
+                                  struct pail_xml_cors *out);
 
 #endif

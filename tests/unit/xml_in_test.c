@@ -2,7 +2,8 @@
  * without the S3 namespace; DOCTYPE/entity attacks rejected; limits;
  * malformed input; keys whose bytes must survive exactly; concurrent use;
  * the shape of an ACL document, public access block and ownership controls
- * (what the ACL values mean is tests/unit/acl_test.c's). */
+ * (what the ACL values mean is tests/unit/acl_test.c's); the shape of a
+ * CORSConfiguration (its values: tests/unit/cors_test.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -619,6 +620,93 @@ static void test_threads(void **state)
     }
 }
 
+/* ---- CORSConfiguration ---------------------------------------------------- */
+
+static enum pail_err cors(struct pail_arena *a, const char *doc, struct pail_xml_cors *c)
+{
+    return pail_xml_parse_cors(doc, strlen(doc), a, c);
+}
+
+static void test_cors_shape(void **state)
+{
+    struct pail_xml_cors c;
+    const char *doc =
+        "<CORSConfiguration xmlns=\"" NS "\">\n"
+        "  <CORSRule><ID> keep </ID><AllowedOrigin> http://a.example </AllowedOrigin>"
+        "<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+        "<AllowedMethod>PUT</AllowedMethod><AllowedHeader>x-amz-*</AllowedHeader>"
+        "<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds> 30 </MaxAgeSeconds></CORSRule>\n"
+        "  <CORSRule><AllowedMethod>HEAD</AllowedMethod><AllowedOrigin></AllowedOrigin></CORSRule>\n"
+        "</CORSConfiguration>";
+    assert_int_equal(cors(*state, doc, &c), PAIL_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.rules[0].id, " keep "); /* the ID keeps its bytes */
+    assert_int_equal(c.rules[0].origins.n, 2);
+    assert_string_equal(c.rules[0].origins.v[0], "http://a.example");
+    assert_string_equal(c.rules[0].origins.v[1], "*");
+    assert_int_equal(c.rules[0].methods.n, 2);
+    assert_string_equal(c.rules[0].methods.v[1], "PUT");
+    assert_string_equal(c.rules[0].headers.v[0], "x-amz-*");
+    assert_string_equal(c.rules[0].expose.v[0], "ETag");
+    assert_string_equal(c.rules[0].max_age, "30");
+    assert_null(c.rules[1].id);
+    assert_null(c.rules[1].max_age);
+    assert_int_equal(c.rules[1].headers.n, 0);
+    assert_string_equal(c.rules[1].origins.v[0], ""); /* AWS accepts an empty origin */
+}
+
+static void test_cors_malformed(void **state)
+{
+    static const char *const bad[] = {
+        "<CORSConfiguration/>",
+        "<CORSConfiguration><CORSRule/></CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule>"
+        "</CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule>"
+        "</CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod><ID>a</ID><ID>b</ID></CORSRule></CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod><MaxAgeSeconds>1</MaxAgeSeconds><MaxAgeSeconds>2</MaxAgeSeconds>"
+        "</CORSRule></CORSConfiguration>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod><Bogus/></CORSRule></CORSConfiguration>",
+        "<CORSConfiguration>text<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod></CORSRule></CORSConfiguration>",
+        "<CORSConfig><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod></CORSRule></CORSConfig>",
+        "<CORSConfiguration><CORSRule><AllowedOrigin><b/></AllowedOrigin><AllowedMethod>GET"
+        "</AllowedMethod></CORSRule></CORSConfiguration>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct pail_xml_cors c;
+        if (cors(*state, bad[i], &c) != PAIL_E_MalformedXML)
+            fail_msg("accepted: %s", bad[i]);
+        assert_int_equal(c.n, 0);
+    }
+}
+
+static void test_cors_limit(void **state)
+{
+    struct pail_buf b;
+    pail_buf_init(&b, 1 << 20);
+    const char *rule = "<CORSRule><AllowedOrigin>*</AllowedOrigin>"
+                       "<AllowedMethod>GET</AllowedMethod></CORSRule>";
+    pail_buf_puts(&b, "<CORSConfiguration>");
+    for (int i = 0; i < PAIL_XML_CORS_RULES_MAX; i++)
+        pail_buf_puts(&b, rule);
+    size_t at = b.len;
+    pail_buf_puts(&b, "</CORSConfiguration>");
+    struct pail_xml_cors c;
+    assert_int_equal(pail_xml_parse_cors(b.data, b.len, *state, &c), PAIL_OK);
+    assert_int_equal(c.n, PAIL_XML_CORS_RULES_MAX);
+    b.len = at;
+    pail_buf_puts(&b, rule);
+    pail_buf_puts(&b, "</CORSConfiguration>");
+    assert_int_equal(pail_xml_parse_cors(b.data, b.len, *state, &c), PAIL_E_MalformedXML);
+    pail_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +729,9 @@ int main(void)
         cmocka_unit_test(test_ownership),
         cmocka_unit_test(test_tagging),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test_setup_teardown(test_cors_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cors_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cors_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
