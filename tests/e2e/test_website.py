@@ -232,3 +232,16 @@ def test_website_listen_port(start_pail, tmp_path, server):
                      timeout=30)
     assert r.status_code == 405, "the website port serves no REST API"
     assert requests.get(p.endpoint + "/gid-reports/index.html").status_code == 200
+
+
+def test_cors_on_the_website_endpoint(server, s3, site):
+    s3.put_bucket_cors(Bucket=site, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["http://app.example"], "AllowedMethods": ["GET"]}]})
+    r = web(server, site, "/index.html", method="OPTIONS",
+            headers={"Origin": "http://app.example", "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "http://app.example"
+    r = web(server, site, "/", headers={"Origin": "http://app.example"})
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "http://app.example"
+    r = web(server, site, "/index.html", method="OPTIONS",
+            headers={"Origin": "http://other.example", "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 403 and r.headers["Content-Type"].startswith("text/html")
