@@ -170,6 +170,10 @@ enum pail_err s3_website_get(struct pail_req *r)
     } else {
         missing(r, want);
     }
+    /* Only a missing or unreadable key has an error document and error
+     * rules; a 304, 412 or 416 is the answer as it stands. */
+    if (r->err != PAIL_E_NoSuchKey && r->err != PAIL_E_AccessDenied)
+        return r->err;
     rr = rule_for(&w, key, pail_err_status(r->err));
     if (rr) {
         pail_s3_reset_response(r);
@@ -196,13 +200,18 @@ void s3_website_render_error(struct pail_req *r)
     if (!pail_s3_reset_response(r))
         return;
     int status = pail_err_status(r->err);
-    const char *title = status == 404   ? "404 Not Found"
-                        : status == 403 ? "403 Forbidden"
-                        : status == 405 ? "405 Method Not Allowed"
-                        : status == 400 ? "400 Bad Request"
-                                        : "500 Internal Server Error";
-    if (status >= 500)
-        title = pail_arena_printf(r->arena, "%d Error", status);
+    static const struct {
+        int status;
+        const char *reason;
+    } reasons[] = {{400, "Bad Request"}, {403, "Forbidden"}, {404, "Not Found"},
+                   {405, "Method Not Allowed"}, {412, "Precondition Failed"},
+                   {416, "Requested Range Not Satisfiable"}, {500, "Internal Server Error"},
+                   {501, "Not Implemented"}, {503, "Service Unavailable"}};
+    const char *reason = "Error";
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (reasons[i].status == status)
+            reason = reasons[i].reason;
+    const char *title = pail_arena_printf(r->arena, "%d %s", status, reason);
     struct pail_buf *b = &r->resp.buf;
     r->resp.kind = PAIL_RESP_BUF;
     pail_resp_header(r, "Content-Type", "text/html; charset=utf-8");

@@ -154,7 +154,10 @@ def test_range_and_conditional(server, site):
     assert r.status_code == 206 and r.content == b"id"
     etag = web(server, site, "/2019/potholes.csv").headers["ETag"]
     r = web(server, site, "/2019/potholes.csv", headers={"If-None-Match": etag})
-    assert r.status_code == 304
+    assert r.status_code == 304 and r.content == b"", "a 304 is no error: no error document"
+    r = web(server, site, "/2019/potholes.csv", headers={"If-Match": '"0000"'})
+    assert r.status_code == 412 and b"not here" not in r.content
+    assert b"<title>412 Precondition Failed</title>" in r.content
 
 
 def test_website_redirect_location(server, s3, site):
