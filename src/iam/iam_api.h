@@ -29,6 +29,58 @@ struct pail_iam_param {
     const char *name, *value; /* decoded */
 };
 
+/* ---- simulating resources other services own ----
+ * SimulatePrincipalPolicy and SimulateCustomPolicy decide the identity side
+ * themselves; for a resource whose own permissions live elsewhere (an S3
+ * bucket or object of this pail: its bucket policy, ACLs, ownership, Block
+ * Public Access) they ask that service, through a hook the caller passes in
+ * the call, for the whole decision given the identity side. The IAM layer
+ * knows nothing of those systems; the hook knows nothing of IAM documents. */
+
+/* What the simulation asks about one (action, resource) pair. */
+struct pail_sim_ask {
+    const struct pail_principal *principal; /* the simulated caller (a user or role session) */
+    const char *action, *resource;          /* "s3:GetObject", "arn:aws:s3:::b/k" */
+    const struct pail_cond_entry *ctx;      /* ContextEntries, and nothing else */
+    size_t nctx;
+    enum pail_effect identity;              /* the identity side as simulated: ALLOW (every
+                                               layer allows), DENY (an explicit deny), NONE */
+    const char *asker_account;              /* the account running the simulation */
+};
+
+struct pail_sim_detail {
+    const char *key, *value; /* EvalDecisionDetails: "Resource Policy" -> "allowed" */
+};
+
+#define PAIL_SIM_MAX_DETAILS 6
+
+/* The whole decision, and what of the resource side to show. Strings must
+ * live as long as the call's arena. */
+struct pail_sim_answer {
+    const char *decision;     /* "allowed", "explicitDeny" or "implicitDeny" */
+    const char *policy_id;    /* SourcePolicyId of the resource policy's statements
+                                 (SourcePolicyType "resource"); NULL: none shown */
+    const char *policy_doc;   /* its text: StartPosition/EndPosition are counted in it */
+    size_t stmt[PAIL_EVAL_MAX_MATCHED]; /* its statements that decided */
+    size_t nstmt;
+    const char *missing[PAIL_EVAL_MAX_MISSING]; /* context keys it needed but was not given */
+    size_t nmissing;
+    struct pail_sim_detail detail[PAIL_SIM_MAX_DETAILS]; /* each layer that mattered */
+    size_t ndetail;
+};
+
+/* Decides ask into *out (zeroed by the caller), arena memory in a; false
+ * when the resource is not the hook's (the identity side then decides
+ * alone). Called with the identity layer's writer lock held: it may read
+ * identities (pail_identity_account_get, ...) but must not change them. */
+typedef bool (*pail_sim_resource_fn)(void *ctx, const struct pail_sim_ask *ask,
+                                     struct pail_arena *a, struct pail_sim_answer *out);
+
+struct pail_sim_hook {
+    pail_sim_resource_fn decide;
+    void *ctx;
+};
+
 struct pail_iam_call {
     const char *service;                 /* "iam" or "sts" */
     const struct pail_iam_param *params; /* Action=CreateUser&UserName=..&Version=.. */
@@ -39,6 +91,7 @@ struct pail_iam_call {
     size_t nctx;
     const char *request_id;
     int64_t now_ms;                      /* 0: the current time */
+    const struct pail_sim_hook *sim;     /* resources simulated elsewhere; NULL: none */
 };
 
 /* Runs the action and writes its answer into out (appended; on error the

@@ -75,6 +75,8 @@ bool pail_policy_is_public(const struct pail_policy *p);
 /* Number of statements, and the Sid of statement i (NULL when absent or i is out of range). */
 size_t pail_policy_statement_count(const struct pail_policy *p);
 const char *pail_policy_statement_sid(const struct pail_policy *p, size_t i); /* NULL when absent */
+/* Whether statement i is a Deny (false when i is out of range). */
+bool pail_policy_statement_denies(const struct pail_policy *p, size_t i);
 
 /* Who is asking. */
 enum pail_principal_type {

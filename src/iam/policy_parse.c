@@ -606,6 +606,11 @@ const char *pail_policy_statement_sid(const struct pail_policy *p, size_t i)
     return i < p->n ? p->stmts[i].sid : NULL;
 }
 
+bool pail_policy_statement_denies(const struct pail_policy *p, size_t i)
+{
+    return i < p->n && p->stmts[i].deny;
+}
+
 size_t pail_policy_size_nows(const char *doc, size_t len)
 {
     size_t n = 0;

@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "http/request.h"
 #include "iam/acl.h"
+#include "iam/iam_api.h"
 #include "iam/identity.h"
 #include "iam/policy.h"
 #include "s3/bucket_cache.h"
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* ---- compiled bucket settings ------------------------------------------ */
 
@@ -242,6 +244,9 @@ struct check {
     const char *list_key;        /* s3:prefix of a missing key's ListBucket check */
     struct pail_buf *explain;    /* s3_explain: the trail, a line per step */
     const char *explain_arn;     /* s3_explain: the principal, by ARN */
+    const enum pail_effect *given_identity; /* s3_simulate: the identity side, as IAM
+                                               simulated it (not evaluated here) */
+    struct layers *layers;       /* s3_simulate: what each system said */
 };
 
 /* One line of the trail s3_explain prints. */
@@ -331,6 +336,22 @@ static bool resource_acl(struct check *c, bool bucket_level, struct pail_acl *ou
  * AuthenticatedUsers reaches every requester directly. */
 enum acl_grant { ACL_NO, ACL_ACCOUNT, ACL_GROUP };
 
+/* What each permission system said about one decision (s3_simulate). */
+struct layers {
+    bool policy_checked;     /* the bucket policy was evaluated */
+    enum pail_effect policy; /* what it said for this request */
+    bool policy_grants;      /* its Allow counts (it speaks for the resource, nothing blocks it) */
+    struct pail_eval_trace trace;
+    const struct pail_policy *compiled;
+    bool public_policy_restricted; /* RestrictPublicBuckets kept its Allow to the account */
+    bool acl_checked;        /* the ACL was consulted (the action is one an ACL can grant) */
+    enum acl_grant acl;
+    bool both_sides;         /* the resource side had to allow too (another account's) */
+    bool public_acl_ignored; /* IgnorePublicAcls took a public grant away */
+    bool refused;
+    enum why why;            /* when refused */
+};
+
 /* Does the ACL allow c's action? The owner of the resource may always read
  * and write its ACL (AWS), whatever the grants say. */
 static enum acl_grant acl_allows(struct check *c)
@@ -353,6 +374,8 @@ static enum acl_grant acl_allows(struct check *c)
     bool ignore_public = c->b->has_pab && c->b->pab.ignore_public_acls;
     if (pail_acl_granted(&acl, NULL, !anonymous, ignore_public) & need)
         return ACL_GROUP;
+    if (c->layers && ignore_public && (pail_acl_granted(&acl, NULL, !anonymous, false) & need))
+        c->layers->public_acl_ignored = true;
     const char *owner = bucket_level ? c->bucket_owner : c->object_owner;
     if (anonymous)
         return ACL_NO;
@@ -365,6 +388,10 @@ static enum acl_grant acl_allows(struct check *c)
 /* Records a refusal in AWS's words. */
 static enum pail_err refuse(struct check *c, enum why w, bool record)
 {
+    if (c->layers) {
+        c->layers->refused = true;
+        c->layers->why = w;
+    }
     note(c, "DENIED: %s %s", whys[w].deny ? "explicit deny in" : "no allow in",
          whys[w].deny ? whys[w].what : whys[w].what);
     if (!record)
@@ -401,6 +428,13 @@ static enum pail_err identity_side(struct check *c, struct identity_side *out, b
     out->missing = WHY_NO_IDENTITY;
     if (p->type == PAIL_PT_ANONYMOUS)
         return PAIL_OK;
+    if (c->given_identity) {
+        out->allows = *c->given_identity == PAIL_EFFECT_ALLOW;
+        if (*c->given_identity != PAIL_EFFECT_DENY)
+            return PAIL_OK;
+        *deny = WHY_IDENTITY_DENY;
+        return refuse(c, *deny, record);
+    }
     if (p->type == PAIL_PT_ROOT) {
         out->allows = true; /* the root may do all its account may */
         note(c, "identity: the account root may do anything its account may");
@@ -483,6 +517,12 @@ static enum pail_err decide(struct check *c, bool record)
     } else if (c->b) {
         note(c, "bucket policy: none");
     }
+    if (c->layers && policy) {
+        c->layers->policy_checked = true;
+        c->layers->policy = pe;
+        c->layers->trace = trace;
+        c->layers->compiled = policy;
+    }
     if (pe == PAIL_EFFECT_DENY && !(p->type == PAIL_PT_ROOT && same && policy_management(c->action)))
         return refuse(c, WHY_RESOURCE_DENY, record);
     bool policy_speaks = !c->obj || is(c->object_owner, c->bucket_owner);
@@ -493,6 +533,11 @@ static enum pail_err decide(struct check *c, bool record)
         note(c, "Block Public Access: RestrictPublicBuckets keeps the public policy to the "
                 "bucket owner's account");
         policy_allows = false;
+    }
+    if (c->layers) {
+        c->layers->policy_grants = policy_allows;
+        c->layers->public_policy_restricted = pe == PAIL_EFFECT_ALLOW && policy_speaks &&
+                                              !policy_allows;
     }
     if (pe == PAIL_EFFECT_ALLOW && !policy_speaks)
         note(c, "bucket policy: does not speak for an object another account owns");
@@ -521,6 +566,12 @@ static enum pail_err decide(struct check *c, bool record)
      * reaches it only through the object's ACL. */
     bool foreign_object = c->obj && !is(c->object_owner, c->bucket_owner) &&
                           pail_acl_perm_for_action(c->action, false) != 0;
+    if (c->layers) {
+        c->layers->acl_checked = pail_acl_perm_for_action(c->action, true) ||
+                                 pail_acl_perm_for_action(c->action, false);
+        c->layers->acl = acl;
+        c->layers->both_sides = !(same && !foreign_object);
+    }
     if (same && !foreign_object) {
         if (id.allows || policy_direct || acl == ACL_GROUP)
             return PAIL_OK;
@@ -693,15 +744,47 @@ bool s3_may_list(struct pail_req *r, const char *key)
     return decide(&c, false) == PAIL_OK;
 }
 
+/* Conditions see exactly the values given (explain's --context, a
+ * simulation's ContextEntries), not a request's. */
+static void given_context(struct check *c, const struct pail_cond_entry *ctx, size_t nctx)
+{
+    size_t n = nctx < MAX_CTX ? nctx : MAX_CTX;
+    if (n)
+        memcpy(c->ctx.e, ctx, n * sizeof *ctx);
+    c->ctx.n = n;
+    c->ctx.a = c->r->arena;
+    c->ctx_built = true;
+}
+
+/* The bucket and object an ARN (arn:aws:s3:::bucket[/key]) names, into c;
+ * no bucket for another kind of ARN or "*". NoSuchBucket. */
+static enum pail_err load_target(struct check *c, const char *resource)
+{
+    struct pail_req *r = c->r;
+    const char *b = strncmp(resource, "arn:aws:s3:::", 13) == 0 ? resource + 13 : NULL;
+    if (b && *b && strcmp(b, "*") != 0) {
+        const char *slash = strchr(b, '/');
+        char *name = pail_arena_strndup(r->arena, b, slash ? (size_t)(slash - b) : strlen(b));
+        if (s3_bucket_get(r->svc->buckets, name, r->arena, &c->b) != PAIL_OK)
+            return PAIL_E_NoSuchBucket;
+        c->key = slash ? slash + 1 : NULL;
+        if (c->key) {
+            struct pail_object_rec *o = pail_arena_alloc(r->arena, sizeof *o);
+            if (pail_meta_object_get(r->svc->meta, name, c->key, r->arena, o) == PAIL_OK)
+                c->obj = o;
+        }
+    }
+    c->bucket_owner = c->b ? s3_owner_account(r, c->b->owner) : NULL;
+    c->object_owner = c->obj ? s3_owner_account(r, c->obj->owner) : NULL;
+    return PAIL_OK;
+}
+
 enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,
                          const char *resource, const struct pail_cond_entry *ctx, size_t nctx,
                          struct pail_buf *out)
 {
-    struct check c = {.r = r, .action = action, .resource = resource, .explain = out,
-                      .ctx_built = true};
-    memcpy(c.ctx.e, ctx, (nctx < MAX_CTX ? nctx : MAX_CTX) * sizeof *ctx);
-    c.ctx.n = nctx < MAX_CTX ? nctx : MAX_CTX;
-    c.ctx.a = r->arena;
+    struct check c = {.r = r, .action = action, .resource = resource, .explain = out};
+    given_context(&c, ctx, nctx);
     r->auth.principal = (struct pail_principal){.type = PAIL_PT_ANONYMOUS, .userid = "anonymous"};
     if (strcmp(as, "anonymous") != 0) {
         struct pail_identity_decision d;
@@ -712,22 +795,9 @@ enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,
             return e;
         c.explain_arn = r->auth.principal.type == PAIL_PT_ROOT ? NULL : as;
     }
-    /* arn:aws:s3:::bucket[/key] */
-    const char *b = strncmp(resource, "arn:aws:s3:::", 13) == 0 ? resource + 13 : NULL;
-    if (b && *b && strcmp(b, "*") != 0) {
-        const char *slash = strchr(b, '/');
-        char *name = pail_arena_strndup(r->arena, b, slash ? (size_t)(slash - b) : strlen(b));
-        if (s3_bucket_get(r->svc->buckets, name, r->arena, &c.b) != PAIL_OK)
-            return PAIL_E_NoSuchBucket;
-        c.key = slash ? slash + 1 : NULL;
-        if (c.key) {
-            struct pail_object_rec *o = pail_arena_alloc(r->arena, sizeof *o);
-            if (pail_meta_object_get(r->svc->meta, name, c.key, r->arena, o) == PAIL_OK)
-                c.obj = o;
-        }
-    }
-    c.bucket_owner = c.b ? s3_owner_account(r, c.b->owner) : NULL;
-    c.object_owner = c.obj ? s3_owner_account(r, c.obj->owner) : NULL;
+    enum pail_err e = load_target(&c, resource);
+    if (e != PAIL_OK)
+        return e;
     pail_buf_printf(out, "%s %s on %s\n",
                     r->auth.principal.type == PAIL_PT_ANONYMOUS ? "anonymous" : as, action,
                     resource);
@@ -740,4 +810,86 @@ enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,
     if (decide(&c, false) == PAIL_OK)
         pail_buf_puts(out, "  ALLOWED\n");
     return PAIL_OK;
+}
+
+/* ---- IAM simulation of S3 resources (pail_sim_hook) --------------------- */
+
+static const char *decision_of(enum pail_err e, const struct layers *l)
+{
+    if (e == PAIL_OK)
+        return "allowed";
+    return l->refused && whys[l->why].deny ? "explicitDeny" : "implicitDeny";
+}
+
+static void sim_detail(struct pail_sim_answer *out, const char *key, const char *value)
+{
+    if (out->ndetail < PAIL_SIM_MAX_DETAILS)
+        out->detail[out->ndetail++] = (struct pail_sim_detail){key, value};
+}
+
+static const char *policy_value(const struct layers *l)
+{
+    return l->policy == PAIL_EFFECT_DENY ? "explicitDeny"
+           : l->policy_grants            ? "allowed"
+                                         : "implicitDeny";
+}
+
+/* EvalDecisionDetails: a key for each system that had a say. */
+static void sim_details(const struct pail_sim_ask *ask, const struct layers *l,
+                        struct pail_sim_answer *out)
+{
+    sim_detail(out, "IAM Policy", ask->identity == PAIL_EFFECT_DENY    ? "explicitDeny"
+                                  : ask->identity == PAIL_EFFECT_ALLOW ? "allowed"
+                                                                       : "implicitDeny");
+    if (l->policy_checked)
+        sim_detail(out, "Resource Policy", policy_value(l));
+    /* Within the owner's account a grant to the account only delegates to
+     * it, like the identity side: the ACL matters when it reaches everyone,
+     * when it was blocked, or when the resource side must allow. */
+    if (l->acl_checked && (l->both_sides || l->acl == ACL_GROUP || l->public_acl_ignored))
+        sim_detail(out, "ACL", l->acl != ACL_NO ? "allowed" : "implicitDeny");
+    if (l->public_policy_restricted || l->public_acl_ignored)
+        sim_detail(out, "Block Public Access", "implicitDeny");
+}
+
+/* The bucket policy's statements that decided — shown only to the bucket
+ * owner's account, whose document it is: its Allows when the decision is an
+ * allow it took part in, its Denies when it denied. */
+static void sim_statements(struct check *c, const struct pail_sim_ask *ask,
+                           const struct layers *l, const char *decision,
+                           struct pail_sim_answer *out)
+{
+    bool allowed = decision[0] == 'a';
+    bool shown = allowed ? l->policy_grants : l->policy == PAIL_EFFECT_DENY && decision[0] == 'e';
+    if (!l->policy_checked || !shown || !is(c->bucket_owner, ask->asker_account))
+        return;
+    out->policy_id = pail_arena_printf(c->r->arena, "BucketPolicy:%s", c->b->rec.name);
+    out->policy_doc = c->b->policy;
+    for (size_t i = 0; i < l->trace.nmatched; i++)
+        if (pail_policy_statement_denies(l->compiled, l->trace.matched[i]) != allowed)
+            out->stmt[out->nstmt++] = l->trace.matched[i];
+}
+
+bool s3_simulate(void *services, const struct pail_sim_ask *ask, struct pail_arena *a,
+                 struct pail_sim_answer *out)
+{
+    if (strncasecmp(ask->action, "s3:", 3) != 0 || !ask->principal->account)
+        return false;
+    struct pail_req *r = pail_arena_alloc(a, sizeof *r);
+    *r = (struct pail_req){.arena = a, .svc = services, .now = time(NULL)};
+    r->auth.principal = *ask->principal;
+    struct layers l = {0};
+    struct check c = {.r = r, .action = ask->action, .resource = ask->resource,
+                      .given_identity = &ask->identity, .layers = &l};
+    given_context(&c, ask->ctx, ask->nctx);
+    if (load_target(&c, ask->resource) != PAIL_OK || !c.b)
+        return false;
+    out->decision = decision_of(decide(&c, false), &l);
+    sim_details(ask, &l, out);
+    sim_statements(&c, ask, &l, out->decision, out);
+    if (l.policy_checked) {
+        memcpy(out->missing, l.trace.missing, l.trace.nmissing * sizeof *l.trace.missing);
+        out->nmissing = l.trace.nmissing;
+    }
+    return true;
 }

@@ -45,6 +45,20 @@ enum pail_err s3_explain(struct pail_req *req, const char *as, const char *actio
                          const char *resource, const struct pail_cond_entry *ctx, size_t nctx,
                          struct pail_buf *out);
 
+/* IAM's simulation hook (iam_api.h, pail_sim_hook) for S3 resources:
+ * decides ask as the authorizer would decide a real request by its
+ * principal on the bucket or object its ARN names (bucket policy, ACLs,
+ * Object Ownership, Block Public Access; the identity side as IAM simulated
+ * it), with the same code as requests and s3_explain. services is the
+ * server's struct pail_services. false (the identity side alone decides)
+ * for a non-s3: action, an ARN that names no bucket of this pail, or a
+ * principal without an account. */
+struct pail_arena;
+struct pail_sim_ask;
+struct pail_sim_answer;
+bool s3_simulate(void *services, const struct pail_sim_ask *ask, struct pail_arena *a,
+                 struct pail_sim_answer *out);
+
 /* Bucket-cache hooks (s3/bucket_cache.h): a bucket's policy compiled and
  * its ACL parsed, once per fill. */
 void *s3_authz_compile(const struct s3_bucket *b);

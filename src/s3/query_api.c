@@ -81,6 +81,9 @@ enum pail_err s3_query_api(struct pail_req *r)
         .request_id = r->id, .now_ms = (int64_t)r->now * 1000,
     };
     call.ctx = s3_condition_context(r, &call.nctx);
+    /* IAM's simulations of S3 resources are decided by the S3 authorizer */
+    const struct pail_sim_hook sim = {s3_simulate, (void *)r->svc};
+    call.sim = &sim;
     struct pail_buf *out = pail_resp_xml(r);
     int status = 200;
     const char *deny = NULL;

@@ -989,6 +989,143 @@ static void test_simulate(void **state)
                  PAIL_E_ValidationError);
 }
 
+/* ResourcePolicy: AWS's same- and cross-account rules, its statements as
+ * "resource" ones, EvalDecisionDetails for cross-account simulations. */
+static void test_simulate_resource_policy(void **state)
+{
+    struct ifx *t = *state;
+    const char *acct = acct_id(t);
+    ifx_user_with(t, "rp", NULL);
+    char user[96], grant[256], owner[64];
+    snprintf(user, sizeof user, "arn:aws:iam::%s:user/rp", acct);
+    snprintf(grant, sizeof grant, "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+             "\"%s\"},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}]}", user);
+    snprintf(owner, sizeof owner, "arn:aws:iam::%s:root", "999999999999");
+    /* same account: the resource policy alone allows */
+    struct res r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user,
+                        "ActionNames.member.1", "s3:GetObject", "ResourceArns.member.1",
+                        "arn:aws:s3:::b/k", "ResourcePolicy", grant);
+    assert_ok(r);
+    assert_non_null(strstr(r.body, "<EvalDecision>allowed</EvalDecision><MatchedStatements><member>"
+                                   "<SourcePolicyId>ResourcePolicy</SourcePolicyId><SourcePolicyType>"
+                                   "resource</SourcePolicyType><StartPosition><Line>1</Line><Column>15"));
+    assert_non_null(strstr(r.body, "<EvalDecisionDetails></EvalDecisionDetails>"));
+    assert_non_null(strstr(r.body, "<ResourceSpecificResults><member><EvalResourceName>arn:aws:s3:::b/k"
+                                   "</EvalResourceName><EvalResourceDecision>allowed"));
+    /* another account's resource: both sides must allow */
+    r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user, "ActionNames.member.1",
+             "s3:GetObject", "ResourceArns.member.1", "arn:aws:s3:::b/k", "ResourcePolicy", grant,
+             "ResourceOwner", owner);
+    assert_non_null(strstr(r.body, "<EvalDecision>implicitDeny</EvalDecision><MatchedStatements>"
+                                   "</MatchedStatements>"));
+    assert_non_null(strstr(r.body, "<EvalDecisionDetails><entry><key>IAM Policy</key><value>"
+                                   "implicitDeny</value></entry><entry><key>Resource Policy</key>"
+                                   "<value>allowed</value></entry></EvalDecisionDetails>"));
+    r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user, "ActionNames.member.1",
+             "s3:GetObject", "ResourceArns.member.1", "arn:aws:s3:::b/k", "ResourcePolicy", grant,
+             "ResourceOwner", "999999999999", "PolicyInputList.member.1",
+             ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""));
+    assert_non_null(strstr(r.body, "<EvalDecision>allowed</EvalDecision>"));
+    assert_int_equal(xcount(r.body, "<SourcePolicyId>ResourcePolicy</SourcePolicyId>"), 2);
+    /* a Deny in it wins; the wrong shapes of the inputs */
+    r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user, "ActionNames.member.1",
+             "s3:GetObject", "PolicyInputList.member.1", ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""),
+             "ResourcePolicy", "{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":"
+             "\"s3:*\",\"Resource\":\"*\"}}");
+    assert_non_null(strstr(r.body, "<EvalDecision>explicitDeny</EvalDecision><MatchedStatements>"
+                                   "<member><SourcePolicyId>ResourcePolicy</SourcePolicyId>"));
+    assert_fails(ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user,
+                      "ActionNames.member.1", "s3:GetObject", "ResourcePolicy", grant,
+                      "ResourceOwner", "nobody"), PAIL_E_InvalidInput);
+    assert_fails(ROOT(t, "Action", "SimulateCustomPolicy", "PolicyInputList.member.1",
+                      ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""), "ActionNames.member.1",
+                      "s3:GetObject", "ResourcePolicy", grant), PAIL_E_InvalidInput);
+    assert_fails(ROOT(t, "Action", "SimulateCustomPolicy", "PolicyInputList.member.1",
+                      ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""), "ActionNames.member.1",
+                      "s3:GetObject", "CallerArn", owner), PAIL_E_InvalidInput);
+    r = ROOT(t, "Action", "SimulateCustomPolicy", "PolicyInputList.member.1",
+             ALLOW("\"Action\":\"s3:ListBucket\",\"Resource\":\"*\""), "ActionNames.member.1",
+             "s3:GetObject", "ResourceArns.member.1", "arn:aws:s3:::b/k", "ResourcePolicy", grant,
+             "CallerArn", user);
+    assert_non_null(strstr(r.body, "<EvalDecision>allowed</EvalDecision>"));
+}
+
+/* A hook standing for another service's resources: what it is asked, and
+ * its answer written as AWS's shapes. */
+struct fake_hook {
+    int calls;
+    enum pail_effect identity;
+    char principal[128];
+};
+
+static bool fake_decide(void *ctx, const struct pail_sim_ask *ask, struct pail_arena *a,
+                        struct pail_sim_answer *out)
+{
+    (void)a;
+    struct fake_hook *h = ctx;
+    if (strncmp(ask->resource, "arn:aws:s3:::hooked/", 20) != 0)
+        return false;
+    h->calls++;
+    h->identity = ask->identity;
+    snprintf(h->principal, sizeof h->principal, "%s", ask->principal->arn);
+    out->decision = "allowed";
+    out->policy_id = "BucketPolicy:hooked";
+    out->policy_doc = "{\"Statement\": [\n  {\"Effect\": \"Allow\"}\n]}";
+    out->stmt[out->nstmt++] = 0;
+    out->missing[out->nmissing++] = "aws:SourceIp";
+    out->detail[out->ndetail++] = (struct pail_sim_detail){"ACL", "implicitDeny"};
+    return true;
+}
+
+static void test_simulate_hook(void **state)
+{
+    struct ifx *t = *state;
+    struct fake_hook fh = {0};
+    const struct pail_sim_hook hook = {fake_decide, &fh};
+    t->sim = &hook;
+    ifx_user_with(t, "hk", NULL);
+    char user[96];
+    snprintf(user, sizeof user, "arn:aws:iam::%s:user/hk", acct_id(t));
+    struct res r = ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user,
+                        "ActionNames.member.1", "s3:GetObject", "ResourceArns.member.1",
+                        "arn:aws:s3:::hooked/k", "ResourceArns.member.2", "arn:aws:s3:::other/k");
+    assert_ok(r);
+    assert_int_equal(fh.calls, 1);
+    assert_int_equal(fh.identity, PAIL_EFFECT_NONE);
+    assert_string_equal(fh.principal, user);
+    assert_non_null(strstr(r.body, "<EvalResourceName>arn:aws:s3:::hooked/k</EvalResourceName>"
+                                   "<EvalDecision>allowed</EvalDecision><MatchedStatements><member>"
+                                   "<SourcePolicyId>BucketPolicy:hooked</SourcePolicyId><SourcePolicyType>"
+                                   "resource</SourcePolicyType><StartPosition><Line>2</Line><Column>3"));
+    assert_non_null(strstr(r.body, "<MissingContextValues><member>aws:SourceIp</member>"));
+    assert_non_null(strstr(r.body, "<EvalDecisionDetails><entry><key>ACL</key><value>implicitDeny"));
+    assert_non_null(strstr(r.body, "<EvalResourceName>arn:aws:s3:::other/k</EvalResourceName>"
+                                   "<EvalDecision>implicitDeny</EvalDecision>"));
+    /* a group is no principal, and a given ResourcePolicy replaces the hook */
+    assert_ok(ROOT(t, "Action", "CreateGroup", "GroupName", "hg"));
+    char group[96];
+    snprintf(group, sizeof group, "arn:aws:iam::%s:group/hg", acct_id(t));
+    assert_ok(ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", group,
+                   "ActionNames.member.1", "s3:GetObject", "ResourceArns.member.1",
+                   "arn:aws:s3:::hooked/k"));
+    assert_ok(ROOT(t, "Action", "SimulatePrincipalPolicy", "PolicySourceArn", user,
+                   "ActionNames.member.1", "s3:GetObject", "ResourceArns.member.1",
+                   "arn:aws:s3:::hooked/k", "ResourcePolicy",
+                   "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+                   "\"Resource\":\"*\"}}"));
+    /* without CallerArn SimulateCustomPolicy simulates no principal */
+    assert_ok(ROOT(t, "Action", "SimulateCustomPolicy", "PolicyInputList.member.1",
+                   ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""), "ActionNames.member.1",
+                   "s3:GetObject", "ResourceArns.member.1", "arn:aws:s3:::hooked/k"));
+    assert_int_equal(fh.calls, 1);
+    r = ROOT(t, "Action", "SimulateCustomPolicy", "PolicyInputList.member.1",
+             ALLOW("\"Action\":\"s3:*\",\"Resource\":\"*\""), "ActionNames.member.1",
+             "s3:GetObject", "ResourceArns.member.1", "arn:aws:s3:::hooked/k", "CallerArn", user);
+    assert_int_equal(fh.calls, 2);
+    assert_int_equal(fh.identity, PAIL_EFFECT_ALLOW);
+    t->sim = NULL;
+}
+
 /* ===== STS ===== */
 
 static void test_sts_caller_identity_and_session_token(void **state)
@@ -1224,6 +1361,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_authorization_messages, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_account_summary, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_simulate, ifx_setup, ifx_teardown),
+        cmocka_unit_test_setup_teardown(test_simulate_resource_policy, ifx_setup, ifx_teardown),
+        cmocka_unit_test_setup_teardown(test_simulate_hook, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_sts_caller_identity_and_session_token, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_sts_assume_role, ifx_setup, ifx_teardown),
         cmocka_unit_test_setup_teardown(test_persisted_through_api, ifx_setup, ifx_teardown),

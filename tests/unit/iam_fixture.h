@@ -23,6 +23,7 @@
 struct ifx {
     struct fx *f;
     struct pail_identity *id;
+    const struct pail_sim_hook *sim; /* passed with every call (NULL: none) */
 };
 
 /* fx_root(), but /dev/shm when there: fsync is cheap there. */
@@ -102,7 +103,7 @@ static inline struct res ifx_call_at(struct ifx *t, const char *svc, const char 
         p[n] = (struct pail_iam_param){kv[2 * n], kv[2 * n + 1]};
     }
     struct pail_iam_call call = {.service = svc, .params = p, .nparams = n, .access_key = key,
-                                 .request_id = "req-1", .now_ms = now_ms};
+                                 .request_id = "req-1", .now_ms = now_ms, .sim = t->sim};
     struct pail_buf b;
     pail_buf_init(&b, 1 << 22);
     struct res r = {0};

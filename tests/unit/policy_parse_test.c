@@ -413,6 +413,13 @@ static void test_statement_accessors(void **state)
     assert_null(pail_policy_statement_sid(p, 1));
     assert_string_equal(pail_policy_statement_sid(p, 2), "");
     assert_null(pail_policy_statement_sid(p, 3));
+    assert_false(pail_policy_statement_denies(p, 0));
+    assert_false(pail_policy_statement_denies(p, 3));
+    pail_policy_free(p);
+    p = fx_compile(DOC12(BP() ",{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+                         "\"Resource\":\"arn:aws:s3:::b/*\"}"), RES);
+    assert_false(pail_policy_statement_denies(p, 0));
+    assert_true(pail_policy_statement_denies(p, 1));
     pail_policy_free(p);
     p = fx_compile("{\"Statement\":" IP(",\"Sid\":\"One\"") "}", IDN);
     assert_int_equal(pail_policy_statement_count(p), 1);
