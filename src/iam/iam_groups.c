@@ -115,16 +115,8 @@ enum pail_err iam_UpdateGroup(struct iam_ctx *c)
     if (!npath && !nname)
         return PAIL_OK;
     struct group *tmp = group_tmp(g);
-    if (nname) {
-        free(tmp->d.name);
-        tmp->d.name = id_xstrdup(nname);
-    }
-    if (npath) {
-        free(tmp->d.path);
-        tmp->d.path = id_xstrdup(npath);
-    }
-    free(tmp->d.arn);
-    tmp->d.arn = id_entity_arn(c->acct->id, "group", tmp->d.path, tmp->d.name);
+    id_entity_rename(&tmp->d.name, &tmp->d.path, &tmp->d.arn, c->acct->id, "group", nname,
+                     npath);
     struct txn t;
     txn_begin(&t, c->id);
     txn_stage(&t, EK_GROUP, g, tmp);

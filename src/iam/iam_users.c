@@ -122,16 +122,8 @@ enum pail_err iam_UpdateUser(struct iam_ctx *c)
     if (!npath && !nname)
         return PAIL_OK;
     struct user *tmp = user_tmp(u);
-    if (nname) {
-        free(tmp->d.name);
-        tmp->d.name = id_xstrdup(nname);
-    }
-    if (npath) {
-        free(tmp->d.path);
-        tmp->d.path = id_xstrdup(npath);
-    }
-    free(tmp->d.arn);
-    tmp->d.arn = id_entity_arn(c->acct->id, "user", tmp->d.path, tmp->d.name);
+    id_entity_rename(&tmp->d.name, &tmp->d.path, &tmp->d.arn, c->acct->id, "user", nname,
+                     npath);
     struct txn t;
     txn_begin(&t, c->id);
     txn_stage(&t, EK_USER, u, tmp);

@@ -282,6 +282,10 @@ void pdoc_unref(struct pdoc *d);
 
 /* arn of an IAM entity: arn:aws:iam::ACCT:KIND/PATH-WITHOUT-LEADING-SLASH NAME */
 char *id_entity_arn(const char *acct, const char *kind, const char *path, const char *name);
+/* Renames and/or moves an entity doc (UpdateUser, UpdateGroup): the new name
+ * and path where given (NULL keeps the old), and the arn rebuilt from them. */
+void id_entity_rename(char **name, char **path, char **arn, const char *acct, const char *kind,
+                      const char *new_name, const char *new_path);
 
 void user_doc_free(struct user_doc *d);
 void user_doc_clone(struct user_doc *dst, const struct user_doc *src);

@@ -114,6 +114,21 @@ char *id_entity_arn(const char *acct, const char *kind, const char *path, const 
     return s;
 }
 
+void id_entity_rename(char **name, char **path, char **arn, const char *acct, const char *kind,
+                      const char *new_name, const char *new_path)
+{
+    if (new_name) {
+        free(*name);
+        *name = id_xstrdup(new_name);
+    }
+    if (new_path) {
+        free(*path);
+        *path = id_xstrdup(new_path);
+    }
+    free(*arn);
+    *arn = id_entity_arn(acct, kind, *path, *name);
+}
+
 /* ===== 2. shared policy documents ===== */
 
 struct pdoc *pdoc_new(const char *doc, struct pail_policy *p)
