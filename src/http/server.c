@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "http/body.h"
+#include "http/edge.h"
 #include "http/request.h"
 #include "s3/pipeline.h"
 #include "util/encode.h"
@@ -142,6 +143,8 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
     r->method = pail_arena_strdup(r->arena, method);
     collect_headers(r, c);
     client_ip(r, c);
+    if (pail_http_edge_check(r) != PAIL_OK)
+        return r->err;
     return pail_pipeline_begin(r);
 }
 
@@ -417,6 +420,7 @@ static struct MHD_Daemon *start_daemon(struct pail_server *srv, const char *list
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* HTTP/1.1 without Host: 400 (RFC 9112 §3.2) */
         MHD_OPTION_END);
     if (!d)
         pail_error("cannot listen on %s", listen);
