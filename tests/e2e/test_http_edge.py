@@ -121,3 +121,34 @@ def test_a_valid_request_after_them_still_works(raw, s3, bucket):
     responses, _ = exchange(raw, data, timeout=3)
     assert status_of(responses[0]) == 200
     assert s3.get_object(Bucket=bucket, Key="ok")["Body"].read() == b"abc"
+
+
+@pytest.mark.parametrize("value", ["bytes= 0-1", "bytes=+0-1", "bytes=0-1 ", "bytes=0--1",
+                                   "bytes=a-b", "bytes=1-0", "bytes=0-1,3-4", "items=0-1",
+                                   "bytes=", "bytes=-", "bytes=0x1-2", "bytes=-+2"])
+def test_an_unparseable_range_is_ignored(s3, bucket, value):
+    # S3 ignores a Range it cannot parse (and several ranges) and sends the
+    # whole object with 200; RFC 9110 §14.2 lets a server ignore Range.
+    s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
+    got = s3.get_object(Bucket=bucket, Key="r", Range=value)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert got["Body"].read() == b"0123456789"
+    assert "ContentRange" not in got
+
+
+@pytest.mark.parametrize("value,body", [("bytes=0-1", b"01"), ("bytes=-2", b"89"),
+                                        ("bytes=7-", b"789"), ("bytes=8-100", b"89")])
+def test_a_valid_range_is_served(s3, bucket, value, body):
+    s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
+    got = s3.get_object(Bucket=bucket, Key="r", Range=value)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert got["Body"].read() == body
+
+
+@pytest.mark.parametrize("value", ["bytes=10-", "bytes=99999999999999999999999-"])
+def test_a_range_past_the_end_is_invalid(s3, bucket, value):
+    s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
+    with pytest.raises(Exception) as e:
+        s3.get_object(Bucket=bucket, Key="r", Range=value)
+    assert e.value.response["Error"]["Code"] == "InvalidRange"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
