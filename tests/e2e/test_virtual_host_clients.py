@@ -33,6 +33,12 @@ log (which writes a virtual-hosted request's target as //BUCKET/...) must show
 the operations with that addressing. test_checker_catches_path_style runs the CLI
 in path style and shows the same checks reject it.
 
+A proxy that passed the absolute form through unchanged would have met a pail
+that answered InvalidURI; RFC 9112 section 3.2.2 says a server MUST accept it.
+pail now does (its authority stands for the Host): test_absolute_form_target,
+and test_pail_as_the_clients_proxy, where s3cmd and the CLI name pail itself as
+their proxy, another way to use virtual-hosted names without a resolver.
+
 One pail per module (own_server): its stderr is the access log read here."""
 import base64
 import hashlib
@@ -396,7 +402,7 @@ def ok(p, argv):
 def aws(vh, tmp_path):
     """aws(*args, style='virtual') through the proxy, endpoint http://s3.localhost:PORT,
     5 MiB multipart threshold and parts."""
-    def run(*args, style="virtual", check=True, timeout=300):
+    def run(*args, style="virtual", check=True, timeout=300, proxy=None):
         cfg = tmp_path / ("aws-%s.cfg" % style)
         cfg.write_text("[default]\nregion = %s\ns3 =\n    addressing_style = %s\n"
                        "    multipart_threshold = 5MB\n    multipart_chunksize = 5MB\n"
@@ -408,7 +414,7 @@ def aws(vh, tmp_path):
                     "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": str(cfg),
                     "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "",
                     "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1",
-                    "HTTP_PROXY": vh.proxy.url, "http_proxy": vh.proxy.url})
+                    "HTTP_PROXY": proxy or vh.proxy.url, "http_proxy": proxy or vh.proxy.url})
         argv = [sys.executable, "-m", "awscli", "--endpoint-url", vh.endpoint] + [str(a) for a in args]
         p = vh.client_run(argv, env, timeout)
         return ok(p, argv) if check else p
@@ -497,7 +503,7 @@ def test_checker_catches_path_style(vh, aws, vbucket):
 # ------------------------------------------------------------ s3cmd
 @pytest.fixture
 def s3cmd_factory(vh, tmp_path):
-    def make(signature_v2):
+    def make(signature_v2, proxy_port=None):
         cfg = tmp_path / ("s3cfg-v%d" % (2 if signature_v2 else 4))
         cfg.write_text("\n".join([
             "[default]",
@@ -506,7 +512,7 @@ def s3cmd_factory(vh, tmp_path):
             "host_base = %s:%d" % (DOMAIN, vh.port),
             "host_bucket = %%(bucket)s.%s:%d" % (DOMAIN, vh.port),
             "proxy_host = 127.0.0.1",
-            "proxy_port = %d" % vh.proxy.port,
+            "proxy_port = %d" % (proxy_port or vh.proxy.port),
             "use_https = False",
             "signature_v2 = %s" % signature_v2,
             "bucket_location = us-east-1",
@@ -671,3 +677,53 @@ def test_rclone_virtual_host(vh, rclone, vbucket, tmp_path):
             "CompleteMultipartUpload", "ListObjects", "GetObject", "HeadObject", "CopyObject",
             "UploadPartCopy", "DeleteObject", "DeleteBucket"]
     check_virtual_hosted(vh, vbucket, *vh.take(), want)
+
+
+# ------------------------------------------------------------ absolute form
+def test_absolute_form_target(vh, vbucket):
+    """A request line in absolute form (what clients send to a proxy) addresses
+    the bucket in its authority, which replaces the Host header (RFC 9112
+    section 3.2.2: a server MUST accept it)."""
+    vh.s3.create_bucket(Bucket=vbucket)
+    vh.s3.put_object(Bucket=vbucket, Key="a+b %.txt", Body=b"absolute", ACL="public-read")
+    for target, host in [("http://%s/a%%2Bb%%20%%25.txt" % vh.host_of(vbucket), "elsewhere.example"),
+                         ("HTTP://%s/a+b%%20%%25.txt" % vh.host_of(vbucket), None),
+                         ("http://127.0.0.1:%d/%s/a+b%%20%%25.txt" % (vh.port, vbucket), "x.s3.localhost")]:
+        c = http.client.HTTPConnection("127.0.0.1", vh.port, timeout=30)
+        c.request("GET", target, headers={"Host": host} if host else {})
+        r = c.getresponse()
+        assert (r.status, r.read()) == (200, b"absolute"), target
+        c.close()
+    c = http.client.HTTPConnection("127.0.0.1", vh.port, timeout=30)
+    c.request("GET", "http:///a", headers={"Host": vh.host_of(vbucket)})
+    r = c.getresponse()
+    assert r.status == 400 and b"<Code>InvalidURI</Code>" in r.read()
+    c.close()
+
+
+@pytest.mark.skipif(S3CMD is None, reason="s3cmd is not installed (apt-get install s3cmd)")
+@pytest.mark.parametrize("signature_v2", [True, False], ids=["sigv2", "sigv4"])
+def test_pail_as_the_clients_proxy(vh, s3cmd_factory, aws, vbucket, tmp_path, signature_v2):
+    """s3cmd and the AWS CLI with pail itself as their HTTP proxy: every
+    request arrives in absolute form, signed for BUCKET.s3.localhost and the
+    path, and must work as the origin form does."""
+    s3cmd = s3cmd_factory(signature_v2, proxy_port=vh.port)
+    (tmp_path / "f").write_bytes(b"via pail as proxy\n")
+    b = "s3://%s" % vbucket
+    s3cmd("mb", b)
+    s3cmd("put", tmp_path / "f", b + "/dir/a+b 100%.txt")
+    assert body(vh, vbucket, "dir/a+b 100%.txt") == b"via pail as proxy\n"
+    assert "%s/dir/a+b 100%%.txt" % b in s3cmd("ls", b + "/dir/").stdout
+    s3cmd("get", b + "/dir/a+b 100%.txt", tmp_path / "g")
+    assert (tmp_path / "g").read_bytes() == b"via pail as proxy\n"
+    aws("s3", "cp", "s3://%s/dir/a+b 100%%.txt" % vbucket, "s3://%s/cli/\u00fc copy.txt" % vbucket,
+        proxy=vh.proc.endpoint)
+    assert "\u00fc copy.txt" in aws("s3", "ls", "s3://%s/cli/" % vbucket, proxy=vh.proc.endpoint).stdout
+    aws("s3", "rm", "--recursive", "s3://%s/cli/" % vbucket, proxy=vh.proc.endpoint)
+    s3cmd("del", b + "/dir/a+b 100%.txt")
+    s3cmd("rb", b)
+    records, lines = vh.take()
+    assert records == [], "nothing went through the test's proxy"
+    ops = {op for _m, target, op, status in lines if target.startswith("//%s/" % vbucket) and status < 300}
+    assert {"CreateBucket", "PutObject", "ListObjects", "GetObject", "CopyObject", "ListObjectsV2",
+            "DeleteObject", "DeleteBucket"} <= ops, lines
