@@ -39,6 +39,7 @@
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
+    "                  [--log-format text|json]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "       pail --version\n"
@@ -54,6 +55,8 @@ static const char usage[] =
     "  --domain NAME       virtual-hosted requests: Host BUCKET.NAME addresses bucket\n"
     "                      BUCKET (repeatable; env PAIL_DOMAIN, comma-separated;\n"
     "                      default s3.localhost); path-style works on every name\n"
+    "  --log-format text|json  log lines as text, or one JSON object per line for\n"
+    "                      log collectors (env PAIL_LOG_FORMAT; default text)\n"
     "  --aws-defaults      new buckets as AWS makes them since 2023: ACLs off\n"
     "                      (BucketOwnerEnforced) and all public access blocked\n"
     "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
@@ -66,7 +69,7 @@ static const char usage[] =
 #define MAX_DOMAINS 16
 
 struct options {
-    const char *listen, *data, *region, *cache_mib, *website_listen;
+    const char *listen, *data, *region, *cache_mib, *website_listen, *log_format;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -125,6 +128,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (o->website_listen && !*o->website_listen)
         o->website_listen = NULL;
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
+    o->log_format = env_or("PAIL_LOG_FORMAT", "text");
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
@@ -144,6 +148,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--region")    ? &o->region
                             : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
+                            : !strcmp(argv[i], "--log-format") ? &o->log_format
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -162,6 +167,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     o->cache_bytes = (size_t)mib << 20;
+    if (strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
+        fprintf(stderr, "pail: --log-format wants text or json, not '%s'\n", o->log_format);
+        return -1;
+    }
+    pail_log_set_json(!strcmp(o->log_format, "json"));
     return 0;
 }
 

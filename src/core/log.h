@@ -2,11 +2,23 @@
 #ifndef PAIL_CORE_LOG_H
 #define PAIL_CORE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum pail_log_level { PAIL_LOG_DEBUG, PAIL_LOG_INFO, PAIL_LOG_WARN, PAIL_LOG_ERROR };
 
 void pail_log_set_level(enum pail_log_level l);
+/* JSON lines for log collectors: every line is one object,
+ * {"time":"…Z","level":"info","msg":"…"}; an access line's text is then
+ * JSON members ("k":v,...) that take the place of "msg". Set before the
+ * server starts. */
+void pail_log_set_json(bool on);
+bool pail_log_json(void);
+/* s[0..n) as the inside of a JSON string into out (at most cap bytes):
+ * quotes, backslashes and control characters escaped, bytes that are not
+ * UTF-8 replaced by U+FFFD; stops before what would not fit. Returns the
+ * length written. */
+size_t pail_log_json_str(char *out, size_t cap, const char *s, size_t n);
 void pail_log(enum pail_log_level l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* An info line for the access log, already formatted (n bytes, no newline:

@@ -331,3 +331,32 @@ def test_start_up_prints_each_url_form(start_pail, tmp_path):
 def test_version():
     out = subprocess.run([pail_bin(), "--version"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 0 and out.stdout.startswith("pail ") and out.stdout.count(".") >= 2
+
+
+def test_json_log_lines(start_pail, tmp_path):
+    """--log-format json: every log line on stderr is one JSON object (for
+    log collectors); access lines carry the request's facts, credentials in
+    the target blanked as in text lines."""
+    import json
+    p = start_pail(tmp_path / "data", ["--log-format", "json"])
+    ep = "http://127.0.0.1:%d" % p.port
+    requests.get(ep + '/no-such-bucket/k"\\x?X-Amz-Signature=secret&a=1', timeout=10)
+    requests.get(ep + "/", timeout=10)
+    p.stop()
+    lines = [ln for ln in p.stderr_text().splitlines() if ln.startswith("{")]
+    docs = [json.loads(ln) for ln in lines]  # each parses on its own
+    assert all(d["level"] in ("debug", "info", "warn", "error") and d["time"].endswith("Z")
+               for d in docs)
+    access = [d for d in docs if "request_id" in d]
+    assert len(access) == 2
+    first = access[0]
+    assert first["method"] == "GET" and first["status"] == 400
+    assert first["bucket"] == "no-such-bucket" and first["remote_ip"] == "127.0.0.1"
+    assert "secret" not in first["target"] and "X-Amz-Signature=REDACTED" in first["target"]
+    assert first["completed"] is True and isinstance(first["ms"], float)
+    second = access[1]
+    assert second["operation"] == "ListBuckets" and second["status"] == 403
+    assert second["error"] == "AccessDenied" and second["denied_by"]
+    assert any("msg" in d for d in docs)  # the server's own lines too
+    assert not [ln for ln in p.stderr_text().splitlines()
+                if " info " in ln and ln[:4].isdigit()]  # no text log lines left
