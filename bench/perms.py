@@ -9,14 +9,18 @@ a small GET and PUT, measured against the account root in paired rounds.
        policy with conditions on the bucket
   (c)  anonymous GET of public-read objects (the AllUsers grant of the object ACL)
   (d)  presigned requests (SigV4 query, made once with the root key, 7 days)
+  (e)  anonymous GET of the same public-read objects through the website
+       endpoint (Host: bench.s3-website.localhost:PORT; the bucket has a
+       website configuration): what serving a static site costs over (c)
   (a0) the root on a bucket without a bucket policy (full run: what the
        policy costs the root; pail's fast path)
 
 All cells are GET/PUT 4 KiB at 16 connections (wrk, bench/wrk/replay.lua, as
-the matrix). The bucket policy is on the bucket (a), (b), (c) and (d) use, so
-every one of them evaluates it. This machine's speed drifts by up to 2x within
+the matrix). The bucket policy is on the bucket (a)-(e) use, so every one of
+them evaluates it; (e) reads (c)'s objects, so (e)/(c) is the website path
+alone. This machine's speed drifts by up to 2x within
 minutes, so the cells run in rounds where each variant is bracketed by (a):
-a b a c a d a [a0 a] (GET) and a b a d a (PUT); a variant's ratio in a round is
+a b a c a d a e a [a0 a] (GET) and a b a d a (PUT); a variant's ratio in a round is
 its op/s over the mean of the two (a) cells around it, and the target is the
 median over the rounds (5 full, 3 quick).
 
@@ -43,16 +47,20 @@ BUCKET, PLAIN = "bench", "plain"
 GROUP, POLICY, USER = "bench-writers", "bench-object-rw", "bench-user"
 READERS = ["reader-%d" % i for i in range(1, 5)]
 NGET = 256
+WEBSITE_CONF = (b'<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                b'<IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>')
+INDEX, INDEX_BODY = "index.html", b"<html><body>bench</body></html>\n"
 
 GET_A = "GET 4 KiB @16 root"
 GET_B = "GET 4 KiB @16 IAM user+policy"
 GET_C = "GET 4 KiB @16 anonymous public-read"
 GET_D = "GET 4 KiB @16 presigned"
+GET_E = "GET 4 KiB @16 website anonymous public-read"
 GET_A0 = "GET 4 KiB @16 root, no bucket policy"
 PUT_A = "PUT 4 KiB @16 root"
 PUT_B = "PUT 4 KiB @16 IAM user+policy"
 PUT_D = "PUT 4 KiB @16 presigned"
-LETTER = {GET_A: "a", GET_B: "b", GET_C: "c", GET_D: "d", GET_A0: "a0",
+LETTER = {GET_A: "a", GET_B: "b", GET_C: "c", GET_D: "d", GET_E: "e", GET_A0: "a0",
           PUT_A: "a", PUT_B: "b", PUT_D: "d"}
 
 
@@ -164,6 +172,36 @@ class Perms:
         if st != want:
             raise RuntimeError("perms setup: %s -> %d (want %d) %s" % (what, st, want, resp[:300]))
 
+    def web_host(self, port):
+        """The website endpoint's Host for BUCKET (pail's default --domain
+        s3.localhost): sent by the load tools to 127.0.0.1, no DNS involved."""
+        return "%s.s3-website.localhost:%d" % (BUCKET, port)
+
+    def check_website(self, port, private):
+        """(e) answers for the reason meant: the website endpoint (its HTML
+        error pages, the index document at /), anonymously (a root signature
+        is ignored there), the object's own body."""
+        web = self.web_host(port)
+        pub = self.pub_keys[0]
+        st, h, got = R.raw_request(port, R.anonymous_head(web, "GET", "/" + pub))
+        _, _, rest = R.raw_request(port, R.anonymous_head(port, "GET", "/%s/%s" % (BUCKET, pub)))
+        if st != 200 or got != rest or len(got) != 4 * KiB:
+            raise RuntimeError("perms setup: website GET of a public-read object -> %d, %d bytes "
+                               "(REST: %d bytes, same: %s)" % (st, len(got), len(rest), got == rest))
+        st, _, got = R.raw_request(port, R.anonymous_head(web, "GET", "/"))
+        if st != 200 or got != INDEX_BODY:
+            raise RuntimeError("perms setup: website GET / -> %d %r (want the index document)"
+                               % (st, got[:200]))
+        st, h, got = R.raw_request(port, R.anonymous_head(web, "GET", private))
+        if st != 403 or not h.get("content-type", "").startswith("text/html"):
+            raise RuntimeError("perms setup: website GET of a private object -> %d %s %r (want 403 "
+                               "with the website's HTML error page)" % (
+                                   st, h.get("content-type"), got[:200]))
+        root = R.Signer(port)
+        root.host = web  # signed for the website host: the endpoint must still be anonymous
+        self.check(port, root.head("GET", private), 403,
+                   "website GET of a private object signed by the root (a website is anonymous)")
+
     def setup(self, srv):
         b, port = self.b, srv.port
         t = time.monotonic()
@@ -194,6 +232,10 @@ class Perms:
         for bk in (BUCKET, PLAIN):
             b.put_many(srv, bk, self.get_keys, 4 * KiB, conns=8)
         b.put_many(srv, BUCKET, self.pub_keys, 4 * KiB, conns=8, extra=[("x-amz-acl", "public-read")])
+        # (e): the same bucket and objects as (c), served as a static website
+        b.request(srv, "PUT", "/" + BUCKET, [("website", None)], body=WEBSITE_CONF)
+        b.request(srv, "PUT", "/%s/%s" % (BUCKET, INDEX), body=INDEX_BODY,
+                  extra=[("x-amz-acl", "public-read"), ("Content-Type", "text/html")])
         b.put_many(srv, BUCKET, self.put_keys, 4 * KiB, conns=16)  # PUT cells overwrite these
         self.setup_s["objects"] = time.monotonic() - t
         # presigned URLs are made once, with the root key, valid 7 days
@@ -215,6 +257,7 @@ class Perms:
         self.check(port, R.anonymous_head(port, "GET", key), 403,
                    "anonymous GET of a private object (the bucket policy grants no public read)")
         self.check(port, self.pre_get[0], 200, "presigned GET")
+        self.check_website(port, key)
         self.check(port, self.pre_put[0], 200, "presigned PUT", body)
         self.check(port, R.Signer(port).head("GET", key, extra=[("User-Agent", "curl/7.10")]), 403,
                    "root GET denied by the bucket policy's DenyOldClients (the policy is evaluated)")
@@ -239,6 +282,9 @@ class Perms:
             return [R.anonymous_head(port, "GET", obj(BUCKET, k)) for k in self.pub_keys], None
         if cell == GET_D:
             return self.pre_get, None
+        if cell == GET_E:
+            web = self.web_host(port)
+            return [R.anonymous_head(web, "GET", "/" + k) for k in self.pub_keys], None
         n = 4 * KiB
         if cell == PUT_A:
             return [root.head("PUT", obj(BUCKET, k), length=n) for k in self.put_keys], n
@@ -344,7 +390,7 @@ class Perms:
         try:
             self.setup(srv)
             R.log("perms: set up in %s" % ", ".join("%s %.1f s" % kv for kv in self.setup_s.items()))
-            get_others = [GET_B, GET_C, GET_D] + ([] if self.quick else [GET_A0])
+            get_others = [GET_B, GET_C, GET_D, GET_E] + ([] if self.quick else [GET_A0])
             put_others = [PUT_B] + ([] if self.quick else [PUT_D])
             R.log("perms: %d rounds, %.0f s cells: GET %s; PUT %s" % (
                 self.rounds, self.secs, " ".join(LETTER[c] + " a" for c in get_others),
@@ -367,10 +413,14 @@ class Perms:
         return self
 
     # ------------------------------------------------------------ report
-    def ratio(self, phase, cell, what="ratios"):
+    def ratio(self, phase, cell, what="ratios", base=None):
         """(median ratio, [per-round ratios]) for cell/(a) in phase: op/s
-        ("ratios") or CPU µs/req ("cpu_ratios")."""
+        ("ratios") or CPU µs/req ("cpu_ratios"); with base, cell/base per
+        round, as (cell/(a)) / (base/(a)) of that round."""
         rs = [r[what].get(cell) for r in self.rounds_out if r["phase"] == phase]
+        if base is not None:
+            bs = [r[what].get(base) for r in self.rounds_out if r["phase"] == phase]
+            rs = [x / y if x is not None and y else None for x, y in zip(rs, bs)]
         rs = [x for x in rs if x is not None]
         return (statistics.median(rs) if rs else None), rs
 
@@ -394,12 +444,23 @@ class Perms:
                         R.fmt(self.stat(phase, cell, "cpu_us")), R.fmt(self.stat(phase, base, "cpu_us")),
                         R.fmt_ratio(c)))
 
-        for cell, base in ((GET_B, GET_A), (GET_C, GET_A), (GET_D, GET_A), (PUT_B, PUT_A), (PUT_D, PUT_A)):
+        for cell, base in ((GET_B, GET_A), (GET_C, GET_A), (GET_D, GET_A), (GET_E, GET_A),
+                           (PUT_B, PUT_A), (PUT_D, PUT_A)):
             m, rs = self.ratio("before", cell)
             if m is None and cell == PUT_D and self.quick:
                 continue
             add("%s (%s) >= 90%% of %s (a)" % (cell, LETTER[cell], base), R.fmt_ratio(m),
                 None if m is None else m >= 0.9, detail("before", cell, base, rs) if rs else "")
+        m, rs = self.ratio("before", GET_E, base=GET_C)
+        if m is not None:
+            c, _ = self.ratio("before", GET_E, "cpu_ratios", base=GET_C)
+            add("%s (e) vs %s (c): the website endpoint over REST, same objects" % (GET_E, GET_C),
+                R.fmt_ratio(m), None, "informational; per round (e)/(a) over (c)/(a): %s; %s vs %s "
+                "op/s, CPU %s vs %s µs/req (medians; CPU ratio %s)" % (
+                    ", ".join(R.fmt_ratio(x) for x in rs),
+                    R.fmt(self.stat("before", GET_E, "ops")), R.fmt(self.stat("before", GET_C, "ops")),
+                    R.fmt(self.stat("before", GET_E, "cpu_us")),
+                    R.fmt(self.stat("before", GET_C, "cpu_us")), R.fmt_ratio(c)))
         m, rs = self.ratio("before", GET_A0)
         if m is not None:
             add("%s: root with the 20-statement policy (a) vs without (a0)" % GET_A,
@@ -437,10 +498,12 @@ class Perms:
                  "evaluated on every GET/PUT, none allows the IAM user or anonymous directly); "
                  "(b) is `%s`, whose only permission is group `%s`'s customer managed policy "
                  "`%s`; (c) GETs objects written with `x-amz-acl: public-read`; (d) replays "
-                 "presigned URLs made once with the root key (7 days). %d rounds of %.0f s cells, "
-                 "each variant bracketed by (a) (`a b a c a d a ...`); a round's ratio is the variant's "
+                 "presigned URLs made once with the root key (7 days); (e) GETs (c)'s objects "
+                 "anonymously through the website endpoint (`Host: %s.s3-website.localhost:PORT`, "
+                 "the bucket has a website configuration with an index document). %d rounds of "
+                 "%.0f s cells, each variant bracketed by (a) (`a b a c a d a e a ...`); a round's ratio is the variant's "
                  "op/s over the mean of the (a) cells around it. Setup: %s.\n" % (
-                     BUCKET, USER, GROUP, POLICY, self.rounds, self.secs,
+                     BUCKET, USER, GROUP, POLICY, BUCKET, self.rounds, self.secs,
                      "; ".join("%s %.1f s" % kv for kv in self.setup_s.items())))
         w.append("| phase | cell | cells | op/s (median) | p50 ms | p99 ms | CPU µs/req | peak RSS MiB "
                  "| errors | op/s ratio to (a), median | rounds | CPU µs/req ratio to (a), median |")

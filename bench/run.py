@@ -10,8 +10,8 @@ in one run on this machine, next to the machine's physical limits.
              --soak-minutes M  (bench/soak.py after the matrix: 10 full, 0 quick)
              --only-perms | --no-perms  --perm-users N  --perm-rounds R
                (bench/perms.py after the paired rounds: GET/PUT 4 KiB @16 as the root,
-               an IAM user with a 20-statement bucket policy, anonymous, presigned;
-               start-up with N users)
+               an IAM user with a 20-statement bucket policy, anonymous, presigned,
+               anonymous through the website endpoint; start-up with N users)
 
 Every request is signed (SigV4, UNSIGNED-PAYLOAD) before its cell starts, so
 no client signing is measured. Load comes from wrk (bench/wrk/replay.lua) for

@@ -330,6 +330,26 @@ static void close_store(struct pail_services *srv)
     srv->data = NULL;
 }
 
+/* The three ways to name an object, so that a newcomer can open one: the
+ * path-style URL resolves everywhere; *.localhost names resolve in browsers
+ * and, elsewhere, only with libnss-myhostname (README, "Host names"). */
+static void print_urls(const struct options *o)
+{
+    const char *colon = strrchr(o->listen, ':');
+    const char *port = colon ? colon + 1 : "80";
+    int hlen = colon ? (int)(colon - o->listen) : (int)strlen(o->listen);
+    const char *host = o->listen;
+    if ((hlen == 7 && !strncmp(host, "0.0.0.0", 7)) || (hlen == 4 && !strncmp(host, "[::]", 4)))
+        host = "127.0.0.1", hlen = 9; /* a wildcard listener answers on loopback too */
+    const char *d = o->domains[0], *web = strncmp(d, "s3.", 3) == 0 ? d + 3 : d;
+    printf("  path-style: http://%.*s:%s/BUCKET/KEY (any program)\n"
+           "  virtual:    http://BUCKET.%s:%s/KEY (browsers; scripts: README, \"Host names\")\n"
+           "  website:    http://BUCKET.s3-website.%s:%s/ (a bucket with a website configuration)\n",
+           hlen, host, port, d, port, web, port);
+    if (o->website_listen)
+        printf("  website:    http://%s (the bucket from the Host)\n", o->website_listen);
+}
+
 static int serve(int argc, char **argv)
 {
     struct options o;
@@ -364,8 +384,7 @@ static int serve(int argc, char **argv)
            "  endpoint:   http://%s\n  access key: %s\n  secret key: %s\n  region:     %s\n",
            VERSION, o.listen, o.data, o.listen, root_creds.access_key, root_creds.secret_key,
            o.region);
-    if (o.website_listen)
-        printf("  website:    http://%s (the bucket from the Host)\n", o.website_listen);
+    print_urls(&o);
     fflush(stdout);
     int sig = 0;
     sigdelset(&set, SIGPIPE);

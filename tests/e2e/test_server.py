@@ -312,3 +312,17 @@ def test_uploads_during_the_start_up_sweep_survive(start_pail, s3_client_factory
         assert c.get_object(Bucket=b, Key=k)["Body"].read() == body, k
     assert len(c.get_object(Bucket=b, Key="old")["Body"].read()) == 40_000
     assert p3.stop() == 0, p3.tail()
+
+
+def test_start_up_prints_each_url_form(start_pail, tmp_path):
+    """`make run` tells a newcomer how to name an object: path-style (works
+    from every program), virtual-hosted and website (browsers resolve
+    *.localhost), under the first --domain, on the listening port."""
+    p = start_pail(tmp_path / "data", ["--domain", "s3.example.test", "--domain", "s3.localhost"])
+    deadline = time.monotonic() + 10
+    while "website:" not in p.stderr_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = p.stderr_text()
+    assert "path-style: http://127.0.0.1:%d/BUCKET/KEY" % p.port in out
+    assert "virtual:    http://BUCKET.s3.example.test:%d/KEY" % p.port in out
+    assert "website:    http://BUCKET.s3-website.example.test:%d/" % p.port in out
