@@ -54,14 +54,16 @@ const APP_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>pail from another origin</title>
 <style>
   body { font: 14px/1.4 sans-serif; margin: 24px; }
-  table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 4px 8px; vertical-align: top; }
+  table { border-collapse: collapse; }
+  td, th { border: 1px solid #999; padding: 4px 8px; vertical-align: top; }
   .as-expected { background: #d8f5d8; } .unexpected { background: #f8d7d7; }
   pre { margin: 0; white-space: pre-wrap; max-width: 760px; }
 </style></head>
 <body>
 <h1>pail from another origin</h1>
 <p>This page: <code id="origin"></code> &mdash; S3 endpoint: <code id="endpoint"></code></p>
-<table><thead><tr><th>#</th><th>step</th><th>outcome</th><th>detail</th></tr></thead><tbody id="steps"></tbody></table>
+<table><thead><tr><th>#</th><th>step</th><th>outcome</th><th>detail</th></tr></thead>
+<tbody id="steps"></tbody></table>
 <script type="module">
   import * as S3 from "/sdk.js";
   document.getElementById("origin").textContent = location.origin;
@@ -203,13 +205,15 @@ async function pageFacts(page) {
   return page.evaluate(() => ({
     title: document.title,
     text: document.body ? document.body.innerText : "",
-    links: [...document.querySelectorAll("a[href]")].map((a) => ({ href: a.href, text: a.textContent.trim() })),
+    links: [...document.querySelectorAll("a[href]")].map((a) => ({ href: a.href,
+                                                                  text: a.textContent.trim() })),
     tableRows: [...document.querySelectorAll("table")].map((t) => ({
       rows: t.querySelectorAll("tbody tr").length || t.querySelectorAll("tr").length,
       headers: [...t.querySelectorAll("thead th")].map((th) => th.textContent.trim()),
     })),
     images: [...document.images].map((i) => ({ src: i.currentSrc || i.src, complete: i.complete,
-                                              naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight })),
+                                              naturalWidth: i.naturalWidth,
+                                              naturalHeight: i.naturalHeight })),
   }));
 }
 
@@ -222,14 +226,16 @@ async function record(page, step, resp, download) {
                           contentType: resp.headers()["content-type"] || null });
     if (download) {
       // Chromium saves a text/csv answer instead of showing it, as for a user who clicks.
-      const file = join(config.artifacts, `${String(shotNo + 1).padStart(2, "0")}-${download.suggestedFilename()}`);
+      const name = `${String(++shotNo).padStart(2, "0")}-${download.suggestedFilename()}`;
+      const file = join(config.artifacts, name);
       await download.saveAs(file);
       step.download = { suggestedFilename: download.suggestedFilename(), savedAs: file };
       if (body === null) body = readFileSync(file);
     }
     if (body !== null) Object.assign(step, { bodyBase64: body.toString("base64"), bodyBytes: body.length });
     Object.assign(step, { finalUrl: page.url() }, await pageFacts(page));
-    step.shot = await screenshot(page, step.name);
+    // A download leaves the tab as it was: the saved file is what there is to look at.
+    step.shot = download ? null : await screenshot(page, step.name);
   }
   result.steps.push(step);
   save();
@@ -239,7 +245,9 @@ async function record(page, step, resp, download) {
 function collectSubresources(page, url) {
   const list = [];
   const on = (r) => {
-    if (r.url() !== url) list.push({ url: r.url(), status: r.status(), contentType: r.headers()["content-type"] || null });
+    if (r.url() !== url) {
+      list.push({ url: r.url(), status: r.status(), contentType: r.headers()["content-type"] || null });
+    }
   };
   page.on("response", on);
   return { list, stop: () => page.off("response", on) };
@@ -288,8 +296,33 @@ async function runSite(browser) {
   const index = await visit(page, config.url, "index");
   for (let i = 0; i < (index.links || []).length; i++) await follow(page, config.url, i);
   for (const path of config.missing || []) {
-    await visit(page, new URL(path, config.url).href, "missing-" + path.replace(/[^A-Za-z0-9._-]+/g, "_"));
+    const slug = path.replace(/[^A-Za-z0-9._-]+/g, "_");
+    const missing = await visit(page, new URL(path, config.url).href, "missing-" + slug);
+    // The error page's own link (back to the list), clicked.
+    if ((missing.links || []).length) {
+      const sub = collectSubresources(page, missing.links[0].href);
+      const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }),
+                                        page.locator("a[href]").first().click()]);
+      sub.stop();
+      await record(page, { name: "missing-back-" + slug, url: missing.links[0].href, error: null,
+                           subresources: sub.list }, resp, null);
+    }
   }
+  // Reload: Chromium revalidates its cached index (If-None-Match / If-Modified-Since)
+  // and shows the cached page again when pail answers 304.
+  await page.goto(config.url, { waitUntil: "load" });
+  const revalidations = [];
+  const onReq = async (req) => {
+    if (req.url() !== config.url) return;
+    const h = await req.allHeaders();
+    revalidations.push({ ifNoneMatch: h["if-none-match"] || null,
+                         ifModifiedSince: h["if-modified-since"] || null });
+  };
+  page.on("request", onReq);
+  const resp = await page.reload({ waitUntil: "load" });
+  page.off("request", onReq);
+  const step = await record(page, { name: "index-reload", url: config.url, error: null, subresources: [],
+                                    conditional: revalidations }, resp, null);
   await context.close();
 }
 

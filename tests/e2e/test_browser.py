@@ -9,11 +9,12 @@ download).
   for that origin (another origin's rule, or no configuration) Chromium refuses the same
   calls and a plain fetch(): CORS is enforced by the browser from pail's headers. boto3
   then checks what the browser wrote.
-- The report site (a website bucket: index.html linking every report, error.html, a CSV,
-  an HTML table, a PNG chart the HTML embeds): the browser opens the website URL, follows
-  each link of the index, checks every answer's status, Content-Type and bytes against
-  the objects, the table's rows and the chart's pixels, and gets the error document with
-  404 for a missing report.
+- The report site: examples/report_repository/report_site.py is run against a fresh pail
+  (keys in the environment) and its last line names the website URL; the browser opens
+  it, clicks each link of the index (status, Content-Type and bytes against the objects;
+  the CSV arrives as a download), checks the HTML report's table against the CSV and that
+  its relative <img> chart decoded, gets error.html with 404 for a missing report (and
+  follows its link back), and on reload revalidates the index (304 in pail's log).
 
 The browser resolves *.localhost to loopback itself (as a user's browser does); nothing
 here asks the host's resolver. Screenshots of every step land in
@@ -27,13 +28,14 @@ import hashlib
 import json
 import os
 import shutil
-import struct
+import re
 import subprocess
-import zlib
+import sys
+import urllib.parse
 
 import pytest
 
-from conftest import empty_and_delete, free_port, unique_name
+from conftest import PailProcess, empty_and_delete, free_port, make_client, unique_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -235,51 +237,40 @@ def test_sdk_screenshots(sdk_run):
 
 
 # --------------------------------------------------------------- the report site
-def _png(width, height, bars):
-    """A small bar chart as PNG bytes (no imaging library needed)."""
-    rows = []
-    for y in range(height):
-        row = bytearray([0])
-        for x in range(width):
-            i = x * len(bars) // width
-            top = height - bars[i] * height // max(bars)
-            row += bytes((40, 90, 200) if y >= top and x % (width // len(bars)) > 2 else (255, 255, 255))
-        rows.append(bytes(row))
-    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))  # noqa
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+EXAMPLE = os.path.join(ROOT, "examples", "report_repository", "report_site.py")
+REPORTS = "gid-reports"
+TYPES = {".csv": "text/csv", ".html": "text/html", ".png": "image/png"}
 
 
 @pytest.fixture(scope="module")
-def report_site(server, s3):
-    """The report site: bucket, website URL and the keys the index must link."""
-    pd = pytest.importorskip("pandas")
-    bucket = unique_name("pail-reports")
-    s3.create_bucket(Bucket=bucket, ACL="public-read")
-    df = pd.DataFrame({"service": ["Pothole", "Graffiti", "Streetlight"], "requests": [42, 17, 9]})
-    reports = {
-        "reports/summary.csv": (df.to_csv(index=False).encode(), "text/csv"),
-        "reports/summary.html": (("<html><head><title>Summary</title></head><body><h1>Summary</h1>"
-                                  + df.to_html(index=False)
-                                  + '<img src="summary.png" alt="chart"></body></html>').encode(),
-                                 "text/html"),
-        "reports/summary.png": (_png(240, 120, [42, 17, 9]), "image/png"),
-    }
-    index = "<html><body><h1>Reports</h1><ul>%s</ul></body></html>" % "".join(
-        '<li><a href="%s">%s</a></li>' % (k, k) for k in reports)
-    objects = dict(reports, **{"index.html": (index.encode(), "text/html"),
-                               "error.html": (b"<html><body><h1>No such report</h1></body></html>",
-                                              "text/html")})
-    for key, (body, ctype) in objects.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=ctype, ACL="public-read")
-    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
-        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"}})
-    port = server.endpoint.rsplit(":", 1)[1]
+def report_site(server, tmp_path_factory):
+    """A fresh pail, and the report-repository example run against it as its README says
+    (keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); its last line names the URL."""
+    require_browser()
+    if server.process is None:
+        pytest.skip("needs PAIL_BIN: the example wants a fresh server")
+    proc = PailProcess(tmp_path_factory.mktemp("browser-site-data"),
+                       tmp_path_factory.mktemp("browser-site-logs"), "browser-site").start()
     try:
-        yield {"bucket": bucket, "url": "http://%s.s3-website.localhost:%s/" % (bucket, port),
-               "reports": sorted(reports)}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret_key,
+                   AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                   AWS_EC2_METADATA_DISABLED="true")
+        run = subprocess.run([sys.executable, EXAMPLE, "--endpoint", proc.endpoint], env=env,
+                             capture_output=True, text=True, timeout=240)
+        assert run.returncode == 0, "report_site.py failed (%d)\n%s\n%s" % (
+            run.returncode, run.stdout, run.stderr)
+        last = run.stdout.strip().splitlines()[-1]
+        m = re.fullmatch(r"Open (http://\S+/) in a browser", last)
+        assert m, "the example's last line names no URL: %r" % last
+        url = m.group(1)
+        assert url == "http://%s.s3-website.localhost:%d/" % (REPORTS, proc.port), url
+        s3 = make_client(server, endpoint=proc.endpoint)
+        reports = sorted(o["Key"] for o in
+                         s3.list_objects_v2(Bucket=REPORTS, Prefix="reports/")["Contents"])
+        yield {"proc": proc, "s3": s3, "url": url, "reports": reports, "output": run.stdout}
     finally:
-        empty_and_delete(s3, bucket)
+        proc.stop_and_check()
 
 
 @pytest.fixture(scope="module")
@@ -295,50 +286,83 @@ def link_steps(site_run):
     return [s for s in site_run["steps"] if s["name"].startswith("link")]
 
 
-def object_of(s3, bucket, url):
-    key = url.split("/", 3)[3]
-    o = s3.get_object(Bucket=bucket, Key=key)
+def object_of(site_run, url):
+    key = urllib.parse.unquote(urllib.parse.urlsplit(url).path[1:])
+    o = site_run["site"]["s3"].get_object(Bucket=REPORTS, Key=key)
     return key, o["Body"].read(), o["ContentType"]
+
+
+def body_of(step):
+    return base64.b64decode(step["bodyBase64"])
 
 
 def test_site_index_lists_every_report(site_run):
     index = by_name(site_run)["index"]
-    assert index["status"] == 200 and index["contentType"].startswith("text/html"), show(index)
-    linked = sorted({link["href"].split("/", 3)[3] for link in index["links"]})
-    assert linked == site_run["site"]["reports"], show(index)
+    assert index["status"] == 200 and index["contentType"] == "text/html", show(index)
+    assert index["finalUrl"] == site_run["site"]["url"]
+    reports = site_run["site"]["reports"]
+    assert sorted(os.path.splitext(k)[1] for k in reports) == [".csv", ".html", ".png"]
+    linked = sorted(urllib.parse.urlsplit(a["href"]).path[1:] for a in index["links"])
+    assert linked == reports, show(index)
+    # the index is a table of the reports (pandas to_html), a row each
+    assert [t["rows"] for t in index["tableRows"]] == [len(reports)], show(index)
+    assert body_of(index) == object_of(site_run, site_run["site"]["url"] + "index.html")[1]
 
 
-def test_site_links_answer_with_their_objects(site_run, s3):
+def test_site_links_answer_with_their_objects(site_run):
     steps = link_steps(site_run)
-    assert len(steps) == len(site_run["site"]["reports"])
+    assert len(steps) == len(site_run["site"]["reports"]), [s["name"] for s in steps]
     for step in steps:
         assert step["error"] is None and step["status"] == 200, show(step)
-        key, body, ctype = object_of(s3, site_run["site"]["bucket"], step["url"])
-        want = {".csv": "text/csv", ".html": "text/html", ".png": "image/png"}[os.path.splitext(key)[1]]
+        key, body, ctype = object_of(site_run, step["url"])
+        want = TYPES[os.path.splitext(key)[1]]
         assert ctype == want and step["contentType"] == want, show(step)
-        assert base64.b64decode(step["bodyBase64"]) == body, key
-        assert step["shot"] and os.path.exists(step["shot"])
+        assert body_of(step) == body, key
+        if want == "text/csv":  # Chromium downloads a CSV, as for a user clicking it
+            assert step["download"]["suggestedFilename"] == os.path.basename(key), show(step)
+            with open(step["download"]["savedAs"], "rb") as f:
+                assert f.read() == body
+        else:
+            assert step["finalUrl"] == step["url"], show(step)
+            assert os.path.exists(step["shot"])
 
 
 def test_site_table_and_chart_render(site_run):
-    steps = link_steps(site_run)
-    html = [s for s in steps if s["contentType"] == "text/html"]
-    assert html, "no HTML report linked"
-    for step in html:
-        assert step["tableRows"] and all(t["rows"] > 0 for t in step["tableRows"]), show(step)
-        assert step["images"], "the HTML report embeds the chart\n" + show(step)
-        for img in step["images"]:
-            assert img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0, show(step)
-        pngs = [r for r in step["subresources"] if r["url"].endswith(".png")]
-        assert pngs and all(r["status"] == 200 and r["contentType"] == "image/png" for r in pngs)
-    for step in (s for s in steps if s["contentType"] == "image/png"):
-        assert step["images"] and step["images"][0]["naturalWidth"] > 0, show(step)
+    steps = {s["contentType"]: s for s in link_steps(site_run)}
+    html_page, png_page, csv = steps["text/html"], steps["image/png"], steps["text/csv"]
+    csv_rows = len(body_of(csv).decode().strip().splitlines()) - 1
+    assert csv_rows > 0
+    tables = html_page["tableRows"]
+    assert len(tables) == 1 and tables[0]["rows"] == csv_rows, show(html_page)
+    assert tables[0]["headers"] == body_of(csv).decode().splitlines()[0].split(","), show(html_page)
+    assert len(html_page["images"]) == 1, show(html_page)
+    img = html_page["images"][0]
+    assert img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0, show(html_page)
+    assert img["src"] == png_page["url"], "the relative <img> resolves to the PNG report"
+    chart = [r for r in html_page["subresources"] if r["url"] == img["src"]]
+    assert chart and chart[0]["status"] in (200, 304) and chart[0]["contentType"] == "image/png"
+    assert png_page["images"] and png_page["images"][0]["naturalWidth"] == img["naturalWidth"]
     assert site_run["pageErrors"] == []
 
 
-def test_site_missing_report_gets_error_page(site_run, s3):
+def test_site_missing_report_gets_error_page(site_run):
     step = by_name(site_run)["missing-_reports_missing.html"]
     assert step["status"] == 404, show(step)
-    assert step["contentType"].startswith("text/html")
-    error_html = s3.get_object(Bucket=site_run["site"]["bucket"], Key="error.html")["Body"].read()
-    assert base64.b64decode(step["bodyBase64"]) == error_html, show(step)
+    assert step["contentType"] == "text/html"
+    assert body_of(step) == object_of(site_run, site_run["site"]["url"] + "error.html")[1]
+    assert "Report not found" in step["title"] + step["text"], show(step)
+    back = by_name(site_run)["missing-back-_reports_missing.html"]  # its link to the list
+    assert back["status"] == 200 and back["finalUrl"] == site_run["site"]["url"], show(back)
+    assert len(back["links"]) == len(site_run["site"]["reports"])
+
+
+def test_site_reload_revalidates(site_run):
+    """Reloading, Chromium asks If-None-Match/If-Modified-Since; pail answers 304 (its access
+    log says so) and the page shows the cached index again."""
+    step = by_name(site_run)["index-reload"]
+    index = by_name(site_run)["index"]
+    assert step["conditional"] and step["conditional"][0]["ifNoneMatch"] == index["headers"]["etag"]
+    assert step["status"] == 200 and body_of(step) == body_of(index), show(step)
+    rid = step["headers"]["x-amz-request-id"]  # the 304's, merged into the cached answer
+    log = site_run["site"]["proc"].stderr_text()
+    assert re.search(r" %s GET \S+ WebsiteGet 304 " % rid, log), rid
