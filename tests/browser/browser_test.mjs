@@ -77,7 +77,8 @@ const APP_PAGE = `<!doctype html>
     // Green: what the test expects (a refusal included), red: not.
     tr.className = out.ok === (expect !== "refused") ? "as-expected" : "unexpected";
     const cells = [document.getElementById("steps").children.length + 1, name,
-                   (out.ok ? "ok" : "refused") + (expect === "refused" ? " (expected: refused)" : ""),
+                   (out.ok ? "ok" : "refused") + (expect === "refused" ? (out.ok ? ", NOT refused" : ", as expected")
+                                                                            : ""),
                    JSON.stringify(out.ok ? out.value : out.error, null, 1)];
     for (const c of cells) {
       const td = document.createElement("td"); const pre = document.createElement("pre");
