@@ -20,7 +20,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/unit/%)
 LISTEN    ?= 127.0.0.1:9000
 DATA      ?= ./data
 
-.PHONY: all deps run test unit e2e clean bench bench-quick soak crash-test powerloss-test
+.PHONY: all deps run test unit e2e clean bench bench-quick soak crash-test powerloss-test install
 all: $(REL_DIR)/pail
 
 deps:
@@ -92,6 +92,17 @@ crash-test: deps $(REL_DIR)/pail
 
 powerloss-test: deps $(REL_DIR)/pail
 	python3 tests/powerloss/powerloss_test.py --pail $(abspath $(REL_DIR)/pail)
+
+# The binary and a hardened systemd unit (dist/pail.service.in). Packagers
+# set DESTDIR; then `systemctl daemon-reload && systemctl enable --now pail`.
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+install: $(REL_DIR)/pail
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(REL_DIR)/pail $(DESTDIR)$(BINDIR)/pail
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/pail.service.in > $(DESTDIR)$(UNITDIR)/pail.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pail.service
 
 clean:
 	rm -rf build

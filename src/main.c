@@ -41,6 +41,7 @@ static const char usage[] =
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
+    "       pail --version\n"
     "\n"
     "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
     "  --data DIR          data directory, created if missing (env PAIL_DATA; default ./data)\n"
@@ -441,7 +442,7 @@ int main(int argc, char **argv)
         return serve(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "admin"))
         return admin(argc, argv);
-    if (argc >= 2 && !strcmp(argv[1], "version")) {
+    if (argc >= 2 && (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))) {
         puts("pail " VERSION);
         return 0;
     }

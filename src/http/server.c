@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "http/body.h"
+#include "http/edge.h"
 #include "http/request.h"
 #include "s3/pipeline.h"
 #include "util/encode.h"
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static atomic_int in_flight;
@@ -118,6 +120,32 @@ static void collect_headers(struct pail_req *r, struct MHD_Connection *c)
     }
 }
 
+/* A request-target in absolute form, "http://HOST:PORT/path?query", is what
+ * a client configured with an HTTP proxy sends (s3cmd's proxy_host, HTTP_PROXY
+ * pointing at pail itself, or a proxy that passes the line through). RFC 9112
+ * section 3.2.2: a server MUST accept it, and uses its authority instead of
+ * the Host header. Both become what the origin form would have carried — the
+ * path and query verbatim, the authority as Host — so virtual hosting and the
+ * SigV4/SigV2 checks (which sign Host and path) see the request as signed.
+ * Called after collect_headers: the headers array has a spare slot. */
+static void absolute_form(struct pail_req *r)
+{
+    const char *t = r->raw_target;
+    size_t sn = strncasecmp(t, "http://", 7) == 0 ? 7 : strncasecmp(t, "https://", 8) == 0 ? 8 : 0;
+    size_t an = sn ? strcspn(t + sn, "/?#") : 0;
+    if (!an)
+        return; /* origin form, or no authority: InvalidURI later */
+    const char *authority = pail_arena_strndup(r->arena, t + sn, an);
+    const char *rest = t + sn + an;
+    r->raw_target = *rest == '/' ? rest : pail_arena_printf(r->arena, "/%s", rest);
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcmp(r->headers[i].name, "host") == 0) {
+            r->headers[i].value = authority;
+            return;
+        }
+    r->headers[r->nheaders++] = (struct pail_hdr){.name = "host", .value = authority};
+}
+
 /* The peer's address, for aws:SourceIp (IPv4-mapped IPv6 as IPv4). */
 static void client_ip(struct pail_req *r, struct MHD_Connection *c)
 {
@@ -141,7 +169,10 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
 {
     r->method = pail_arena_strdup(r->arena, method);
     collect_headers(r, c);
+    absolute_form(r);
     client_ip(r, c);
+    if (pail_http_edge_check(r) != PAIL_OK)
+        return r->err;
     return pail_pipeline_begin(r);
 }
 
@@ -428,6 +459,7 @@ static struct MHD_Daemon *start_daemon(struct pail_server *srv, const char *list
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* HTTP/1.1 without Host: 400 (RFC 9112 §3.2) */
         MHD_OPTION_END);
     if (!d)
         pail_error("cannot listen on %s", listen);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct span {
@@ -22,20 +23,36 @@ struct span {
     const char *part_checksum; /* partNumber reads of a multipart object */
 };
 
+/* [s, e) as 1*DIGIT (RFC 9110 §14.1.1): no sign, no blanks, which strtoull
+ * would take. A number too big for 64 bits saturates: it is past any end. */
+static bool range_number(const char *s, const char *e, uint64_t *out)
+{
+    if (s == e)
+        return false;
+    uint64_t v = 0;
+    for (; s < e; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
 /* "bytes=a-b", "bytes=a-", "bytes=-n". Returns false when the header should
  * be ignored (unparseable or several ranges, as S3 does); InvalidRange is
  * recorded when it parses but cannot be satisfied. */
 static bool parse_range(struct pail_req *r, const char *h, uint64_t size, struct span *s)
 {
-    if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+    if (strncasecmp(h, "bytes=", 6) != 0 || strchr(h, ','))
         return false;
-    const char *p = h + 6, *dash = strchr(p, '-');
+    const char *p = h + 6, *dash = strchr(p, '-'), *end = p + strlen(p);
     if (!dash)
         return false;
-    char *end;
     if (p == dash) { /* suffix */
-        unsigned long long n = strtoull(dash + 1, &end, 10);
-        if (*end || !dash[1])
+        uint64_t n;
+        if (!range_number(dash + 1, end, &n))
             return false;
         if (n == 0 || size == 0) {
             pail_req_fail(r, PAIL_E_InvalidRange, NULL);
@@ -44,14 +61,11 @@ static bool parse_range(struct pail_req *r, const char *h, uint64_t size, struct
         s->len = n > size ? size : n;
         s->off = size - s->len;
     } else {
-        unsigned long long a = strtoull(p, &end, 10), b = size ? size - 1 : 0;
-        if (end != dash)
+        uint64_t a, b = size ? size - 1 : 0;
+        if (!range_number(p, dash, &a))
             return false;
-        if (dash[1]) {
-            b = strtoull(dash + 1, &end, 10);
-            if (*end || b < a)
-                return false;
-        }
+        if (dash + 1 < end && (!range_number(dash + 1, end, &b) || b < a))
+            return false;
         if (a >= size) {
             pail_req_fail(r, PAIL_E_InvalidRange, NULL);
             return true;

@@ -326,3 +326,8 @@ def test_start_up_prints_each_url_form(start_pail, tmp_path):
     assert "path-style: http://127.0.0.1:%d/BUCKET/KEY" % p.port in out
     assert "virtual:    http://BUCKET.s3.example.test:%d/KEY" % p.port in out
     assert "website:    http://BUCKET.s3-website.example.test:%d/" % p.port in out
+
+
+def test_version():
+    out = subprocess.run([pail_bin(), "--version"], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0 and out.stdout.startswith("pail ") and out.stdout.count(".") >= 2
