@@ -77,8 +77,8 @@ const APP_PAGE = `<!doctype html>
     // Green: what the test expects (a refusal included), red: not.
     tr.className = out.ok === (expect !== "refused") ? "as-expected" : "unexpected";
     const cells = [document.getElementById("steps").children.length + 1, name,
-                   (out.ok ? "ok" : "refused") + (expect === "refused" ? (out.ok ? ", NOT refused" : ", as expected")
-                                                                            : ""),
+                   (out.ok ? "ok" : "refused") +
+                     (expect === "refused" ? (out.ok ? ", NOT refused" : ", as expected") : ""),
                    JSON.stringify(out.ok ? out.value : out.error, null, 1)];
     for (const c of cells) {
       const td = document.createElement("td"); const pre = document.createElement("pre");
@@ -271,10 +271,18 @@ async function follow(page, indexUrl, i) {
   const slug = new URL(href).pathname.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "_") || "root";
   const step = { name: `link${i + 1}-${slug}`, url: href, text: await link.textContent(), error: null };
   const sub = collectSubresources(page, href);
+  // Every navigation answer and download while following, for the report if it goes wrong.
+  const seen = [];
+  const onNav = (r) => {
+    if (r.request().isNavigationRequest()) seen.push({ url: r.url(), status: r.status() });
+  };
+  const onDl = (d) => seen.push({ download: d.url() });
+  page.on("response", onNav);
+  page.on("download", onDl);
   const respP = page.waitForResponse((r) => r.url() === href && r.request().isNavigationRequest(),
-                                     { timeout: 15000 });
-  const dlP = page.waitForEvent("download", { timeout: 15000 }).catch(() => null);
-  const loadP = page.waitForURL(href, { waitUntil: "load", timeout: 15000 }).then(() => null, () => null);
+                                     { timeout: 30000 });
+  const dlP = page.waitForEvent("download", { timeout: 30000 }).catch(() => null);
+  const loadP = page.waitForURL(href, { waitUntil: "load", timeout: 30000 }).then(() => null, () => null);
   let resp = null, download = null;
   try {
     await link.click();
@@ -282,7 +290,11 @@ async function follow(page, indexUrl, i) {
     download = await Promise.race([dlP, loadP]);
   } catch (e) {
     step.error = String(e);
+    step.seen = seen;
+    step.pageUrl = page.url();
   }
+  page.off("response", onNav);
+  page.off("download", onDl);
   sub.stop();
   step.subresources = sub.list;
   step.linkText = step.text;
@@ -328,7 +340,12 @@ async function runSite(browser) {
 }
 
 // ---------------------------------------------------------------------- main
-const args = ["--no-proxy-server"];
+// Chromium resolves *.localhost itself, no resolver asked, but tries ::1 before 127.0.0.1:
+// on a shared machine another program may listen on [::1] at the port pail has on
+// 127.0.0.1, and would answer instead. pail and the app server listen on 127.0.0.1 only,
+// so every *.localhost name is mapped there (Host headers stay as the URL says).
+const args = ["--no-proxy-server",
+              "--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1"];
 if (process.getuid && process.getuid() === 0) args.push("--no-sandbox"); // Chromium refuses root otherwise
 const t0 = Date.now();
 const browser = await chromium.launch({ executablePath: process.env.PAIL_CHROMIUM || "/usr/bin/chromium",

@@ -16,8 +16,9 @@ download).
   its relative <img> chart decoded, gets error.html with 404 for a missing report (and
   follows its link back), and on reload revalidates the index (304 in pail's log).
 
-The browser resolves *.localhost to loopback itself (as a user's browser does); nothing
-here asks the host's resolver. Screenshots of every step land in
+The browser resolves *.localhost to loopback itself (as a user's browser does), told to use
+127.0.0.1, where pail listens (by itself Chromium tries ::1 first, where on a shared machine
+another program may hold the same port); nothing here asks the host's resolver. Screenshots of every step land in
 build/test-artifacts/browser/{sdk,site}/ (or $PAIL_TEST_ARTIFACTS/browser/...), emptied at
 the start of each run.
 
