@@ -61,7 +61,13 @@ JS_STAMP  := tests/js/node_modules/.package-lock.json
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund
 
-e2e: $(ASAN_DIR)/pail $(JS_STAMP)
+# The browser tests' playwright-core (it drives Debian's /usr/bin/chromium; no browser
+# is ever downloaded) and esbuild (bundles the JS SDK for the page at test time).
+BROWSER_STAMP := tests/browser/node_modules/.package-lock.json
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+e2e: $(ASAN_DIR)/pail $(JS_STAMP) $(BROWSER_STAMP)
 	@ASAN_OPTIONS=detect_stack_use_after_return=1 PAIL_BIN=$(abspath $(ASAN_DIR)/pail) \
 	  python3 tests/e2e/run.py tests/e2e
 

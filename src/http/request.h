@@ -40,6 +40,8 @@ enum pail_resp_kind {
     PAIL_RESP_BUF,   /* body in resp.buf */
     PAIL_RESP_FD,    /* len bytes of fd from off (sendfile); fd closed after sending */
     PAIL_RESP_MEM,   /* len bytes at mem, memory that lives as long as the arena */
+    PAIL_RESP_SIZE,  /* no body, but Content-Length len: a 304 (MHD sends no body
+                        for it) tells the length the 200 would have sent */
 };
 
 struct pail_resp {

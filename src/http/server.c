@@ -186,6 +186,15 @@ static void release(void *cls)
         pail_arena_free(r->arena);
 }
 
+/* The body of a PAIL_RESP_SIZE response: MHD sends only the headers of a
+ * 304 (and of a HEAD), so this is never asked for; were it, the connection
+ * is closed rather than sending bytes the client does not expect. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls, (void)pos, (void)buf, (void)max;
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 static struct MHD_Response *make_response(struct pail_req *r)
 {
     struct pail_resp *rs = &r->resp;
@@ -207,6 +216,8 @@ static struct MHD_Response *make_response(struct pail_req *r)
         if (!mr)
             atomic_fetch_sub(&r->holds, 1); /* on_done's hold remains */
         r->bytes_out = rs->len;
+    } else if (rs->kind == PAIL_RESP_SIZE && rs->len) {
+        mr = MHD_create_response_from_callback(rs->len, 4096, no_body, NULL, NULL);
     } else if (rs->kind == PAIL_RESP_BUF && rs->buf.len) {
         mr = MHD_create_response_from_buffer(rs->buf.len, rs->buf.data, MHD_RESPMEM_MUST_FREE);
         if (mr)

@@ -17,7 +17,10 @@ bool pail_s3_reset_response(struct pail_req *r)
     rs->buf.len = 0;
     rs->buf.overflow = false;
     if (rs->status == 304) { /* S3 sends 304 with no body */
-        rs->kind = PAIL_RESP_EMPTY;
+        /* ... and a Content-Length, when there is one, must be the 200's
+         * (RFC 9110 8.6): s3_get_object left the object's size in len. A
+         * "Content-Length: 0" would tell caches the representation is empty. */
+        rs->kind = PAIL_RESP_SIZE;
         return false;
     }
     /* Handler headers describe a success; only a 416 keeps its Content-Range. */

@@ -192,6 +192,7 @@ enum pail_err s3_get_object(struct pail_req *r)
         return r->err;
     if (s3_conditions(r, "if-", &o, true) != PAIL_OK) {
         emit_headers(r, &o, NULL); /* a 304 still carries the validators */
+        r->resp.len = o.size;      /* and the 200's Content-Length (s3/error.c) */
         return r->err;
     }
     struct span s = {.len = o.size};

@@ -155,9 +155,24 @@ def test_range_and_conditional(server, site):
     etag = web(server, site, "/2019/potholes.csv").headers["ETag"]
     r = web(server, site, "/2019/potholes.csv", headers={"If-None-Match": etag})
     assert r.status_code == 304 and r.content == b"", "a 304 is no error: no error document"
+    assert r.headers.get("Content-Length", "17") == "17", "the 200's length (RFC 9110 8.6), not 0"
     r = web(server, site, "/2019/potholes.csv", headers={"If-Match": '"0000"'})
     assert r.status_code == 412 and b"not here" not in r.content
     assert b"<title>412 Precondition Failed</title>" in r.content
+
+
+def test_304_then_next_request_on_the_connection(server, site):
+    """A browser revalidating its cache: the 304 says the 200's Content-Length but sends no
+    body, so the next answer on the same keep-alive connection starts right after it."""
+    h = {"Host": host_for(site, server)}
+    with requests.Session() as s:
+        first = s.get(server.endpoint + "/2019/potholes.csv", headers=h, timeout=30)
+        r = s.get(server.endpoint + "/2019/potholes.csv", timeout=30,
+                  headers=dict(h, **{"If-None-Match": first.headers["ETag"],
+                                     "If-Modified-Since": first.headers["Last-Modified"]}))
+        assert r.status_code == 304 and r.headers.get("Content-Length") == "17"
+        r = s.get(server.endpoint + "/", headers=h, timeout=30)
+        assert r.status_code == 200 and r.content == b"<h1>Get It Done reports</h1>"
 
 
 def test_website_redirect_location(server, s3, site):
