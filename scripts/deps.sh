@@ -6,8 +6,9 @@ PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libxml2-dev libjan
 libsqlite3-dev libisal-dev libcmocka-dev python3-pytest python3-pytest-timeout python3-pandas
 python3-matplotlib
 rclone s3cmd"
-# Only the tests need a browser (tests/e2e/test_browser.py; ~130 packages with its libraries).
-[ "${1:-}" = test ] && PKGS="$PKGS chromium"
+# Only the tests need a browser (tests/e2e/test_browser.py; ~130 packages with
+# its libraries) and a Prometheus server with its text parser (test_metrics.py).
+[ "${1:-}" = test ] && PKGS="$PKGS chromium prometheus python3-prometheus-client"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -379,7 +379,8 @@ static int serve(int argc, char **argv)
     umask(077);
     struct pail_server srv = {.listen = o.listen, .website_listen = o.website_listen,
                               .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
-                                      .domains = o.domains, .ndomains = o.ndomains}};
+                                      .domains = o.domains, .ndomains = o.ndomains,
+                                      .data_dir = o.data}};
     if (open_store(&o, &srv.svc) != 0) {
         close_store(&srv.svc);
         return 1;

@@ -32,6 +32,11 @@
 static atomic_int in_flight;
 static atomic_uint req_counter;
 
+int pail_server_in_flight(void)
+{
+    return atomic_load(&in_flight);
+}
+
 /* ---- request start ---------------------------------------------------- */
 
 /* "<start time, 8 hex><counter, 8 hex>": unique per process and sortable. */
@@ -404,13 +409,9 @@ static void access_json(const struct pail_req *r, bool completed, unsigned long 
 
 /* "<id> <method> <target> <op> <status> <in> <out> <ms>ms[ aborted]", one
  * line per request, built without printf (a visible share of a 4 KiB GET). */
-static void access_log(const struct pail_req *r, bool completed)
+static void access_log(const struct pail_req *r, bool completed, uint64_t us)
 {
-    struct timespec end;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    long long us = (long long)(end.tv_sec - r->start.tv_sec) * 1000000 +
-                   (end.tv_nsec - r->start.tv_nsec) / 1000;
-    unsigned long long tenths = us < 0 ? 0 : (unsigned long long)(us + 50) / 100;
+    unsigned long long tenths = (unsigned long long)(us + 50) / 100;
     if (pail_log_json()) {
         access_json(r, completed, tenths);
         return;
@@ -452,7 +453,12 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     struct pail_req *r = *con_cls;
     if (!r)
         return;
-    access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    long long us = (long long)(end.tv_sec - r->start.tv_sec) * 1000000 +
+                   (end.tv_nsec - r->start.tv_nsec) / 1000;
+    access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, us < 0 ? 0 : (uint64_t)us);
+    pail_pipeline_done(r, us < 0 ? 0 : (uint64_t)us);
     *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);
     release(r);

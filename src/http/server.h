@@ -22,5 +22,7 @@ struct pail_server {
 enum pail_err pail_server_start(struct pail_server *srv);
 /* Stops accepting, waits for requests in flight, closes the daemon. */
 void pail_server_stop(struct pail_server *srv);
+/* Requests begun (request line read) and not yet done, across listeners. */
+int pail_server_in_flight(void);
 
 #endif

@@ -57,6 +57,8 @@ enum pail_err s3_put_bucket_cors(struct pail_req *r);
 enum pail_err s3_get_bucket_cors(struct pail_req *r);
 enum pail_err s3_delete_bucket_cors(struct pail_req *r);
 enum pail_err s3_cors_options(struct pail_req *r);
+/* /_pail/...: metrics and health checks (s3/pail_paths.c). */
+enum pail_err s3_pail_paths(struct pail_req *r);
 
 /* list.c */
 enum pail_err s3_list_objects(struct pail_req *r);

@@ -9,8 +9,11 @@
 
 struct pail_req;
 
-/* WEBSITE: any path on a static-website endpoint (s3/vhost.h). */
-enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT, PAIL_T_WEBSITE };
+/* WEBSITE: any path on a static-website endpoint (s3/vhost.h). PAIL:
+ * pail's own paths, /_pail/... in path style ("_pail" is no bucket name:
+ * bucket names have no underscore), for monitoring (s3/pail_paths.c). */
+#define PAIL_OWN_PATHS "_pail"
+enum pail_target { PAIL_T_SERVICE, PAIL_T_BUCKET, PAIL_T_OBJECT, PAIL_T_WEBSITE, PAIL_T_PAIL };
 
 /* Query keywords that select an operation (S3 "subresources"). The router
  * picks the first present in this order, so uploadId wins over uploads. */

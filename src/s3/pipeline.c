@@ -14,6 +14,7 @@
 #include "s3/bucket_cache.h"
 #include "s3/cors.h"
 #include "s3/error.h"
+#include "s3/metrics.h"
 #include "s3/op.h"
 #include "s3/owner.h"
 #include "s3/query_api.h"
@@ -198,4 +199,9 @@ void pail_pipeline_finish(struct pail_req *r)
 {
     render_error(r); /* first: an error document replaces the handler's headers */
     cors_headers(r);
+}
+
+void pail_pipeline_done(const struct pail_req *r, uint64_t micros)
+{
+    s3_metrics_record(r, micros);
 }

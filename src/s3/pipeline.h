@@ -9,6 +9,8 @@
 
 #include "core/err.h"
 
+#include <stdint.h>
+
 struct pail_req;
 
 /* Everything before the first body byte (headers are in req). On failure
@@ -21,5 +23,8 @@ void pail_pipeline_run(struct pail_req *req);
  * <ErrorResponse> for the IAM/STS query API), then adds the CORS headers a
  * request with an Origin gets from its bucket's rules (s3/cors.h). */
 void pail_pipeline_finish(struct pail_req *req);
+/* The request is over (answered, or its connection gone) after micros:
+ * counted in the metrics (s3/metrics.h). */
+void pail_pipeline_done(const struct pail_req *req, uint64_t micros);
 
 #endif

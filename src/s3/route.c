@@ -21,6 +21,7 @@
 #define F_QUERY_API (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET)
 #define F_QUERY_API_FORM (PAIL_OPF_QUERY_API | PAIL_OPF_NO_BUCKET | PAIL_OPF_BODY_FORM)
 #define F_PREFLIGHT (PAIL_OPF_NO_AUTH | PAIL_OPF_NO_BUCKET | PAIL_OPF_ANY_SUBRES)
+#define F_OWN_PATH (PAIL_OPF_NO_AUTH | PAIL_OPF_NO_BUCKET | PAIL_OPF_ANY_SUBRES)
 
 /* The keys column of ops.def, spelled short there. */
 #define LIST PAIL_CK_LIST
@@ -87,7 +88,10 @@ enum pail_err pail_route_headers(struct pail_req *r)
 
 enum pail_err pail_route(struct pail_req *r)
 {
+    /* "/_pail" alone stays an S3 target, so CreateBucket says InvalidBucketName */
+    bool own = r->bucket && r->key && !r->virtual_host && strcmp(r->bucket, PAIL_OWN_PATHS) == 0;
     enum pail_target t = r->website ? PAIL_T_WEBSITE
+                         : own        ? PAIL_T_PAIL
                          : !r->bucket ? PAIL_T_SERVICE
                          : !r->key    ? PAIL_T_BUCKET
                                       : PAIL_T_OBJECT;

@@ -32,6 +32,7 @@ struct pail_services {
     const char *const *domains;          /* virtual-hosted requests: Host BUCKET.<domain>
                                             (lower-case; "s3.localhost" by default) */
     size_t ndomains;
+    const char *data_dir;                /* for the readiness check's free space */
 };
 
 #endif

@@ -18,6 +18,7 @@
 #include "store/data.h"
 
 #include "core/log.h"
+#include "core/stats.h"
 #include "store/data_backends.h"
 #include "util/encode.h"
 #include "util/fs_space.h"
@@ -472,8 +473,10 @@ static enum pail_err file_commit(struct pail_data_writer *base)
 {
     struct fwriter *w = (struct fwriter *)base;
     enum pail_err e = PAIL_OK;
+    uint64_t t0 = pail_stats_now_us();
     if (fdatasync(w->fd) != 0)
         e = io_fail("fdatasync", w->id, errno);
+    pail_hist_observe(&pail_stat_data_fsync_us, pail_stats_now_us() - t0);
     if (close(w->fd) != 0 && e == PAIL_OK) /* NFS reports write errors here */
         e = io_fail("close", w->id, errno);
     w->fd = -1;

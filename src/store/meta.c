@@ -354,6 +354,15 @@ enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
                                 : PAIL_E_InternalError;
 }
 
+enum pail_err pail_meta_bucket_usage(struct pail_meta *m, const char *bucket,
+                                     uint64_t *objects, uint64_t *bytes)
+{
+    assert(m && bucket && objects && bytes);
+    *objects = *bytes = 0;
+    return m->ops->version >= 7 ? m->ops->bucket_usage(m->state, bucket, objects, bytes)
+                                : PAIL_E_InternalError;
+}
+
 enum pail_err pail_meta_iam_write(struct pail_meta *m, const struct pail_iam_rec *recs,
                                   size_t n)
 {

@@ -160,7 +160,7 @@ struct pail_parts_out {
 /* The vtable a backend implements. Methods are only ever appended; a backend
  * declares the version it implements. Error sets are those of the wrappers. */
 struct pail_meta_ops {
-    int version; /* 1..6 */
+    int version; /* 1..7 */
     const char *name;
     enum pail_err (*open)(const char *location, void **state);
     void (*close)(void *state);
@@ -220,6 +220,9 @@ struct pail_meta_ops {
     /* version 6: object and upload records carry tags */
     enum pail_err (*object_tags_put)(void *s, const char *bucket, const char *key,
                                      const char *tags);
+    /* version 7 */
+    enum pail_err (*bucket_usage)(void *s, const char *bucket, uint64_t *objects,
+                                  uint64_t *bytes);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -325,6 +328,12 @@ enum pail_err pail_meta_iam_load(struct pail_meta *m, struct pail_arena *a,
  * tags). */
 enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
                                         const char *key, const char *tags);
+
+/* Version 7. The number of objects in bucket and the sum of their sizes
+ * (for metrics: it reads every row of the bucket, so callers cache it);
+ * NoSuchBucket. Backends before version 7: InternalError. */
+enum pail_err pail_meta_bucket_usage(struct pail_meta *m, const char *bucket,
+                                     uint64_t *objects, uint64_t *bytes);
 
 /* True when any object or part references data_id (start-up orphan sweep). */
 bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);

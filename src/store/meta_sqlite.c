@@ -249,6 +249,34 @@ static enum pail_err sq_bucket_get(void *vs, const char *name, struct pail_arena
     return e != PAIL_OK ? e : msq_tx_end(d, s, do_bucket_get(s, name, a, out), NULL);
 }
 
+static enum pail_err do_bucket_usage(struct msq *s, const char *name, uint64_t *objects,
+                                     uint64_t *bytes)
+{
+    enum pail_err e = msq_bucket_check(s, name);
+    if (e != PAIL_OK)
+        return e;
+    sqlite3_stmt *st = msq_query(s, Q_BUCKET_USAGE, "s", name);
+    if (!st)
+        return PAIL_E_InternalError;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        return msq_fail(s, rc, "bucket usage");
+    *objects = (uint64_t)sqlite3_column_int64(st, 0);
+    *bytes = (uint64_t)sqlite3_column_int64(st, 1);
+    return PAIL_OK;
+}
+
+/* A peek: metrics need no durability barrier, and one statement's snapshot
+ * is consistent by itself. */
+static enum pail_err sq_bucket_usage(void *vs, const char *name, uint64_t *objects,
+                                     uint64_t *bytes)
+{
+    struct sqdb *d = vs;
+    struct msq *s;
+    enum pail_err e = msq_tx_begin(d, TX_PEEK, &s);
+    return e != PAIL_OK ? e : msq_tx_end(d, s, do_bucket_usage(s, name, objects, bytes), NULL);
+}
+
 static enum pail_err do_bucket_delete(struct msq *s, const char *name, struct pail_arena *a,
                                       struct pail_garbage *g)
 {
@@ -750,7 +778,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 6,
+    .version = 7,
     .name = "sqlite",
     .open = msq_open,
     .close = msq_close,
@@ -775,6 +803,7 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .bucket_conf_put = sq_bucket_conf_put,
     .object_acl_put = sq_object_acl_put,
     .object_tags_put = sq_object_tags_put,
+    .bucket_usage = sq_bucket_usage,
     .iam_write = sq_iam_write,
     .iam_load = sq_iam_load,
 };

@@ -23,6 +23,7 @@
 #include "store/meta_sqlite_db.h"
 
 #include "core/log.h"
+#include "core/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,12 +181,14 @@ static void wal_sync(struct sqdb *d, uint64_t n)
         d->syncing = true;
         uint64_t upto = d->done;
         pthread_mutex_unlock(&d->smu);
+        uint64_t t0 = pail_stats_now_us();
         if (fdatasync(d->wal_fd) != 0) {
             char buf[128];
             pail_error("meta_sqlite: fdatasync of the WAL: %s; stopping",
                        strerror_r(errno, buf, sizeof buf));
             abort();
         }
+        pail_hist_observe(&pail_stat_wal_fsync_us, pail_stats_now_us() - t0);
         pthread_mutex_lock(&d->smu);
         d->synced = upto;
         d->syncing = false;
@@ -374,6 +377,10 @@ enum pail_err msq_batch_write(struct sqdb *d, struct wop *op)
         d->qhead = NULL;
         d->qtail = &d->qhead;
         pthread_mutex_unlock(&d->qmu);
+        uint64_t writes = 0;
+        for (struct wop *w = batch; w; w = w->next)
+            writes++;
+        pail_hist_observe(&pail_stat_commit_batch, writes);
         uint64_t n = batch_run(d, batch);
         pthread_mutex_lock(&d->qmu);
         d->leading = false;

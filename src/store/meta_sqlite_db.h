@@ -44,6 +44,8 @@
     X(Q_BUCKET_LIST, "SELECT name, created_ms, region, owner FROM buckets "     \
       "ORDER BY name")                                                          \
     X(Q_BUCKET_HAS_OBJECTS, "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1")  \
+    X(Q_BUCKET_USAGE, "SELECT count(*), coalesce(sum(size), 0) FROM objects "   \
+      "WHERE bucket = ?1")                                                      \
     X(Q_BUCKET_PART_IDS, "SELECT p.data_id FROM uploads u JOIN parts p "        \
       "ON p.upload_id = u.upload_id WHERE u.bucket = ?1")                       \
     X(Q_BUCKET_DEL_PARTS, "DELETE FROM parts WHERE upload_id IN "               \
