@@ -241,6 +241,32 @@ static void test_tags(void **state)
     assert_string_equal(ugot.tags, u.tags);
 }
 
+/* Version 7: a bucket's object count and byte total follow puts,
+ * overwrites and deletes; other buckets do not count. */
+static void test_bucket_usage(void **state)
+{
+    struct fx *f = *state;
+    mk_bucket(f, "b");
+    mk_bucket(f, "other");
+    uint64_t n = 9, bytes = 9;
+    assert_err(pail_meta_bucket_usage(f->m, "b", &n, &bytes), PAIL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(bytes, 0);
+    put_key(f, "b", "abc", NULL);   /* sizes are the keys' lengths */
+    put_key(f, "b", "abcde", NULL);
+    put_key(f, "b", "abc", NULL);   /* an overwrite counts once */
+    put_key(f, "other", "zzzzzzzz", NULL);
+    assert_err(pail_meta_bucket_usage(f->m, "b", &n, &bytes), PAIL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(bytes, 8);
+    struct pail_garbage g;
+    assert_err(pail_meta_object_delete(f->m, "b", "abc", f->a, &g), PAIL_OK);
+    assert_err(pail_meta_bucket_usage(f->m, "b", &n, &bytes), PAIL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(bytes, 5);
+    assert_err(pail_meta_bucket_usage(f->m, "nob", &n, &bytes), PAIL_E_NoSuchBucket);
+}
+
 /* A blob shared by two keys (e.g. a server-side copy that reused it) is not
  * garbage until the last reference goes. */
 static void test_shared_data_id(void **state)
@@ -851,6 +877,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_objects, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_shared_data_id, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_tags, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_bucket_usage, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_list_cases, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_list_model, setup, fx_meta_teardown),
