@@ -86,6 +86,8 @@ struct pail_req {
                                loaded it (s3/bucket_cache.h); NULL for the
                                service and before the bucket exists */
     const char *deny_reason; /* why authorization refused, for the access log */
+    const char *errdoc_key;  /* website: the error document that could not be served */
+    enum pail_err errdoc_err; /* ... and why (its page says so, as AWS's does) */
     const struct pail_object_rec *obj; /* the object, when authorization
                                needed it (its owner and ACL): handlers
                                reuse it */

@@ -123,8 +123,13 @@ static enum pail_err missing(struct pail_req *r, const char *key)
 static bool error_document(struct pail_req *r, const struct s3_website *w)
 {
     struct pail_object_rec doc;
-    if (!w->error_key || !lookup(r, w->error_key, &doc))
+    if (!w->error_key)
         return false;
+    if (!lookup(r, w->error_key, &doc)) {
+        r->errdoc_key = w->error_key;
+        r->errdoc_err = PAIL_E_NoSuchKey;
+        return false;
+    }
     enum pail_err err = r->err;
     const char *msg = r->err_msg, *why = r->deny_reason;
     int status = pail_err_status(err);
@@ -137,6 +142,8 @@ static bool error_document(struct pail_req *r, const struct s3_website *w)
         r->deny_reason = why;
         return true;
     }
+    r->errdoc_key = w->error_key;
+    r->errdoc_err = r->err != PAIL_OK ? r->err : PAIL_E_AccessDenied;
     pail_s3_reset_response(r);
     r->err = err;
     r->err_msg = msg;
@@ -225,6 +232,16 @@ void s3_website_render_error(struct pail_req *r)
         li(b, "BucketName", r->bucket ? r->bucket : "");
     li(b, "RequestId", r->id);
     li(b, "HostId", r->id);
-    pail_buf_puts(b, "</ul>\n<hr/>\n</body>\n</html>\n");
+    pail_buf_puts(b, "</ul>\n");
+    if (r->errdoc_key) { /* configured, but missing or not public */
+        pail_buf_puts(b, "<h3>An Error Occurred While Attempting to Retrieve a Custom Error "
+                         "Document</h3>\n<ul>\n");
+        li(b, "Code", pail_err_code(r->errdoc_err));
+        li(b, "Message", pail_err_message(r->errdoc_err));
+        if (r->errdoc_err == PAIL_E_NoSuchKey)
+            li(b, "Key", r->errdoc_key);
+        pail_buf_puts(b, "</ul>\n");
+    }
+    pail_buf_puts(b, "<hr/>\n</body>\n</html>\n");
     r->resp.status = status;
 }

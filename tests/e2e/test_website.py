@@ -125,6 +125,29 @@ def test_error_document_and_status(server, s3, site):
         "only objects the anonymous principal may read are served"
 
 
+def test_error_document_that_cannot_be_served(server, s3, site):
+    # AWS's page then says so in a section of its own ("An Error Occurred
+    # While Attempting to Retrieve a Custom Error Document"), with why.
+    s3.put_bucket_acl(Bucket=site, ACL="public-read")
+    s3.put_bucket_website(Bucket=site, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "gone.html"}})
+    r = web(server, site, "/nope.html")
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    page = r.content.decode()
+    first, _, second = page.partition(
+        "<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>")
+    assert "<li>Code: NoSuchKey</li>" in first and "<li>Key: nope.html</li>" in first
+    assert "<li>Code: NoSuchKey</li>" in second and "<li>Key: gone.html</li>" in second
+    s3.put_bucket_website(Bucket=site, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "private.html"}})
+    page = web(server, site, "/nope.html").content.decode()
+    _, _, second = page.partition("Custom Error Document</h3>")
+    assert "<li>Code: AccessDenied</li>" in second and "private.html" not in second
+    s3.put_bucket_website(Bucket=site, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}})
+    assert b"Custom Error Document" not in web(server, site, "/nope.html").content
+
+
 def test_html_errors_without_error_document(server, s3, site):
     s3.put_bucket_website(Bucket=site, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
     s3.put_bucket_acl(Bucket=site, ACL="public-read")
