@@ -1,9 +1,13 @@
 /* main.c — command line → configuration → backends → server; nothing else.
  *   pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]
  *              [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]
+ *              [--max-connections N] [--max-header-bytes N] [--header-timeout S]
+ *              [--idle-timeout S] [--read-timeout S]
  *   pail admin account create|list|delete ... [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
- * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1); flags win. The root credential comes from
+ * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1, PAIL_MAX_CONNECTIONS,
+ * PAIL_MAX_HEADER_BYTES, PAIL_HEADER_TIMEOUT, PAIL_IDLE_TIMEOUT,
+ * PAIL_READ_TIMEOUT); flags win. The root credential comes from
  * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
  * which is generated (mode 0600) at the first start. */
 #include "core/arena.h"
@@ -39,7 +43,8 @@
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
-    "                  [--log-format text|json]\n"
+    "                  [--max-connections N] [--max-header-bytes N] [--header-timeout S]\n"
+    "                  [--idle-timeout S] [--read-timeout S] [--log-format text|json]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "       pail --version\n"
@@ -61,6 +66,16 @@ static const char usage[] =
     "                      (BucketOwnerEnforced) and all public access blocked\n"
     "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
     "                      blocked, as the course expects)\n"
+    "  --max-connections N open connections at once; a new one beyond gets 503\n"
+    "                      SlowDown (env PAIL_MAX_CONNECTIONS; default 1024)\n"
+    "  --max-header-bytes N  request line and header fields; beyond: 431 (env\n"
+    "                      PAIL_MAX_HEADER_BYTES; 1024 to 16384, default 16384)\n"
+    "  --header-timeout S  seconds for a request's line and headers to arrive\n"
+    "                      (env PAIL_HEADER_TIMEOUT; default 10)\n"
+    "  --idle-timeout S    seconds a keep-alive connection may wait for its next\n"
+    "                      request (env PAIL_IDLE_TIMEOUT; default 60)\n"
+    "  --read-timeout S    seconds a body (or a response) may go without a byte\n"
+    "                      moving (env PAIL_READ_TIMEOUT; default 60)\n"
     "\n"
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
@@ -70,6 +85,9 @@ static const char usage[] =
 
 struct options {
     const char *listen, *data, *region, *cache_mib, *website_listen, *log_format;
+    const char *max_connections, *max_header_bytes, *header_timeout, *idle_timeout,
+        *read_timeout;
+    struct pail_http_limits limits;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -116,6 +134,41 @@ static int env_domains(struct options *o)
     return rc;
 }
 
+/* A decimal number in [min, max] for flag `name`; -1 (reported) otherwise. */
+static int parse_uint(const char *name, const char *s, unsigned long min, unsigned long max,
+                      unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || *s == '-' || v < min || v > max) {
+        fprintf(stderr, "pail: %s wants a number from %lu to %lu, not '%s'\n", name, min, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The connection limits and timeouts. The header limit stays within half
+ * of MHD's 32 KiB connection memory, where the head is parsed in place and
+ * its field records and the response headers take the rest. */
+static int parse_limits(struct options *o)
+{
+    unsigned long conns, bytes, header, idle, read;
+    if (parse_uint("--max-connections", o->max_connections, 1, 1000000, &conns) ||
+        parse_uint("--max-header-bytes", o->max_header_bytes, 1024, 16384, &bytes) ||
+        parse_uint("--header-timeout", o->header_timeout, 1, 3600, &header) ||
+        parse_uint("--idle-timeout", o->idle_timeout, 1, 3600, &idle) ||
+        parse_uint("--read-timeout", o->read_timeout, 1, 3600, &read))
+        return -1;
+    o->limits = (struct pail_http_limits){.max_connections = (unsigned)conns,
+                                          .max_header_bytes = bytes,
+                                          .header_timeout_s = (unsigned)header,
+                                          .idle_timeout_s = (unsigned)idle,
+                                          .read_timeout_s = (unsigned)read};
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     if (env_domains(o) != 0)
@@ -129,6 +182,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         o->website_listen = NULL;
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     o->log_format = env_or("PAIL_LOG_FORMAT", "text");
+    o->max_connections = env_or("PAIL_MAX_CONNECTIONS", "1024");
+    o->max_header_bytes = env_or("PAIL_MAX_HEADER_BYTES", "16384");
+    o->header_timeout = env_or("PAIL_HEADER_TIMEOUT", "10");
+    o->idle_timeout = env_or("PAIL_IDLE_TIMEOUT", "60");
+    o->read_timeout = env_or("PAIL_READ_TIMEOUT", "60");
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
@@ -149,6 +207,11 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
                             : !strcmp(argv[i], "--log-format") ? &o->log_format
+                            : !strcmp(argv[i], "--max-connections") ? &o->max_connections
+                            : !strcmp(argv[i], "--max-header-bytes") ? &o->max_header_bytes
+                            : !strcmp(argv[i], "--header-timeout") ? &o->header_timeout
+                            : !strcmp(argv[i], "--idle-timeout") ? &o->idle_timeout
+                            : !strcmp(argv[i], "--read-timeout") ? &o->read_timeout
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -172,7 +235,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     pail_log_set_json(!strcmp(o->log_format, "json"));
-    return 0;
+    return parse_limits(o);
 }
 
 static void random_chars(char *out, size_t n, const char *alphabet)
@@ -378,6 +441,7 @@ static int serve(int argc, char **argv)
      * for the server's user alone. */
     umask(077);
     struct pail_server srv = {.listen = o.listen, .website_listen = o.website_listen,
+                              .limits = o.limits,
                               .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
                                       .domains = o.domains, .ndomains = o.ndomains,
                                       .data_dir = o.data}};

@@ -1,6 +1,8 @@
 /* core/stats.c — see stats.h. */
 #include "core/stats.h"
 
+#include "core/err.h"
+
 #include <time.h>
 
 const uint64_t pail_hist_us_bounds[] = {500,    1000,   2500,    5000,    10000,   25000,  50000,
@@ -18,6 +20,9 @@ _Static_assert(sizeof pail_hist_count_bounds / sizeof pail_hist_count_bounds[0] 
 struct pail_hist pail_stat_wal_fsync_us = PAIL_HIST_US;
 struct pail_hist pail_stat_data_fsync_us = PAIL_HIST_US;
 struct pail_hist pail_stat_commit_batch = PAIL_HIST_COUNT;
+atomic_uint_least64_t pail_stat_refused[PAIL_STAT_MAX_ERR];
+
+_Static_assert(PAIL_E__COUNT <= PAIL_STAT_MAX_ERR, "pail_stat_refused has a slot per error");
 
 void pail_hist_observe(struct pail_hist *h, uint64_t v)
 {

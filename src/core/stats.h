@@ -36,6 +36,12 @@ extern struct pail_hist pail_stat_wal_fsync_us;   /* fdatasync of the metadata W
 extern struct pail_hist pail_stat_data_fsync_us;  /* fdatasync of an object's data */
 extern struct pail_hist pail_stat_commit_batch;   /* writes per group commit */
 
+/* Connections the doorman answered and closed itself, by the error it
+ * answered with (SlowDown, BadRequest, RequestHeaderSectionTooLarge,
+ * RequestTimeout; the index is enum pail_err). */
+#define PAIL_STAT_MAX_ERR 128
+extern atomic_uint_least64_t pail_stat_refused[PAIL_STAT_MAX_ERR];
+
 /* Microseconds on the monotonic clock, for timing an observation. */
 uint64_t pail_stats_now_us(void);
 

@@ -1,12 +1,18 @@
-/* http/server.c — libmicrohttpd glue, written once:
- *   uri_log()    request starts: arena, id, raw request-target
+/* http/server.c — libmicrohttpd glue, written once. Connections come from
+ * the doorman (http/doorman.h) with a whole, checked head unread; then:
+ *   on_connection() opened: a watchdog record (http/watchdog.h); closed:
+ *                the record goes, the doorman counts one connection less
+ *   uri_log()    request starts: arena, id, raw request-target; the head
+ *                must end within --header-timeout
  *   on_request() 1st call: headers → s3/pipeline.c's begin (route,
- *                authenticate, load the bucket, authorize, begin)
+ *                authenticate, load the bucket, authorize, begin); from now
+ *                on MHD's inactivity timeout (--read-timeout) alone
  *                body calls: feed the op's body pipeline
  *                last call: the pipeline's run → respond
  *   on_done()    access-log line, arena freed (closes fds, aborts writers) —
  *                or, while MHD still holds a body in arena memory, when
- *                MHD frees that response
+ *                MHD frees that response; the next request line must
+ *                arrive within --idle-timeout
  * Nothing here knows S3: the pipeline does. After a failure mid-body the
  * rest of the body is drained and the error sent at the end, because MHD
  * cannot queue a response while a body is arriving. */
@@ -14,8 +20,10 @@
 
 #include "core/log.h"
 #include "http/body.h"
+#include "http/doorman.h"
 #include "http/edge.h"
 #include "http/request.h"
+#include "http/watchdog.h"
 #include "s3/pipeline.h"
 #include "util/encode.h"
 
@@ -35,6 +43,57 @@ static atomic_uint req_counter;
 int pail_server_in_flight(void)
 {
     return atomic_load(&in_flight);
+}
+
+/* The running server's doorman, for pail_server_connections (one server per
+ * process; set while it runs). */
+static struct pail_doorman *_Atomic running_doorman;
+
+unsigned pail_server_connections(void)
+{
+    return pail_doorman_open(atomic_load(&running_doorman));
+}
+
+/* ---- deadlines --------------------------------------------------------- */
+
+/* The connection's watchdog record (NULL when it could not be made). */
+static struct pail_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static int64_t after_s(unsigned seconds)
+{
+    return pail_watchdog_now_ms() + (int64_t)seconds * 1000;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct pail_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? pail_watchdog_add(srv->watchdog, ci->connect_fd,
+                                                 after_s(srv->limits.header_timeout_s))
+                             : NULL;
+        return;
+    }
+    pail_watchdog_remove(srv->watchdog, *socket_context);
+    *socket_context = NULL;
+    pail_doorman_closed(srv->doorman);
+}
+
+/* MHD has one inactivity timeout per daemon, --idle-timeout; a request's
+ * body and response run under --read-timeout instead when that differs
+ * (set per connection, which takes a daemon-wide mutex: by default the two
+ * are equal and nothing is called). */
+static void mhd_timeout(const struct pail_server *srv, struct MHD_Connection *c, unsigned s)
+{
+    if (srv->limits.read_timeout_s != srv->limits.idle_timeout_s)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, s);
 }
 
 /* ---- request start ---------------------------------------------------- */
@@ -72,13 +131,15 @@ static struct pail_req *new_request(struct pail_server *srv, const char *uri)
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    (void)c;
+    const struct pail_server *srv = cls;
+    pail_conn_deadline(conn_of(c), after_s(srv->limits.header_timeout_s));
     return new_request(cls, uri);
 }
 
 static void *uri_log_website(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    (void)c;
+    const struct pail_server *srv = cls;
+    pail_conn_deadline(conn_of(c), after_s(srv->limits.header_timeout_s));
     struct pail_req *r = new_request(cls, uri);
     if (r)
         r->website_port = true;
@@ -261,11 +322,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)cls, (void)url, (void)version;
+    (void)url, (void)version;
     struct pail_req *r = *con_cls;
     if (!r)
         return MHD_NO;
     if (!r->method) {
+        const struct pail_server *srv = cls;
+        pail_conn_deadline(conn_of(c), 0); /* the head is in */
+        mhd_timeout(srv, c, srv->limits.read_timeout_s);
         if (start(r, c, method) != PAIL_OK)
             return respond(c, r); /* MHD closes: the body was never read */
         return MHD_YES;
@@ -449,7 +513,9 @@ static void access_log(const struct pail_req *r, bool completed, uint64_t us)
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c;
+    const struct pail_server *srv = cls;
+    pail_conn_deadline(conn_of(c), after_s(srv->limits.idle_timeout_s));
+    mhd_timeout(srv, c, srv->limits.idle_timeout_s);
     struct pail_req *r = *con_cls;
     if (!r)
         return;
@@ -466,99 +532,88 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-static enum pail_err parse_listen(const char *s, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    const char *colon = strrchr(s, ':');
-    if (!colon)
-        return PAIL_E_InvalidArgument;
-    char host[128];
-    size_t hl = (size_t)(colon - s);
-    if (hl >= sizeof host)
-        return PAIL_E_InvalidArgument;
-    memcpy(host, s, hl);
-    host[hl] = 0;
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (*end || port > 65535)
-        return PAIL_E_InvalidArgument;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-        host[hl - 1] = 0;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)port);
-        return inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1 ? PAIL_OK
-                                                                    : PAIL_E_InvalidArgument;
-    }
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons((uint16_t)port);
-    if (hl == 0)
-        return PAIL_OK;
-    return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? PAIL_OK : PAIL_E_InvalidArgument;
-}
-
 typedef void *(*uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *c);
 
-static struct MHD_Daemon *start_daemon(struct pail_server *srv, const char *listen,
-                                       uri_log_fn on_uri)
+/* A daemon without a listening socket: the doorman hands it connections. */
+static struct MHD_Daemon *start_daemon(struct pail_server *srv, uri_log_fn on_uri)
 {
-    struct sockaddr_storage ss;
-    if (parse_listen(listen, &ss) != PAIL_OK) {
-        pail_error("bad listen address '%s' (want ADDR:PORT)", listen);
-        return NULL;
-    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
     /* Connection memory: request line and headers must fit (S3 allows 8 KiB
-     * of headers). Not more: MHD zeroes the whole pool after every request,
-     * which at 128 KiB was 10% of the CPU of a 4 KiB GET; uploads then come
-     * in smaller pieces, which costs far less. */
+     * of headers; the doorman lets at most --max-header-bytes through, 16 KiB
+     * by default, half of it). Not more: MHD zeroes the whole pool after every
+     * request, which at 128 KiB was 10% of the CPU of a 4 KiB GET; uploads
+     * then come in smaller pieces, which costs far less. MHD's own connection
+     * limit stays above pail's: the doorman counts a connection free a moment
+     * before MHD does. */
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, srv->limits.max_connections + 64,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* HTTP/1.1 without Host: 400 (RFC 9112 §3.2) */
         MHD_OPTION_END);
     if (!d)
-        pail_error("cannot listen on %s", listen);
+        pail_error("cannot start the HTTP daemon");
     return d;
+}
+
+/* Stops and frees whatever pail_server_start made, in the order that keeps
+ * every callback's target alive: no new connections, then MHD (its
+ * CLOSED notifications reach the doorman and the watchdog), then those. */
+static void teardown(struct pail_server *srv)
+{
+    if (srv->doorman)
+        pail_doorman_stop(srv->doorman);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->website_daemon)
+        MHD_stop_daemon(srv->website_daemon);
+    pail_doorman_free(srv->doorman);
+    pail_watchdog_stop(srv->watchdog);
+    srv->daemon = srv->website_daemon = NULL;
+    srv->doorman = NULL;
+    srv->watchdog = NULL;
+}
+
+static enum pail_err open_listener(struct pail_server *srv, const char *addr, void **daemon,
+                                   uri_log_fn on_uri)
+{
+    *daemon = start_daemon(srv, on_uri);
+    if (!*daemon)
+        return PAIL_E_InternalError;
+    return pail_doorman_listen(srv->doorman, addr, *daemon);
 }
 
 enum pail_err pail_server_start(struct pail_server *srv)
 {
-    srv->daemon = start_daemon(srv, srv->listen, uri_log);
-    if (!srv->daemon)
-        return PAIL_E_InternalError;
-    if (!srv->website_listen)
+    const struct pail_http_limits *l = &srv->limits;
+    struct pail_doorman_config dc = {.max_connections = l->max_connections,
+                                     .max_header_bytes = l->max_header_bytes,
+                                     .header_timeout_ms = l->header_timeout_s * 1000};
+    srv->watchdog = pail_watchdog_start();
+    srv->doorman = srv->watchdog ? pail_doorman_new(&dc) : NULL;
+    if (srv->doorman && open_listener(srv, srv->listen, &srv->daemon, uri_log) == PAIL_OK &&
+        (!srv->website_listen || open_listener(srv, srv->website_listen, &srv->website_daemon,
+                                               uri_log_website) == PAIL_OK) &&
+        pail_doorman_start(srv->doorman) == PAIL_OK) {
+        atomic_store(&running_doorman, srv->doorman);
         return PAIL_OK;
-    srv->website_daemon = start_daemon(srv, srv->website_listen, uri_log_website);
-    if (srv->website_daemon)
-        return PAIL_OK;
-    MHD_stop_daemon(srv->daemon);
-    srv->daemon = NULL;
+    }
+    teardown(srv);
     return PAIL_E_InternalError;
 }
 
 void pail_server_stop(struct pail_server *srv)
 {
-    struct MHD_Daemon *d = srv->daemon, *w = srv->website_daemon;
-    if (!d)
+    if (!srv->daemon)
         return;
-    MHD_quiesce_daemon(d); /* stop accepting; finish what is in flight */
-    if (w)
-        MHD_quiesce_daemon(w);
+    pail_doorman_stop(srv->doorman); /* stop accepting; finish what is in flight */
+    atomic_store(&running_doorman, NULL);
     for (int i = 0; i < 600 && atomic_load(&in_flight) > 0; i++)
         usleep(100 * 1000);
-    MHD_stop_daemon(d);
-    if (w)
-        MHD_stop_daemon(w);
-    srv->daemon = NULL;
-    srv->website_daemon = NULL;
+    teardown(srv);
 }

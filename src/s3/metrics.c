@@ -272,6 +272,14 @@ void s3_metrics_render(struct pail_req *r, struct pail_buf *b)
     pail_buf_printf(b, "pail_start_time_seconds %lld\n", (long long)started);
     head(b, "pail_requests_in_flight", "gauge", "Requests begun and not yet answered.");
     pail_buf_printf(b, "pail_requests_in_flight %d\n", pail_server_in_flight());
+    head(b, "pail_connections_open", "gauge", "Client connections open now.");
+    pail_buf_printf(b, "pail_connections_open %u\n", pail_server_connections());
+    head(b, "pail_connections_refused_total", "counter",
+         "Connections answered and closed before any request was read, by the error.");
+    for (unsigned e = 1; e < PAIL_E__COUNT && e < PAIL_STAT_MAX_ERR; e++)
+        if (get(&pail_stat_refused[e]))
+            pail_buf_printf(b, "pail_connections_refused_total{code=\"%s\"} %llu\n",
+                            pail_err_code(e), (unsigned long long)get(&pail_stat_refused[e]));
     render_requests(b);
     render_errors(b);
     render_store(r, b);

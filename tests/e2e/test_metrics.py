@@ -78,6 +78,22 @@ def test_requests_are_counted_by_operation_and_status(server, s3, bucket):
     assert value(after, "pail_requests_in_flight") >= 1  # the scrape itself
 
 
+def test_connections_open_and_refused(server):
+    before = scrape(server.endpoint)
+    host, port = server.endpoint.split("//", 1)[1].split(":")
+    held = socket.create_connection((host, int(port)))  # open, nothing sent yet
+    try:
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a TLS ClientHello
+            assert s.recv(4096).startswith(b"HTTP/1.1 400")
+        after = scrape(server.endpoint)
+    finally:
+        held.close()
+    assert value(after, "pail_connections_open") >= 2  # the held one and the scrape's
+    assert value(after, "pail_connections_refused_total", code="BadRequest") - \
+        value(before, "pail_connections_refused_total", code="BadRequest") == 1
+
+
 def test_histograms_are_consistent(server, s3, bucket):
     s3.put_object(Bucket=bucket, Key="h", Body=b"y")
     samples = scrape(server.endpoint)

@@ -1,0 +1,31 @@
+/* http/head_scan.h — the raw-byte rules of an HTTP/1.1 request head (request
+ * line, header fields, blank line: RFC 9112 §2-§5), checked on the bytes as
+ * they arrive, before libmicrohttpd parses them. MHD 0.9.75 joins a folded
+ * line into the field name ("X-A: a\r\n b" arrives as field "X-Ab"), cuts a
+ * value at a NUL and takes a bare CR for a line end, so these rules cannot be
+ * checked on what it hands on. Pure: no I/O, no allocation. */
+#ifndef PAIL_HTTP_HEAD_SCAN_H
+#define PAIL_HTTP_HEAD_SCAN_H
+
+#include <stddef.h>
+
+enum pail_head {
+    PAIL_HEAD_MORE,    /* valid so far, the blank line not yet there */
+    PAIL_HEAD_DONE,    /* a complete, valid head: hand it on */
+    PAIL_HEAD_BAD,     /* breaks a rule: 400 and close */
+    PAIL_HEAD_TOO_BIG, /* no blank line within the limit: 431 and close */
+};
+
+/* Scans the first n bytes a client sent on a new connection. limit: the
+ * most bytes a head may take, its blank line included; n may exceed it. On
+ * PAIL_HEAD_DONE, *head_len (when not NULL) is the head's length.
+ * Refused: a first byte that is not an uppercase letter (every method starts
+ * with one; a TLS ClientHello starts with 0x16), a request line other than
+ * "TOKEN SP target SP HTTP/1.DIGIT", a line that starts with SP or HTAB after
+ * the request line (obsolete line folding), a field line without a colon,
+ * a NUL or a control character other than HTAB anywhere, a CR not followed
+ * by LF. Lines may end in CRLF or a bare LF (RFC 9112 §2.2 allows a server to
+ * accept it, and MHD does). */
+enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *head_len);
+
+#endif

@@ -1,0 +1,123 @@
+/* tests/unit/head_scan_test.c — http/head_scan: complete heads with CRLF and
+ * bare LF, every prefix of a valid head is "more", each raw-byte rule
+ * (first byte, request line, obs-fold, NUL, bare CR, colon), the size limit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "http/head_scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LIMIT 16384
+
+static enum pail_head scan(const char *s)
+{
+    return pail_head_scan(s, strlen(s), LIMIT, NULL);
+}
+
+/* With a length, for heads that hold a NUL. */
+static enum pail_head scan_n(const char *s, size_t n)
+{
+    return pail_head_scan(s, n, LIMIT, NULL);
+}
+
+static void test_complete_heads(void **state)
+{
+    const char *crlf = "GET /b/k?x=1 HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\n\r\nBODY";
+    size_t len = 0;
+    assert_int_equal(pail_head_scan(crlf, strlen(crlf), LIMIT, &len), PAIL_HEAD_DONE);
+    assert_int_equal(len, strlen(crlf) - 4);
+    assert_int_equal(scan("GET / HTTP/1.0\n\n"), PAIL_HEAD_DONE);
+    assert_int_equal(scan("PUT / HTTP/1.1\nHost: h\n\n"), PAIL_HEAD_DONE);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nHost: h\n\r\n"), PAIL_HEAD_DONE);
+    assert_int_equal(scan("GET http://h:9/b HTTP/1.1\r\nHost: h\r\n\r\n"), PAIL_HEAD_DONE);
+    assert_int_equal(scan("GET /\xc3\xa9 HTTP/1.1\r\nX: \xc3\xa9\r\n\r\n"), PAIL_HEAD_DONE);
+}
+
+static void test_every_prefix_is_more(void **state)
+{
+    const char *h = "POST /b?delete HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n";
+    size_t n = strlen(h);
+    for (size_t i = 0; i < n; i++) {
+        char *p = malloc(i ? i : 1); /* exact size: ASan catches a read past it */
+        memcpy(p, h, i);
+        assert_int_equal(pail_head_scan(p, i, LIMIT, NULL), PAIL_HEAD_MORE);
+        free(p);
+    }
+}
+
+static void test_first_byte(void **state)
+{
+    assert_int_equal(scan_n("\x16\x03\x01\x02\x00", 5), PAIL_HEAD_BAD); /* TLS ClientHello */
+    assert_int_equal(scan("\x16"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("get / HTTP/1.1\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("\r\nGET / HTTP/1.1\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan(" GET"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("G"), PAIL_HEAD_MORE);
+}
+
+static void test_request_lines(void **state)
+{
+    static const char *const bad[] = {
+        "GET / HTTP/1.1 \r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
+        "GET / HTTP/1.x\r\n\r\n", "GET /\r\n\r\n", "GET\r\n\r\n", "GET /a b HTTP/1.1\r\n\r\n",
+        "GET /\t HTTP/1.1\r\n\r\n", "GET / http/1.1\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.11\r\n\r\n", "GARBAGE\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(scan(bad[i]), PAIL_HEAD_BAD);
+    /* refused before the line ends: not a method */
+    assert_int_equal(scan("GE\x01"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GE(T"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ"), PAIL_HEAD_BAD);
+}
+
+static void test_field_rules(void **state)
+{
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n"), PAIL_HEAD_BAD); /* obs-fold */
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\r\n\tb\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\r\n "), PAIL_HEAD_BAD); /* early */
+    const char nul[] = "GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n";
+    assert_int_equal(scan_n(nul, sizeof nul - 1), PAIL_HEAD_BAD);
+    const char nul_line[] = "GET /\0 HTTP/1.1\r\n\r\n";
+    assert_int_equal(scan_n(nul_line, sizeof nul_line - 1), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n"), PAIL_HEAD_BAD); /* bare CR */
+    assert_int_equal(scan("GET / HTTP/1.1\rX"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\r\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\r"), PAIL_HEAD_MORE); /* LF may follow */
+    assert_int_equal(scan("GET / HTTP/1.1\r\nX-A: a\x7f\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\nNoColon\r\n\r\n"), PAIL_HEAD_BAD);
+    assert_int_equal(scan("GET / HTTP/1.1\r\n: v\r\n\r\n"), PAIL_HEAD_BAD);
+}
+
+static void test_limit(void **state)
+{
+    size_t limit = 64;
+    char *h = malloc(200);
+    memset(h, 'a', 200);
+    memcpy(h, "GET / HTTP/1.1\r\nX: ", 19);
+    assert_int_equal(pail_head_scan(h, 63, limit, NULL), PAIL_HEAD_MORE);
+    assert_int_equal(pail_head_scan(h, 64, limit, NULL), PAIL_HEAD_TOO_BIG);
+    assert_int_equal(pail_head_scan(h, 200, limit, NULL), PAIL_HEAD_TOO_BIG);
+    /* a head of exactly the limit fits */
+    memcpy(h + 60, "\r\n\r\n", 4);
+    size_t len = 0;
+    assert_int_equal(pail_head_scan(h, 200, limit, &len), PAIL_HEAD_DONE);
+    assert_int_equal(len, 64);
+    free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_complete_heads),  cmocka_unit_test(test_every_prefix_is_more),
+        cmocka_unit_test(test_first_byte),      cmocka_unit_test(test_request_lines),
+        cmocka_unit_test(test_field_rules),     cmocka_unit_test(test_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
