@@ -282,7 +282,9 @@ async function follow(page, indexUrl, i) {
   const respP = page.waitForResponse((r) => r.url() === href && r.request().isNavigationRequest(),
                                      { timeout: 30000 });
   const dlP = page.waitForEvent("download", { timeout: 30000 }).catch(() => null);
-  const loadP = page.waitForURL(href, { waitUntil: "load", timeout: 30000 }).then(() => null, () => null);
+  // A download aborts the navigation: waitForURL then fails at once, and the
+  // answer is the download (which may be reported a moment later).
+  const loadP = page.waitForURL(href, { waitUntil: "load", timeout: 30000 }).then(() => null, () => dlP);
   let resp = null, download = null;
   try {
     await link.click();
