@@ -19,6 +19,7 @@
 #include "s3/bucket_cache.h"
 #include "store/data.h"
 #include "store/meta.h"
+#include "s3/log_delivery.h"
 #include "store/reaper.h"
 
 #include <ctype.h>
@@ -39,7 +40,7 @@
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
-    "                  [--log-format text|json]\n"
+    "                  [--log-format text|json] [--log-delivery-seconds N]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "       pail --version\n"
@@ -57,6 +58,9 @@ static const char usage[] =
     "                      default s3.localhost); path-style works on every name\n"
     "  --log-format text|json  log lines as text, or one JSON object per line for\n"
     "                      log collectors (env PAIL_LOG_FORMAT; default text)\n"
+    "  --log-delivery-seconds N  server access logs (PutBucketLogging) are delivered\n"
+    "                      to their target buckets every N seconds, and at stop\n"
+    "                      (env PAIL_LOG_DELIVERY_SECONDS; default 300)\n"
     "  --aws-defaults      new buckets as AWS makes them since 2023: ACLs off\n"
     "                      (BucketOwnerEnforced) and all public access blocked\n"
     "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
@@ -64,12 +68,15 @@ static const char usage[] =
     "\n"
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
-    "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n";
+    "SIGTERM or SIGINT stops accepting, finishes requests in flight, delivers the\n"
+    "spooled access logs and exits 0.\n";
 
 #define MAX_DOMAINS 16
 
 struct options {
     const char *listen, *data, *region, *cache_mib, *website_listen, *log_format;
+    const char *log_delivery; /* --log-delivery-seconds, as given */
+    unsigned log_delivery_s;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -129,6 +136,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         o->website_listen = NULL;
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     o->log_format = env_or("PAIL_LOG_FORMAT", "text");
+    o->log_delivery = env_or("PAIL_LOG_DELIVERY_SECONDS", "300");
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
@@ -149,6 +157,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
                             : !strcmp(argv[i], "--log-format") ? &o->log_format
+                            : !strcmp(argv[i], "--log-delivery-seconds") ? &o->log_delivery
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -167,6 +176,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     o->cache_bytes = (size_t)mib << 20;
+    unsigned long long secs = strtoull(o->log_delivery, &end, 10);
+    if (*end || !*o->log_delivery || secs < 1 || secs > 86400) {
+        fprintf(stderr, "pail: --log-delivery-seconds wants 1..86400, not '%s'\n",
+                o->log_delivery);
+        return -1;
+    }
+    o->log_delivery_s = (unsigned)secs;
     if (strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
         fprintf(stderr, "pail: --log-format wants text or json, not '%s'\n", o->log_format);
         return -1;
@@ -386,7 +402,11 @@ static int serve(int argc, char **argv)
         return 1;
     }
     sweep_start(&srv.svc);
-    if (pail_server_start(&srv) != PAIL_OK) {
+    /* Before the first request, which may spool a record; it delivers what
+     * a previous process spooled first. */
+    srv.svc.logs = s3_log_delivery_start(&srv.svc, o.log_delivery_s);
+    if (!srv.svc.logs || pail_server_start(&srv) != PAIL_OK) {
+        s3_log_delivery_stop(srv.svc.logs);
         sweep_wait();
         close_store(&srv.svc);
         return 1;
@@ -404,6 +424,8 @@ static int serve(int argc, char **argv)
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
     pail_admin_socket_stop(admin);
+    s3_log_delivery_stop(srv.svc.logs); /* every request has spooled: deliver it all */
+    srv.svc.logs = NULL;
     sweep_wait();
     close_store(&srv.svc);
     pail_info("stopped"); /* after every access line: logging writes those out first */
