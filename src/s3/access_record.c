@@ -144,12 +144,17 @@ static const char *target_word(enum pail_target t, bool has_key)
     }
 }
 
-/* The keyword in capitals, '-' as '_' ("object-lock" -> OBJECT_LOCK). */
+/* The keyword in capitals, words split by '_' ("object-lock" -> OBJECT_LOCK,
+ * "publicAccessBlock" -> PUBLIC_ACCESS_BLOCK). */
 static const char *keyword_word(struct pail_req *r, const char *kw)
 {
-    char *w = pail_arena_strdup(r->arena, kw);
-    for (char *p = w; *p; p++)
-        *p = *p == '-' ? '_' : (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
+    char *w = pail_arena_alloc(r->arena, 2 * strlen(kw) + 1), *o = w;
+    for (const char *p = kw; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z' && p != kw)
+            *o++ = '_';
+        *o++ = *p == '-' ? '_' : (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
+    }
+    *o = 0;
     return w;
 }
 
