@@ -23,6 +23,7 @@
 #include "s3/bucket_cache.h"
 #include "store/data.h"
 #include "store/meta.h"
+#include "s3/log_delivery.h"
 #include "store/reaper.h"
 
 #include <ctype.h>
@@ -45,6 +46,7 @@ static const char usage[] =
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
     "                  [--max-connections N] [--max-header-bytes N] [--header-timeout S]\n"
     "                  [--idle-timeout S] [--read-timeout S] [--log-format text|json]\n"
+    "                  [--log-delivery-seconds N]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
     "       pail --version\n"
@@ -62,6 +64,9 @@ static const char usage[] =
     "                      default s3.localhost); path-style works on every name\n"
     "  --log-format text|json  log lines as text, or one JSON object per line for\n"
     "                      log collectors (env PAIL_LOG_FORMAT; default text)\n"
+    "  --log-delivery-seconds N  server access logs (PutBucketLogging) are delivered\n"
+    "                      to their target buckets every N seconds, and at stop\n"
+    "                      (env PAIL_LOG_DELIVERY_SECONDS; default 300)\n"
     "  --aws-defaults      new buckets as AWS makes them since 2023: ACLs off\n"
     "                      (BucketOwnerEnforced) and all public access blocked\n"
     "                      (env PAIL_AWS_DEFAULTS=1; default: ACLs on, nothing\n"
@@ -79,7 +84,8 @@ static const char usage[] =
     "\n"
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
-    "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits 0.\n";
+    "SIGTERM or SIGINT stops accepting, finishes requests in flight, delivers the\n"
+    "spooled access logs and exits 0.\n";
 
 #define MAX_DOMAINS 16
 
@@ -88,6 +94,8 @@ struct options {
     const char *max_connections, *max_header_bytes, *header_timeout, *idle_timeout,
         *read_timeout;
     struct pail_http_limits limits;
+    const char *log_delivery; /* --log-delivery-seconds, as given */
+    unsigned log_delivery_s;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -187,6 +195,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->header_timeout = env_or("PAIL_HEADER_TIMEOUT", "10");
     o->idle_timeout = env_or("PAIL_IDLE_TIMEOUT", "60");
     o->read_timeout = env_or("PAIL_READ_TIMEOUT", "60");
+    o->log_delivery = env_or("PAIL_LOG_DELIVERY_SECONDS", "300");
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
@@ -212,6 +221,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--header-timeout") ? &o->header_timeout
                             : !strcmp(argv[i], "--idle-timeout") ? &o->idle_timeout
                             : !strcmp(argv[i], "--read-timeout") ? &o->read_timeout
+                            : !strcmp(argv[i], "--log-delivery-seconds") ? &o->log_delivery
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -230,6 +240,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     o->cache_bytes = (size_t)mib << 20;
+    unsigned long long secs = strtoull(o->log_delivery, &end, 10);
+    if (*end || !*o->log_delivery || secs < 1 || secs > 86400) {
+        fprintf(stderr, "pail: --log-delivery-seconds wants 1..86400, not '%s'\n",
+                o->log_delivery);
+        return -1;
+    }
+    o->log_delivery_s = (unsigned)secs;
     if (strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
         fprintf(stderr, "pail: --log-format wants text or json, not '%s'\n", o->log_format);
         return -1;
@@ -450,7 +467,11 @@ static int serve(int argc, char **argv)
         return 1;
     }
     sweep_start(&srv.svc);
-    if (pail_server_start(&srv) != PAIL_OK) {
+    /* Before the first request, which may spool a record; it delivers what
+     * a previous process spooled first. */
+    srv.svc.logs = s3_log_delivery_start(&srv.svc, o.log_delivery_s);
+    if (!srv.svc.logs || pail_server_start(&srv) != PAIL_OK) {
+        s3_log_delivery_stop(srv.svc.logs);
         sweep_wait();
         close_store(&srv.svc);
         return 1;
@@ -468,6 +489,8 @@ static int serve(int argc, char **argv)
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
     pail_admin_socket_stop(admin);
+    s3_log_delivery_stop(srv.svc.logs); /* every request has spooled: deliver it all */
+    srv.svc.logs = NULL;
     sweep_wait();
     close_store(&srv.svc);
     pail_info("stopped"); /* after every access line: logging writes those out first */

@@ -108,6 +108,15 @@ struct pail_req {
 
     struct pail_resp resp;
     uint64_t bytes_in, bytes_out; /* for the access log */
+
+    /* For the server access log (s3/access_record.h): */
+    const char *version;    /* the request line's "HTTP/1.1" */
+    bool acl_required;      /* an ACL grant alone allowed it (s3/authz.c) */
+    struct timespec received; /* monotonic: the last byte of the request in */
+    uint64_t turnaround_us; /* from received to the response queued */
+    const char *const *batch_keys; /* DeleteObjects: every key the body named, */
+    const enum pail_err *batch_errs; /* and what became of it (PAIL_OK: deleted) */
+    size_t nbatch;
     _Atomic int holds;      /* the request itself, plus a response sending
                                arena memory: the arena goes with the last */
 };

@@ -231,9 +231,11 @@ static void client_ip(struct pail_req *r, struct MHD_Connection *c)
 }
 
 /* Everything that happens before the first body byte. */
-static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const char *method)
+static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const char *method,
+                           const char *version)
 {
     r->method = pail_arena_strdup(r->arena, method);
+    r->version = pail_arena_strdup(r->arena, version ? version : "HTTP/1.1");
     collect_headers(r, c);
     absolute_form(r);
     client_ip(r, c);
@@ -295,9 +297,21 @@ static struct MHD_Response *make_response(struct pail_req *r)
     return mr;
 }
 
+static uint64_t micros_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long us = (long long)(now.tv_sec - t->tv_sec) * 1000000 +
+                   (now.tv_nsec - t->tv_nsec) / 1000;
+    return us < 0 ? 0 : (uint64_t)us;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, struct pail_req *r)
 {
+    if (!r->received.tv_sec && !r->received.tv_nsec) /* answered before the body */
+        clock_gettime(CLOCK_MONOTONIC, &r->received);
     pail_pipeline_finish(r);
+    r->turnaround_us = micros_since(&r->received);
     if (!r->resp.status)
         r->resp.status = 200;
     struct MHD_Response *mr = make_response(r);
@@ -322,7 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)url, (void)version;
+    (void)url;
     struct pail_req *r = *con_cls;
     if (!r)
         return MHD_NO;
@@ -330,7 +344,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const struct pail_server *srv = cls;
         pail_conn_deadline(conn_of(c), 0); /* the head is in */
         mhd_timeout(srv, c, srv->limits.read_timeout_s);
-        if (start(r, c, method) != PAIL_OK)
+        if (start(r, c, method, version) != PAIL_OK)
             return respond(c, r); /* MHD closes: the body was never read */
         return MHD_YES;
     }
@@ -342,6 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    clock_gettime(CLOCK_MONOTONIC, &r->received); /* turn-around time starts here */
     pail_pipeline_run(r);
     return respond(c, r);
 }
@@ -379,41 +394,10 @@ static void put_u64(struct line *l, unsigned long long v)
     put_str(l, d + i);
 }
 
-/* Whether query parameter p (up to '=') is a credential a log must not
- * show: a presigned URL's signature can be replayed until it expires, and a
- * session token is half a credential. */
-static bool secret_param(const char *p)
-{
-    static const char *const names[] = {"Signature=", "X-Amz-Signature=",
-                                        "X-Amz-Security-Token=", "x-amz-security-token="};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strncmp(p, names[i], strlen(names[i])) == 0)
-            return true;
-    return false;
-}
-
-/* The request-target with credential values blanked out. */
+/* The request-target with credential values blanked out (util/encode.h). */
 static void put_target(struct line *l, const char *t)
 {
-    const char *q = strchr(t, '?');
-    if (!q || (!strstr(q, "ignature=") && !strstr(q, "ecurity-Token=") &&
-               !strstr(q, "ecurity-token="))) {
-        put_str(l, t);
-        return;
-    }
-    put_n(l, t, (size_t)(q + 1 - t));
-    for (const char *p = q + 1; *p;) {
-        size_t n = strcspn(p, "&");
-        if (secret_param(p)) { /* its '=' is inside the parameter */
-            put_n(l, p, (size_t)(strchr(p, '=') - p) + 1);
-            put_str(l, "REDACTED");
-        } else {
-            put_n(l, p, n);
-        }
-        p += n;
-        if (*p == '&')
-            put_n(l, p++, 1);
-    }
+    l->n += pail_redact_target(t, l->b + l->n, sizeof l->b - l->n);
 }
 
 static void put_json(struct line *l, const char *name, const char *s)

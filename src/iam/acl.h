@@ -173,6 +173,17 @@ void pail_acl_write_xml(struct pail_xml *x, const struct pail_acl *acl,
                         const char *(*display_name)(void *ctx, const char *canonical_id),
                         void *ctx);
 
+/* The <Grant> elements alone, as pail_acl_write_xml writes them (for
+ * documents that embed grants: GetBucketLogging's TargetGrants). */
+void pail_acl_write_grants(struct pail_xml *x, const struct pail_acl *acl,
+                           const char *(*display_name)(void *ctx, const char *canonical_id),
+                           void *ctx);
+/* One parsed <Grant> (util/xml_in.h) as a grant, with the checks of
+ * pail_acl_parse_xml (MalformedACLError, InvalidArgument with *why). */
+struct pail_xml_grant;
+enum pail_err pail_acl_grant_from_xml(struct pail_arena *a, const struct pail_xml_grant *r,
+                                      struct pail_grant *g, const char **why);
+
 /* --- Stored form ------------------------------------------------------------ */
 
 /* Compact JSON, one stored with every object, hence the short keys:

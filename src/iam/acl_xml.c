@@ -35,8 +35,8 @@ static bool only(const struct pail_xml_grant *r, const char *want)
     return given(want);
 }
 
-static enum pail_err grant_from_xml(struct pail_arena *a, const struct pail_xml_grant *r,
-                                    struct pail_grant *g, const char **why)
+enum pail_err pail_acl_grant_from_xml(struct pail_arena *a, const struct pail_xml_grant *r,
+                                      struct pail_grant *g, const char **why)
 {
     *g = (struct pail_grant){.perm = pail_acl_perm_from_name(r->permission)};
     if (!r->has_grantee || !g->perm || !r->type)
@@ -87,7 +87,7 @@ enum pail_err pail_acl_parse_xml(const char *body, size_t len, struct pail_arena
         return PAIL_E_MalformedACLError;
     struct pail_grant *g = pail_acl__grants(a, raw.n);
     for (size_t i = 0; i < raw.n; i++)
-        if ((e = grant_from_xml(a, &raw.grants[i], &g[i], why)))
+        if ((e = pail_acl_grant_from_xml(a, &raw.grants[i], &g[i], why)))
             return e;
     *out = (struct pail_acl){raw.owner_id, raw.owner_name, g, raw.n};
     return PAIL_OK;
@@ -173,10 +173,17 @@ void pail_acl_write_xml(struct pail_xml *x, const struct pail_acl *acl,
      * none, and clients (s3-tests) that sort grants by display name expect
      * the ones without a name at the front. */
     pail_xml_open(x, "AccessControlList");
+    pail_acl_write_grants(x, acl, display_name, ctx);
+    pail_xml_close(x);
+    pail_xml_close(x);
+}
+
+void pail_acl_write_grants(struct pail_xml *x, const struct pail_acl *acl,
+                           const char *(*display_name)(void *ctx, const char *canonical_id),
+                           void *ctx)
+{
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < acl->n; i++)
             if ((acl->grants[i].type == PAIL_GRANTEE_GROUP) == (pass == 0))
                 write_grant(x, &acl->grants[i], display_name, ctx);
-    pail_xml_close(x);
-    pail_xml_close(x);
 }

@@ -84,7 +84,10 @@ enum pail_principal_type {
     PAIL_PT_ROOT,          /* an account's root */
     PAIL_PT_USER,          /* IAM user */
     PAIL_PT_ASSUMED_ROLE,  /* STS session of a role */
-    PAIL_PT_FEDERATED_USER /* GetFederationToken session (rare) */
+    PAIL_PT_FEDERATED_USER, /* GetFederationToken session (rare) */
+    PAIL_PT_SERVICE        /* an AWS service acting on its own, named by arn
+                              ("logging.s3.amazonaws.com": server access log
+                              delivery); matched only by {"Service": name} */
 };
 struct pail_principal {
     enum pail_principal_type type;

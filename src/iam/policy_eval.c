@@ -77,6 +77,7 @@ static const char *type_name(enum pail_principal_type t)
     case PAIL_PT_USER: return "User";
     case PAIL_PT_ASSUMED_ROLE: return "AssumedRole";
     case PAIL_PT_FEDERATED_USER: return "FederatedUser";
+    case PAIL_PT_SERVICE: return "Service";
     default: return "Anonymous";
     }
 }
@@ -88,7 +89,9 @@ static void principal_values(struct pail__ectx *e)
     const struct pail_principal *pr = e->pr;
     e->pvals[PK_USERNAME] = pr->type == PAIL_PT_USER ? pr->username : NULL;
     e->pvals[PK_USERID] = pr->userid;
-    e->pvals[PK_ARN] = pr->type == PAIL_PT_ASSUMED_ROLE && pr->role_arn ? pr->role_arn : pr->arn;
+    e->pvals[PK_ARN] = pr->type == PAIL_PT_SERVICE ? NULL /* a service name is no ARN */
+                       : pr->type == PAIL_PT_ASSUMED_ROLE && pr->role_arn ? pr->role_arn
+                                                                           : pr->arn;
     e->pvals[PK_ACCOUNT] = pr->account;
     e->pvals[PK_TYPE] = type_name(pr->type);
 }

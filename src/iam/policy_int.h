@@ -142,7 +142,8 @@ enum pail__pkind {
     PR_CANONICAL, /* {"CanonicalUser": "<64 hex>"}, lower-cased */
     PR_ARN,       /* a user, assumed-role session or federated-user ARN */
     PR_ROLE,      /* a role ARN: also matches that role's sessions */
-    PR_SERVICE,   /* {"Service": ...}: never matches a request here */
+    PR_SERVICE,   /* {"Service": ...}: matches only a PAIL_PT_SERVICE principal
+                     (pail's own log delivery), never a signed request */
     PR_FEDERATED, /* {"Federated": ...}: likewise */
 };
 struct pail__princ {

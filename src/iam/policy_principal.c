@@ -245,7 +245,10 @@ static enum pail_principal_match entry_match(const struct pail__princ *e,
                        (pr->type == PAIL_PT_ASSUMED_ROLE && eq(pr->role_arn, e->value))
                    ? PAIL_PM_EXACT
                    : PAIL_PM_NONE;
-    default: /* services and federated identities never sign our requests */
+    case PR_SERVICE: /* pail itself acting as the service (log delivery) */
+        return pr->type == PAIL_PT_SERVICE && eq(pr->arn, e->value) ? PAIL_PM_EXACT
+                                                                     : PAIL_PM_NONE;
+    default: /* federated identities never sign our requests */
         return PAIL_PM_NONE;
     }
 }

@@ -560,8 +560,13 @@ static enum pail_err decide(struct check *c, bool record)
                        : c->b->has_ownership && c->b->ownership == S3_OWN_ENFORCED
                            ? "off (BucketOwnerEnforced)"
                            : "no grant allows");
-    if (anonymous)
+    /* aclRequired of the server access log: the ACL alone let it in. */
+    bool acl_alone = !policy_allows && acl != ACL_NO;
+    if (anonymous) {
+        if (record && acl_alone)
+            r->acl_required = true;
         return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
+    }
     /* An object another account wrote is its owner's: the bucket's account
      * reaches it only through the object's ACL. */
     bool foreign_object = c->obj && !is(c->object_owner, c->bucket_owner) &&
@@ -573,12 +578,17 @@ static enum pail_err decide(struct check *c, bool record)
         c->layers->both_sides = !(same && !foreign_object);
     }
     if (same && !foreign_object) {
-        if (id.allows || policy_direct || acl == ACL_GROUP)
+        if (id.allows || policy_direct || acl == ACL_GROUP) {
+            if (record && !id.allows && !policy_direct)
+                r->acl_required = true;
             return PAIL_OK;
+        }
         return refuse(c, id.missing, record);
     }
     if (!id.allows)
         return refuse(c, id.missing, record);
+    if (record && acl_alone)
+        r->acl_required = true;
     return policy_allows || acl ? PAIL_OK : refuse(c, WHY_NO_RESOURCE, record);
 }
 
@@ -810,6 +820,43 @@ enum pail_err s3_explain(struct pail_req *r, const char *as, const char *action,
     if (decide(&c, false) == PAIL_OK)
         pail_buf_puts(out, "  ALLOWED\n");
     return PAIL_OK;
+}
+
+/* ---- server access log delivery ----------------------------------------- */
+
+bool s3_log_delivery_allowed(struct pail_req *r, const struct s3_bucket *target, const char *key,
+                             const char *source_bucket, const char *source_account)
+{
+    const struct compiled *cb = target->compiled;
+    struct pail_principal svc = {.type = PAIL_PT_SERVICE, .arn = S3_LOG_DELIVERY_SERVICE,
+                                 .userid = S3_LOG_DELIVERY_SERVICE};
+    if (cb && cb->policy) {
+        struct ctxb c = {.a = r->arena};
+        put(&c, "aws:SourceArn", pail_arena_printf(r->arena, "arn:aws:s3:::%s", source_bucket));
+        put(&c, "aws:SourceAccount", source_account);
+        char when[32];
+        time_t now = time(NULL);
+        pail_time_iso8601((int64_t)now * 1000, when);
+        put(&c, "aws:CurrentTime", pail_arena_strdup(r->arena, when));
+        put(&c, "aws:EpochTime", pail_arena_printf(r->arena, "%lld", (long long)now));
+        struct pail_eval_req er = {
+            .principal = &svc, .action = "s3:PutObject",
+            .resource = resource_arn(r, target->rec.name, key), .ctx = c.e, .nctx = c.n};
+        enum pail_effect pe = pail_policy_eval(cb->policy, &er, NULL);
+        if (pe != PAIL_EFFECT_NONE)
+            return pe == PAIL_EFFECT_ALLOW;
+    }
+    /* The LogDelivery group's grants on the bucket ACL (log-delivery-write):
+     * WRITE to add the objects and READ_ACP, which AWS's message asks for. */
+    if ((target->has_ownership && target->ownership == S3_OWN_ENFORCED) || !cb || !cb->has_acl)
+        return false;
+    unsigned perms = 0;
+    for (size_t i = 0; i < cb->acl.n; i++) {
+        const struct pail_grant *g = &cb->acl.grants[i];
+        if (g->type == PAIL_GRANTEE_GROUP && is(g->uri, PAIL_ACL_LOG_DELIVERY))
+            perms |= g->perm;
+    }
+    return (perms & (PAIL_ACL_WRITE | PAIL_ACL_READ_ACP)) == (PAIL_ACL_WRITE | PAIL_ACL_READ_ACP);
 }
 
 /* ---- IAM simulation of S3 resources (pail_sim_hook) --------------------- */

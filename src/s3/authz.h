@@ -74,4 +74,15 @@ bool s3_acl_needs_permission(const struct pail_req *req);
  * NoSuchKey then, 403 AccessDenied otherwise. */
 bool s3_may_list(struct pail_req *req, const char *key);
 
+/* Server access log delivery: may the logging service (principal
+ * {"Service": "logging.s3.amazonaws.com"}) write key into bucket target for
+ * source_bucket of source_account? As AWS: target's bucket policy allows it
+ * s3:PutObject (conditions see aws:SourceArn arn:aws:s3:::source_bucket and
+ * aws:SourceAccount; an explicit Deny refuses), or else its ACL grants the
+ * LogDelivery group WRITE and READ_ACP (the log-delivery-write canned ACL;
+ * not under BucketOwnerEnforced). r is a bare request (arena, services). */
+#define S3_LOG_DELIVERY_SERVICE "logging.s3.amazonaws.com"
+bool s3_log_delivery_allowed(struct pail_req *r, const struct s3_bucket *target, const char *key,
+                             const char *source_bucket, const char *source_account);
+
 #endif

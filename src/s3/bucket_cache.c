@@ -7,6 +7,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "s3/bucket_logging.h"
 #include "s3/cors.h"
 
 #include <pthread.h>
@@ -135,6 +136,7 @@ static void parse_settings(struct s3_bucket *b, struct pail_arena *a)
         b->pab.restrict_public_buckets = pab[3] == '1';
     }
     parse_cors(b, a);
+    b->logging = s3_logging_from_json(a, s3_bucket_conf(b, "logging"));
 }
 
 /* A new entry holding a deep copy of rec, with its settings parsed. */

@@ -22,6 +22,7 @@ struct pail_arena;
 struct pail_meta;
 struct s3_bucket_cache;
 struct s3_cors;
+struct s3_logging;
 
 /* Object ownership (PutBucketOwnershipControls). */
 enum s3_ownership {
@@ -41,6 +42,8 @@ struct s3_bucket {
     const char *acl;            /* the "acl" setting (iam/acl.h JSON) or NULL */
     const char *policy;         /* the "policy" setting (JSON) or NULL */
     const struct s3_cors *cors; /* the "cors" setting's rules (s3/cors.h) or NULL */
+    const struct s3_logging *logging; /* the "logging" setting (s3/bucket_logging.h)
+                                         or NULL: server access logging off */
     void *compiled;             /* settings compiled by the authorizer
                                    (s3_bucket_compiled); freed with the entry */
 };

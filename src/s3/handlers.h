@@ -38,6 +38,10 @@ enum pail_err s3_get_bucket_website(struct pail_req *r);
 enum pail_err s3_put_bucket_website(struct pail_req *r);
 enum pail_err s3_delete_bucket_website(struct pail_req *r);
 
+/* bucket_logging.c: server access logging's configuration */
+enum pail_err s3_put_bucket_logging(struct pail_req *r);
+enum pail_err s3_get_bucket_logging(struct pail_req *r);
+
 /* bucket_policy.c */
 enum pail_err s3_put_bucket_policy(struct pail_req *r);
 enum pail_err s3_get_bucket_policy(struct pail_req *r);

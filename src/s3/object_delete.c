@@ -62,10 +62,18 @@ enum pail_err s3_delete_objects(struct pail_req *r)
                                                        r->arena, &g);
     if (batch == PAIL_OK)
         s3_drop_garbage(r, &g);
+    const char **all = pail_arena_alloc(r->arena, (d.n + 1) * sizeof(*all));
     struct pail_xml x;
     s3_xml_start(r, &x, "DeleteResult");
-    for (size_t i = 0; i < d.n; i++)
-        write_result(&x, d.objects[i].key, verdict[i] != PAIL_OK ? verdict[i] : batch, d.quiet);
+    for (size_t i = 0; i < d.n; i++) {
+        if (verdict[i] == PAIL_OK)
+            verdict[i] = batch;
+        all[i] = d.objects[i].key;
+        write_result(&x, d.objects[i].key, verdict[i], d.quiet);
+    }
+    r->batch_keys = all; /* a BATCH.DELETE.OBJECT record each (s3/access_record.c) */
+    r->batch_errs = verdict;
+    r->nbatch = d.n;
     pail_xml_close(&x);
     return PAIL_OK;
 }

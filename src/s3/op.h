@@ -108,6 +108,10 @@ enum pail_err pail_route(struct pail_req *req);
  * request with AccessDenied first. */
 enum pail_err pail_route_headers(struct pail_req *r);
 
+/* The query keyword of subresource s ("uploads", "object-lock"); NULL for
+ * PAIL_SR_NONE. */
+const char *pail_subres_keyword(enum pail_subres s);
+
 /* The table, for enumeration by tests and docs. */
 extern const struct pail_op pail_ops[];
 extern const unsigned pail_nops;

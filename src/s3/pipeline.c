@@ -10,6 +10,7 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "http/target.h"
+#include "s3/access_record.h"
 #include "s3/authz.h"
 #include "s3/bucket_cache.h"
 #include "s3/cors.h"
@@ -201,7 +202,8 @@ void pail_pipeline_finish(struct pail_req *r)
     cors_headers(r);
 }
 
-void pail_pipeline_done(const struct pail_req *r, uint64_t micros)
+void pail_pipeline_done(struct pail_req *r, uint64_t micros)
 {
     s3_metrics_record(r, micros);
+    s3_access_log(r, micros); /* the server access log, when r's bucket keeps one */
 }

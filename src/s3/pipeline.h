@@ -24,7 +24,8 @@ void pail_pipeline_run(struct pail_req *req);
  * request with an Origin gets from its bucket's rules (s3/cors.h). */
 void pail_pipeline_finish(struct pail_req *req);
 /* The request is over (answered, or its connection gone) after micros:
- * counted in the metrics (s3/metrics.h). */
-void pail_pipeline_done(const struct pail_req *req, uint64_t micros);
+ * counted in the metrics (s3/metrics.h) and, when its bucket logs, spooled
+ * for its server access log (s3/access_record.h). */
+void pail_pipeline_done(struct pail_req *req, uint64_t micros);
 
 #endif

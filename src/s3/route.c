@@ -54,6 +54,11 @@ static const char *const subres_kw[] = {
 #undef X
 };
 
+const char *pail_subres_keyword(enum pail_subres s)
+{
+    return s > 0 && (size_t)s < sizeof(subres_kw) / sizeof(subres_kw[0]) ? subres_kw[s] : NULL;
+}
+
 static enum pail_subres find_subres(const struct pail_req *r)
 {
     for (unsigned s = 1; s < sizeof(subres_kw) / sizeof(subres_kw[0]); s++) {

@@ -16,6 +16,7 @@ struct pail_reaper;
 struct pail_identity;
 struct s3_bucket_cache;
 struct pail_keystore;
+struct s3_log_delivery;
 
 struct pail_services {
     struct pail_meta *meta;
@@ -32,7 +33,10 @@ struct pail_services {
     const char *const *domains;          /* virtual-hosted requests: Host BUCKET.<domain>
                                             (lower-case; "s3.localhost" by default) */
     size_t ndomains;
-    const char *data_dir;                /* for the readiness check's free space */
+    const char *data_dir;                /* for the readiness check's free space, and
+                                            the access-log spool (DATA/logspool) */
+    struct s3_log_delivery *logs;        /* server access log spool and delivery
+                                            (s3/log_delivery.h); NULL: none */
 };
 
 #endif

@@ -102,7 +102,11 @@ static enum pail_err serve(struct pail_req *r, const char *key, struct pail_obje
         return PAIL_OK;
     }
     r->key = key;
-    r->obj = o;
+    /* o is the caller's (on its stack); r->obj outlives it (the access log
+     * record reads the object's size after the response) */
+    struct pail_object_rec *kept = pail_arena_alloc(r->arena, sizeof *kept);
+    *kept = *o;
+    r->obj = kept;
     return s3_get_object(r);
 }
 

@@ -173,3 +173,52 @@ long pail_uri_decode(const char *s, size_t n, char *out, bool plus_is_space)
     out[o] = 0;
     return (long)o;
 }
+
+/* Whether query parameter p (up to '=') is a credential. */
+static bool secret_param(const char *p)
+{
+    static const char *const names[] = {"Signature=", "X-Amz-Signature=",
+                                        "X-Amz-Security-Token=", "x-amz-security-token="};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(p, names[i], strlen(names[i])) == 0)
+            return true;
+    return false;
+}
+
+struct out {
+    char *b;
+    size_t n, cap;
+};
+
+static void out_n(struct out *o, const char *s, size_t k)
+{
+    if (k > o->cap - o->n)
+        k = o->cap - o->n;
+    memcpy(o->b + o->n, s, k);
+    o->n += k;
+}
+
+size_t pail_redact_target(const char *t, char *out, size_t cap)
+{
+    struct out o = {out, 0, cap};
+    const char *q = strchr(t, '?');
+    if (!q || (!strstr(q, "ignature=") && !strstr(q, "ecurity-Token=") &&
+               !strstr(q, "ecurity-token="))) {
+        out_n(&o, t, strlen(t));
+        return o.n;
+    }
+    out_n(&o, t, (size_t)(q + 1 - t));
+    for (const char *p = q + 1; *p;) {
+        size_t n = strcspn(p, "&");
+        if (secret_param(p)) { /* its '=' is inside the parameter */
+            out_n(&o, p, (size_t)(strchr(p, '=') - p) + 1);
+            out_n(&o, "REDACTED", 8);
+        } else {
+            out_n(&o, p, n);
+        }
+        p += n;
+        if (*p == '&')
+            out_n(&o, p++, 1);
+    }
+    return o.n;
+}

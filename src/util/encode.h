@@ -30,4 +30,11 @@ bool pail_uri_encode(struct pail_buf *b, const char *s, size_t n, bool encode_sl
  * '+' into ' ' (form-encoding). Returns decoded length, or -1 on a bad escape. */
 long pail_uri_decode(const char *s, size_t n, char *out, bool plus_is_space);
 
+/* The request-target t with the values of the credentials a log must not
+ * show (Signature, X-Amz-Signature, X-Amz-Security-Token) replaced by
+ * "REDACTED": a presigned URL's signature can be replayed until it expires,
+ * and a session token is half a credential. Writes at most cap bytes to out
+ * (no NUL) and returns how many. */
+size_t pail_redact_target(const char *t, char *out, size_t cap);
+
 #endif

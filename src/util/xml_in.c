@@ -2,7 +2,8 @@
  * Sections: 1. safe document loading  2. tree helpers (namespace-tolerant
  * matching, exact leaf text)  3. the three request documents  4. the
  * permission documents (ACL, public access block, ownership controls)
- * 5. bucket settings (CORS), tag sets and website configurations.
+ * 5. bucket settings (CORS), tag sets and website configurations  6. server
+ * access logging (BucketLoggingStatus).
  * Must not: enable entity substitution, DTD loading or network access, touch
  * libxml2's global SAX defaults or error handlers, or keep libxml2 memory
  * beyond a call (everything returned is copied into the arena). */
@@ -819,4 +820,109 @@ enum pail_err pail_xml_parse_cors(const char *body, size_t len, struct pail_aren
                                   struct pail_xml_cors *out)
 {
     return parse_into(body, len, "CORSConfiguration", a, cors_tree, out, sizeof(*out));
+}
+
+/* ---- 6. server access logging ---------------------------------------------- */
+
+static enum pail_err logging_grants(struct pail_arena *a, const xmlNode *n,
+                                    struct pail_xml_logging *out)
+{
+    if (out->grants)
+        return MALFORMED;
+    size_t count = count_named(n, "Grant");
+    if (count > PAIL_XML_ACL_GRANTS_MAX)
+        return MALFORMED;
+    out->grants = pail_arena_alloc(a, (count ? count : 1) * sizeof(*out->grants));
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "Grant"))
+            e = acl_grant(a, c, &out->grants[out->ngrants++]);
+        else if (!ignorable(c))
+            e = MALFORMED;
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+/* An empty element (<SimplePrefix/>): blanks and comments only. */
+static bool empty_elem(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next)
+        if (!ignorable(c))
+            return false;
+    return true;
+}
+
+static enum pail_err logging_key_format(struct pail_arena *a, const xmlNode *n,
+                                        struct pail_xml_logging *out)
+{
+    int formats = 0;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "SimplePrefix")) {
+            formats++;
+            if (!empty_elem(c))
+                e = MALFORMED;
+        } else if (named(c, "PartitionedPrefix")) {
+            formats++;
+            out->partitioned = true;
+            const struct field f[] = {{"PartitionDateSource", &out->date_source, true}};
+            e = leaves(a, c, f, 1, false);
+        } else if (!ignorable(c)) {
+            e = MALFORMED;
+        }
+        if (e)
+            return e;
+    }
+    return formats == 1 ? PAIL_OK : MALFORMED;
+}
+
+static enum pail_err logging_enabled(struct pail_arena *a, const xmlNode *n,
+                                     struct pail_xml_logging *out)
+{
+    bool key_format = false;
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "TargetBucket")) {
+            e = leaf_text(a, c, &out->target_bucket);
+            if (!e)
+                out->target_bucket = trim(out->target_bucket);
+        } else if (named(c, "TargetPrefix")) {
+            e = leaf_text(a, c, &out->target_prefix);
+        } else if (named(c, "TargetGrants")) {
+            e = logging_grants(a, c, out);
+        } else if (named(c, "TargetObjectKeyFormat")) {
+            e = key_format ? MALFORMED : logging_key_format(a, c, out);
+            key_format = out->has_key_format = true;
+        } else if (!ignorable(c)) {
+            e = MALFORMED;
+        }
+        if (e)
+            return e;
+    }
+    return out->target_bucket ? PAIL_OK : MALFORMED;
+}
+
+static enum pail_err logging_tree(struct pail_arena *a, const xmlNode *root, void *arg)
+{
+    struct pail_xml_logging *out = arg;
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        enum pail_err e = PAIL_OK;
+        if (named(c, "LoggingEnabled")) {
+            e = out->enabled ? MALFORMED : logging_enabled(a, c, out);
+            out->enabled = true;
+        } else if (!ignorable(c)) {
+            e = MALFORMED;
+        }
+        if (e)
+            return e;
+    }
+    return PAIL_OK;
+}
+
+enum pail_err pail_xml_parse_logging(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_logging *out)
+{
+    return parse_into(body, len, "BucketLoggingStatus", a, logging_tree, out, sizeof(*out));
 }

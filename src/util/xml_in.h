@@ -210,4 +210,28 @@ struct pail_xml_cors {
 enum pail_err pail_xml_parse_cors(const char *body, size_t len, struct pail_arena *a,
                                   struct pail_xml_cors *out);
 
+/* ---- server access logging ------------------------------------------------ */
+
+/* <BucketLoggingStatus> (PutBucketLogging) as written: strings in the arena,
+ * NULL when absent. TargetBucket trimmed, TargetPrefix exact. */
+struct pail_xml_logging {
+    bool enabled;                  /* a <LoggingEnabled> was given */
+    char *target_bucket, *target_prefix;
+    struct pail_xml_grant *grants; /* TargetGrants/Grant, document order */
+    size_t ngrants;                /* 0..PAIL_XML_ACL_GRANTS_MAX */
+    bool has_key_format;           /* a TargetObjectKeyFormat was given */
+    bool partitioned;              /* TargetObjectKeyFormat/PartitionedPrefix */
+    char *date_source;             /* its PartitionDateSource, trimmed, or NULL */
+};
+
+/* Parses <BucketLoggingStatus>: empty (logging off) or one LoggingEnabled
+ * with one TargetBucket, at most one TargetPrefix, TargetGrants (Grant as
+ * in an ACL) and TargetObjectKeyFormat (exactly one of SimplePrefix and
+ * PartitionedPrefix, the latter with at most one PartitionDateSource).
+ * PAIL_E_MalformedXML on anything ill-formed, unknown or repeated, or a
+ * LoggingEnabled without TargetBucket. What the values may be is
+ * s3/bucket_logging.c's business. */
+enum pail_err pail_xml_parse_logging(const char *body, size_t len, struct pail_arena *a,
+                                     struct pail_xml_logging *out);
+
 #endif
