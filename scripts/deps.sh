@@ -9,6 +9,9 @@ rclone s3cmd"
 # Only the tests need a browser (tests/e2e/test_browser.py; ~130 packages with
 # its libraries) and a Prometheus server with its text parser (test_metrics.py).
 [ "${1:-}" = test ] && PKGS="$PKGS chromium prometheus python3-prometheus-client"
+# Only `make fuzz` / `make fuzz-ci` need clang and its libFuzzer runtime
+# (libclang_rt.fuzzer is in libclang-rt-14-dev, which clang-14 pulls in).
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

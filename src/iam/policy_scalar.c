@@ -222,8 +222,11 @@ static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 static bool prefix_len(const char *p, int max, int *bits)
 {
     int v = 0, n = 0;
+    /* Past three digits the prefix is refused anyway; stop adding them up so
+     * that "/4444444444" cannot overflow v (found by fuzz/policy.c). */
     for (; digit(*p); p++, n++)
-        v = v * 10 + (*p - '0');
+        if (n < 3)
+            v = v * 10 + (*p - '0');
     if (*p || n == 0 || n > 3 || v > max)
         return false;
     *bits = v;

@@ -169,6 +169,12 @@ static void test_s3_condition_faults(void **state)
     /* Typed values must parse in a bucket policy. */
     fx_refused(DOC12(BP(",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"300.1.1.1\"}}")), RES,
                "Invalid Condition value : IpAddress aws:SourceIp 300.1.1.1");
+    /* A prefix of many digits once overflowed an int while it was read
+     * (fuzz/corpus/policy/crash-cidr-prefix-overflow). */
+    fx_refused(DOC12(BP(",\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":"
+                        "\"192.0.2.0/44444444444444444424\"}}")),
+               RES, "Invalid Condition value : NotIpAddress aws:SourceIp "
+                    "192.0.2.0/44444444444444444424");
     fx_refused(DOC12(BP(",\"Condition\":{\"NumericLessThan\":{\"s3:max-keys\":\"ten\"}}")), RES,
                "Invalid Condition value : NumericLessThan s3:max-keys ten");
     fx_refused(DOC12(BP(",\"Condition\":{\"DateLessThan\":{\"aws:CurrentTime\":\"soon\"}}")), RES,
