@@ -44,6 +44,7 @@
 static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
+    "                  [--admin-listen ADDR:PORT]\n"
     "                  [--max-connections N] [--max-header-bytes N] [--header-timeout S]\n"
     "                  [--idle-timeout S] [--read-timeout S] [--log-format text|json]\n"
     "                  [--log-delivery-seconds N]\n"
@@ -59,6 +60,9 @@ static const char usage[] =
     "  --website-listen ADDR:PORT  also serve static websites there, every request\n"
     "                      a website request, the bucket from the Host (env\n"
     "                      PAIL_WEBSITE_LISTEN; default: none)\n"
+    "  --admin-listen ADDR:PORT  also serve /_pail/metrics and /_pail/health/... there,\n"
+    "                      metrics to any client (on the S3 port: this machine only;\n"
+    "                      env PAIL_ADMIN_LISTEN; default: none)\n"
     "  --domain NAME       virtual-hosted requests: Host BUCKET.NAME addresses bucket\n"
     "                      BUCKET (repeatable; env PAIL_DOMAIN, comma-separated;\n"
     "                      default s3.localhost); path-style works on every name\n"
@@ -90,7 +94,7 @@ static const char usage[] =
 #define MAX_DOMAINS 16
 
 struct options {
-    const char *listen, *data, *region, *cache_mib, *website_listen, *log_format;
+    const char *listen, *data, *region, *cache_mib, *website_listen, *admin_listen, *log_format;
     const char *max_connections, *max_header_bytes, *header_timeout, *idle_timeout,
         *read_timeout;
     struct pail_http_limits limits;
@@ -188,6 +192,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->website_listen = getenv("PAIL_WEBSITE_LISTEN");
     if (o->website_listen && !*o->website_listen)
         o->website_listen = NULL;
+    o->admin_listen = getenv("PAIL_ADMIN_LISTEN");
+    if (o->admin_listen && !*o->admin_listen)
+        o->admin_listen = NULL;
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     o->log_format = env_or("PAIL_LOG_FORMAT", "text");
     o->max_connections = env_or("PAIL_MAX_CONNECTIONS", "1024");
@@ -215,6 +222,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--region")    ? &o->region
                             : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
+                            : !strcmp(argv[i], "--admin-listen") ? &o->admin_listen
                             : !strcmp(argv[i], "--log-format") ? &o->log_format
                             : !strcmp(argv[i], "--max-connections") ? &o->max_connections
                             : !strcmp(argv[i], "--max-header-bytes") ? &o->max_header_bytes
@@ -439,6 +447,9 @@ static void print_urls(const struct options *o)
            hlen, host, port, d, port, web, port);
     if (o->website_listen)
         printf("  website:    http://%s (the bucket from the Host)\n", o->website_listen);
+    if (o->admin_listen)
+        printf("  monitoring: http://%s/_pail/metrics, /_pail/health/live, /_pail/health/ready\n",
+               o->admin_listen);
 }
 
 static int serve(int argc, char **argv)
@@ -458,6 +469,7 @@ static int serve(int argc, char **argv)
      * for the server's user alone. */
     umask(077);
     struct pail_server srv = {.listen = o.listen, .website_listen = o.website_listen,
+                              .admin_listen = o.admin_listen,
                               .limits = o.limits,
                               .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
                                       .domains = o.domains, .ndomains = o.ndomains,

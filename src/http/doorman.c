@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_LISTENERS 2
+#define MAX_LISTENERS 3 /* S3, website, admin */
 #define BACKLOG 1024
 #define LINGER_MS 2000
 /* Refused connections lingering at once; beyond, they close at once (a

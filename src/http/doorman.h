@@ -31,7 +31,7 @@ struct pail_doorman;
 struct pail_doorman *pail_doorman_new(const struct pail_doorman_config *cfg);
 /* Binds and listens on "ADDR:PORT" ("[v6]:PORT"; ":PORT" for every IPv4
  * address); its connections go to mhd_daemon (struct MHD_Daemon *, started
- * with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC). At most two listeners.
+ * with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC). At most three listeners.
  * InvalidArgument for a bad address, InternalError when it cannot listen
  * (both logged). */
 enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void *mhd_daemon);

@@ -73,6 +73,7 @@ struct pail_req {
     bool virtual_host;      /* the bucket came from the Host (BUCKET.domain/KEY) */
     bool website;           /* a static-website endpoint's request (s3/website.c) */
     bool website_port;      /* arrived on --website-listen: every request is one */
+    bool admin_port;        /* arrived on --admin-listen: only pail's own paths */
 
     struct pail_hdr *headers;
     size_t nheaders;

@@ -146,6 +146,16 @@ static void *uri_log_website(void *cls, const char *uri, struct MHD_Connection *
     return r;
 }
 
+static void *uri_log_admin(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    const struct pail_server *srv = cls;
+    pail_conn_deadline(conn_of(c), after_s(srv->limits.header_timeout_s));
+    struct pail_req *r = new_request(cls, uri);
+    if (r)
+        r->admin_port = true;
+    return r;
+}
+
 struct hdr_collect {
     struct pail_req *r;
     size_t n;
@@ -556,9 +566,11 @@ static void teardown(struct pail_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->website_daemon)
         MHD_stop_daemon(srv->website_daemon);
+    if (srv->admin_daemon)
+        MHD_stop_daemon(srv->admin_daemon);
     pail_doorman_free(srv->doorman);
     pail_watchdog_stop(srv->watchdog);
-    srv->daemon = srv->website_daemon = NULL;
+    srv->daemon = srv->website_daemon = srv->admin_daemon = NULL;
     srv->doorman = NULL;
     srv->watchdog = NULL;
 }
@@ -583,6 +595,8 @@ enum pail_err pail_server_start(struct pail_server *srv)
     if (srv->doorman && open_listener(srv, srv->listen, &srv->daemon, uri_log) == PAIL_OK &&
         (!srv->website_listen || open_listener(srv, srv->website_listen, &srv->website_daemon,
                                                uri_log_website) == PAIL_OK) &&
+        (!srv->admin_listen ||
+         open_listener(srv, srv->admin_listen, &srv->admin_daemon, uri_log_admin) == PAIL_OK) &&
         pail_doorman_start(srv->doorman) == PAIL_OK) {
         atomic_store(&running_doorman, srv->doorman);
         return PAIL_OK;

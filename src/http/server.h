@@ -27,14 +27,17 @@ struct pail_server {
     const char *listen;       /* "127.0.0.1:9000" */
     const char *website_listen; /* NULL, or a port where every request is a
                                    static-website request (s3/website.h) */
+    const char *admin_listen;   /* NULL, or a port serving only pail's own
+                                   paths (s3/pail_paths.c), metrics to anyone */
     struct pail_http_limits limits;
     void *daemon;             /* struct MHD_Daemon * */
     void *website_daemon;
+    void *admin_daemon;
     struct pail_doorman *doorman;
     struct pail_watchdog *watchdog;
 };
 
-/* Starts listening on srv->listen (and website_listen) with srv->limits;
+/* Starts listening on srv->listen (and website_listen, admin_listen) with srv->limits;
  * PAIL_OK or InternalError (logged). */
 enum pail_err pail_server_start(struct pail_server *srv);
 /* Stops accepting, waits for requests in flight, closes the daemon. */

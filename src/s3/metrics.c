@@ -214,11 +214,11 @@ static void render_store(struct pail_req *r, struct pail_buf *b)
     hist(b, "pail_data_fsync_seconds", "", &pail_stat_data_fsync_us, 1e6);
 }
 
-/* Per-bucket usage is a count over every row, kept between scrapes: it is
- * read again only once 100 times as long as the last reading took has
- * passed, so scrapes spend at most about 1% of a core on it. A small store
- * (a reading of a millisecond) is fresh on every scrape; a store of
- * millions of objects is re-read every few tens of seconds. */
+/* Per-bucket usage is a count over every row, kept between scrapes: a
+ * reading that took 50 ms or more is repeated only once 100 times as long
+ * has passed, so scrapes of a big store spend at most about 1% of a core on
+ * it (millions of objects: re-read every few tens of seconds). A smaller
+ * store is read fresh on every scrape. */
 static struct {
     pthread_mutex_t mu;
     uint64_t at_us, cost_us;
@@ -255,7 +255,7 @@ static void render_usage(struct pail_req *r, struct pail_buf *b)
 {
     pthread_mutex_lock(&usage.mu);
     uint64_t now = pail_stats_now_us();
-    if (!usage.at_us || now - usage.at_us >= 100 * usage.cost_us) {
+    if (!usage.at_us || usage.cost_us < 50000 || now - usage.at_us >= 100 * usage.cost_us) {
         usage_refresh(r);
         usage.at_us = pail_stats_now_us();
         usage.cost_us = usage.at_us - now;

@@ -6,8 +6,10 @@
  *                         saying which failed, so a load balancer stops
  *                         sending writes to a node that cannot keep them
  *   /_pail/metrics        Prometheus text (s3/metrics.h), to loopback clients
- *                         only: it names every bucket and its size, which S3
- *                         shows no stranger
+ *                         only on the S3 ports: it names every bucket and its
+ *                         size, which S3 shows no stranger; to anyone who
+ *                         reaches --admin-listen, an address the operator
+ *                         chose for monitoring
  * Health answers anyone: it tells nothing but up or not. */
 #include "http/request.h"
 #include "s3/handlers.h"
@@ -66,7 +68,7 @@ enum pail_err s3_pail_paths(struct pail_req *r)
     if (!strcmp(path, "health/ready"))
         return ready(r);
     if (!strcmp(path, "metrics")) {
-        if (!loopback(r->client_ip))
+        if (!r->admin_port && !loopback(r->client_ip))
             return pail_req_fail(r, PAIL_E_AccessDenied,
                                  "Metrics are served to clients on this machine only");
         r->resp.kind = PAIL_RESP_BUF;

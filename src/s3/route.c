@@ -100,6 +100,9 @@ enum pail_err pail_route(struct pail_req *r)
                          : !r->bucket ? PAIL_T_SERVICE
                          : !r->key    ? PAIL_T_BUCKET
                                       : PAIL_T_OBJECT;
+    if (r->admin_port && t != PAIL_T_PAIL)
+        return pail_req_fail(r, PAIL_E_InvalidRequest,
+                             "--admin-listen serves only /_pail/metrics and /_pail/health/...");
     /* a website serves paths: its query selects nothing */
     enum pail_subres sr = r->website ? PAIL_SR_NONE : find_subres(r);
     bool copy = strcmp(r->method, "PUT") == 0 &&
