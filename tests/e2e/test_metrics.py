@@ -2,6 +2,7 @@
 name): health checks for load balancers and Prometheus metrics, parsed with
 the Prometheus client's own text parser, and scraped by a real Prometheus
 server from Debian's archive."""
+import contextlib
 import json
 import shutil
 import socket
@@ -146,68 +147,61 @@ def non_loopback_address():
         s.close()
 
 
-def test_metrics_only_to_this_machine(tmp_path):
-    # They name every bucket and its size: a client from elsewhere is refused
-    # (health checks stay open: they tell nothing).
+@contextlib.contextmanager
+def pail_reachable_from_outside(tmp_path, *args):
+    """A pail of its own started with args, once its live check answers at
+    the machine's non-loopback address; yields that address. Skips where the
+    machine has none."""
     addr = non_loopback_address()
     if not addr or addr.startswith("127."):
         pytest.skip("this machine has no address besides loopback")
-    port = free_port()
-    proc = subprocess.Popen([pail_bin(), "serve", "--listen", "0.0.0.0:%d" % port,
-                             "--data", str(tmp_path / "data")],
+    proc = subprocess.Popen([pail_bin(), "serve", "--data", str(tmp_path / "data")] + list(args),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        yield addr, proc
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+def wait_live(ep, proc):
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return requests.get(ep + "/_pail/health/live", timeout=5)
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline and proc.poll() is None, "pail did not start"
+            time.sleep(0.1)
+
+
+def test_metrics_only_to_this_machine(tmp_path):
+    # They name every bucket and its size: a client from elsewhere is refused
+    # (health checks stay open: they tell nothing).
+    port = free_port()
+    with pail_reachable_from_outside(tmp_path, "--listen", "0.0.0.0:%d" % port) as (addr, proc):
         ep = "http://%s:%d" % (addr, port)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                live = requests.get(ep + "/_pail/health/live", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and proc.poll() is None, "pail did not start"
-                time.sleep(0.1)
-        assert live.status_code == 200
+        assert wait_live(ep, proc).status_code == 200
         refused = requests.get(ep + "/_pail/metrics", timeout=10)
         assert refused.status_code == 403 and "AccessDenied" in refused.text
         local = requests.get("http://127.0.0.1:%d/_pail/metrics" % port, timeout=10)
         assert local.status_code == 200
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0
 
 
 def test_admin_listen_serves_metrics_to_anyone(tmp_path):
     # --admin-listen is an address the operator picked for monitoring: the
     # metrics answer any client there, and nothing but pail's own paths is
     # served on it.
-    addr = non_loopback_address()
-    if not addr or addr.startswith("127."):
-        pytest.skip("this machine has no address besides loopback")
     port, admin = free_port(), free_port()
-    proc = subprocess.Popen([pail_bin(), "serve", "--listen", "127.0.0.1:%d" % port,
-                             "--admin-listen", "0.0.0.0:%d" % admin,
-                             "--data", str(tmp_path / "data")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with pail_reachable_from_outside(tmp_path, "--listen", "127.0.0.1:%d" % port,
+                                     "--admin-listen", "0.0.0.0:%d" % admin) as (addr, proc):
         ep = "http://%s:%d" % (addr, admin)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                live = requests.get(ep + "/_pail/health/live", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and proc.poll() is None, "pail did not start"
-                time.sleep(0.1)
-        assert live.status_code == 200
+        assert wait_live(ep, proc).status_code == 200
         metrics = requests.get(ep + "/_pail/metrics", timeout=10)
         assert metrics.status_code == 200 and "pail_requests_total" in metrics.text
         s3ish = requests.get(ep + "/", timeout=10)
         assert s3ish.status_code == 400 and "InvalidRequest" in s3ish.text
         assert requests.get("http://127.0.0.1:%d/_pail/health/ready" % port,
                             timeout=10).status_code == 200
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0
 
 
 def test_prometheus_scrapes_pail(server, tmp_path, s3, bucket):
