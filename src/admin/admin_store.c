@@ -12,6 +12,7 @@
 #include "util/checksum.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,6 +61,39 @@ static bool is_md5_etag(const char *etag)
     return true;
 }
 
+/* A multipart ETag ("<md5 of the parts' MD5s>-N") can be checked when the
+ * row keeps its N part sizes (pail_object_rec.parts) and they add up:
+ * *bounds gets the sizes (malloc'd, the caller frees). A copy of a
+ * multipart object keeps the ETag but not the sizes: not checkable. */
+static size_t multipart_bounds(const struct pail_data_ref *r, uint64_t **bounds)
+{
+    *bounds = NULL;
+    const char *dash = r->etag ? strchr(r->etag, '-') : NULL;
+    if (!dash || dash - r->etag != 32 || !r->parts)
+        return 0;
+    char hex[33];
+    memcpy(hex, r->etag, 32);
+    hex[32] = 0;
+    if (!is_md5_etag(hex))
+        return 0;
+    json_t *j = json_loads(r->parts, 0, NULL);
+    json_t *sizes = json_object_get(j, "sizes");
+    size_t n = json_is_array(sizes) ? json_array_size(sizes) : 0;
+    uint64_t sum = 0;
+    if (n && (unsigned long)n == strtoul(dash + 1, NULL, 10) &&
+        (*bounds = malloc(n * sizeof **bounds))) {
+        for (size_t i = 0; i < n; i++)
+            sum += (*bounds)[i] = (uint64_t)json_integer_value(json_array_get(sizes, i));
+    }
+    json_decref(j);
+    if (!*bounds || sum != r->size) {
+        free(*bounds);
+        *bounds = NULL;
+        return 0;
+    }
+    return n;
+}
+
 /* A checksum of the whole of these bytes: a part's, or an object's unless
  * it is a checksum of part checksums (COMPOSITE, "...-N"). */
 static enum pail_cksum_algo full_checksum(const struct pail_data_ref *r)
@@ -71,45 +105,86 @@ static enum pail_cksum_algo full_checksum(const struct pail_data_ref *r)
     return algo == PAIL_CKSUM_MD5 ? PAIL_CKSUM_NONE : algo;
 }
 
-/* Reads fd to the end through both hashers. */
+/* The hex form of a finished MD5 into hex[33]; false if it failed. */
+static bool md5_hex(struct pail_cksum *md5, char hex[33])
+{
+    unsigned char raw[PAIL_CKSUM_MAX_RAW];
+    if (pail_cksum_final(md5, raw) != 16)
+        return false;
+    for (size_t i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    return true;
+}
+
+/* Reads fd to the end through the hashers its row allows: the MD5 of a
+ * single-part ETag, or of each part for a multipart ETag, and the stored
+ * full checksum. */
 static enum damage hash_blob(struct check *c, int fd, const struct pail_data_ref *r)
 {
-    struct pail_cksum md5, sum;
-    bool want_md5 = is_md5_etag(r->etag); /* single-part objects' and parts' ETags */
+    uint64_t *bounds;
+    size_t nparts = multipart_bounds(r, &bounds), part = 0;
+    bool want_md5 = is_md5_etag(r->etag) || nparts;
     enum pail_cksum_algo algo = full_checksum(r);
+    struct pail_cksum md5 = {0}, sum = {0}, of_parts = {0};
+    enum damage d = D_OK;
     if (pail_cksum_init(&md5, want_md5 ? PAIL_CKSUM_MD5 : PAIL_CKSUM_NONE) != PAIL_OK ||
-        pail_cksum_init(&sum, algo) != PAIL_OK) {
-        pail_cksum_free(&md5);
-        return D_UNREADABLE;
+        pail_cksum_init(&sum, algo) != PAIL_OK ||
+        pail_cksum_init(&of_parts, nparts ? PAIL_CKSUM_MD5 : PAIL_CKSUM_NONE) != PAIL_OK) {
+        d = D_UNREADABLE;
+        goto out;
     }
     off_t off = 0;
+    uint64_t left_in_part = nparts ? bounds[0] : UINT64_MAX;
     for (;;) {
-        ssize_t k = pread(fd, c->buf, READ_CHUNK, off);
+        size_t want = READ_CHUNK;
+        if (nparts && left_in_part < want)
+            want = (size_t)left_in_part;
+        ssize_t k = want ? pread(fd, c->buf, want, off) : 0;
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            pail_cksum_free(&md5);
-            pail_cksum_free(&sum);
-            return D_UNREADABLE;
+            d = D_UNREADABLE;
+            goto out;
+        }
+        if (k > 0) {
+            pail_cksum_update(&md5, c->buf, (size_t)k);
+            pail_cksum_update(&sum, c->buf, (size_t)k);
+            off += k;
+            c->bytes += (unsigned long long)k;
+        }
+        if (nparts && (left_in_part -= (uint64_t)k) == 0 && part < nparts) {
+            unsigned char raw[PAIL_CKSUM_MAX_RAW];
+            if (pail_cksum_final(&md5, raw) != 16) {
+                d = D_UNREADABLE;
+                goto out;
+            }
+            pail_cksum_update(&of_parts, raw, 16);
+            if (++part < nparts) {
+                left_in_part = bounds[part];
+                pail_cksum_init(&md5, PAIL_CKSUM_MD5);
+                continue;
+            }
+            break;
         }
         if (k == 0)
             break;
-        pail_cksum_update(&md5, c->buf, (size_t)k);
-        pail_cksum_update(&sum, c->buf, (size_t)k);
-        off += k;
-        c->bytes += (unsigned long long)k;
     }
-    unsigned char raw[PAIL_CKSUM_MAX_RAW];
     char hex[33], b64[PAIL_CKSUM_MAX_B64];
-    size_t n = pail_cksum_final(&md5, raw);
-    for (size_t i = 0; i < n && i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    if (nparts) {
+        if (!md5_hex(&of_parts, hex) || part != nparts || strncmp(hex, r->etag, 32) != 0)
+            d = D_MD5;
+    } else if (want_md5 && (!md5_hex(&md5, hex) || strcmp(hex, r->etag) != 0)) {
+        d = D_MD5;
+    }
     pail_cksum_final_b64(&sum, b64);
-    if (want_md5 && (n != 16 || strcmp(hex, r->etag) != 0))
-        return D_MD5;
-    if (algo != PAIL_CKSUM_NONE && strcmp(b64, r->checksum) != 0)
-        return D_CHECKSUM;
-    return D_OK;
+    if (d == D_OK && algo != PAIL_CKSUM_NONE && strcmp(b64, r->checksum) != 0)
+        d = D_CHECKSUM;
+out:
+    pail_cksum_free(&md5);
+    pail_cksum_free(&sum);
+    pail_cksum_free(&of_parts);
+    free(bounds);
+    return d;
 }
 
 static const char *damage_text(enum damage d)
@@ -118,7 +193,7 @@ static const char *damage_text(enum damage d)
     case D_OK: return "ok";
     case D_MISSING: return "missing: its data file does not exist";
     case D_SIZE: return "corrupt: its data file has the wrong size";
-    case D_MD5: return "corrupt: its bytes do not match the ETag's MD5";
+    case D_MD5: return "corrupt: its bytes do not match the ETag (MD5)";
     case D_CHECKSUM: return "corrupt: its bytes do not match the stored checksum";
     case D_UNREADABLE: return "unreadable: its data file cannot be read";
     }

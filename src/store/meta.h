@@ -171,6 +171,7 @@ struct pail_data_ref {
     const char *checksum_algo; /* an object's, or a part's upload's; NULL: none */
     const char *checksum;      /* base64 or NULL */
     const char *checksum_type; /* objects: "FULL_OBJECT", "COMPOSITE" or NULL */
+    const char *parts;         /* multipart objects: as pail_object_rec.parts */
 };
 
 /* The vtable a backend implements. Methods are only ever appended; a backend

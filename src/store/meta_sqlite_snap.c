@@ -11,11 +11,11 @@
 
 /* Parts carry their upload's checksum algorithm; objects their own. */
 static const char *const rows_sql =
-    "SELECT bucket, key, NULL, 0, data_id, size, etag, checksum_algo, checksum, checksum_type"
-    " FROM objects"
+    "SELECT bucket, key, NULL, 0, data_id, size, etag, checksum_algo, checksum, checksum_type,"
+    " parts FROM objects"
     " UNION ALL "
     "SELECT u.bucket, u.key, p.upload_id, p.part_number, p.data_id, p.size, p.etag,"
-    " u.checksum_algo, p.checksum, NULL"
+    " u.checksum_algo, p.checksum, NULL, NULL"
     " FROM parts p JOIN uploads u ON u.upload_id = p.upload_id";
 
 static const char *col(sqlite3_stmt *st, int i) { return (const char *)sqlite3_column_text(st, i); }
@@ -68,6 +68,7 @@ static enum pail_err walk_rows(struct msq *s,
             .is_inline = id && id[0] == 'i', /* INLINE_MARK (meta_sqlite.c) */
             .size = (uint64_t)sqlite3_column_int64(st, 5), .etag = col(st, 6),
             .checksum_algo = col(st, 7), .checksum = col(st, 8), .checksum_type = col(st, 9),
+            .parts = col(st, 10),
         };
         fn(ctx, &r);
     }

@@ -64,6 +64,23 @@ def populate(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="multi", UploadId=up, MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
     objs["multi"] = p1 + p2
+    # Stored checksums and copies: check must not take their ETags or
+    # checksums for damage.
+    up = s3.create_multipart_upload(Bucket=bucket, Key="multi-crc",
+                                    ChecksumAlgorithm="CRC32")["UploadId"]
+    q1, q2 = body(5 * MIB, "q1"), body(4096, "q2")
+    parts = []
+    for n, q in ((1, q1), (2, q2)):
+        r = s3.upload_part(Bucket=bucket, Key="multi-crc", UploadId=up, PartNumber=n, Body=q,
+                           ChecksumAlgorithm="CRC32")
+        parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+    s3.complete_multipart_upload(Bucket=bucket, Key="multi-crc", UploadId=up,
+                                 MultipartUpload={"Parts": parts})
+    objs["multi-crc"] = q1 + q2
+    s3.copy_object(Bucket=bucket, Key="multi-copy", CopySource={"Bucket": bucket, "Key": "multi"})
+    objs["multi-copy"] = objs["multi"]
+    s3.copy_object(Bucket=bucket, Key="big3-copy", CopySource={"Bucket": bucket, "Key": "big3"})
+    objs["big3-copy"] = objs["big3"]
     pending = s3.create_multipart_upload(Bucket=bucket, Key="pending")["UploadId"]
     s3.upload_part(Bucket=bucket, Key="pending", UploadId=pending, PartNumber=1,
                    Body=body(64 * 1024, "pending"))
@@ -103,7 +120,7 @@ def test_check_finds_and_repairs_damage(tmp_path, start_pail):
 
     rc, out = admin(data, "check")
     assert rc == 0, "a store written only through S3 checks clean: %s" % out
-    assert "6 objects (1 inline), 1 parts" in out, "check counts what it checked: %s" % out
+    assert "9 objects (1 inline), 1 parts" in out, "check counts what it checked: %s" % out
 
     bad_id, bad = blob_path(data, "check", "big1")
     with open(bad, "r+b") as f:  # flip one byte, same size
@@ -111,6 +128,12 @@ def test_check_finds_and_repairs_damage(tmp_path, start_pail):
         b = f.read(1)
         f.seek(1000)
         f.write(bytes([b[0] ^ 0xFF]))
+    mp_id, mp = blob_path(data, "check", "multi-crc")
+    with open(mp, "r+b") as f:  # in the second part: the "-2" ETag covers every part's MD5
+        f.seek(5 * MIB + 100)
+        b = f.read(1)
+        f.seek(5 * MIB + 100)
+        f.write(bytes([b[0] ^ 0x01]))
     gone_id, gone = blob_path(data, "check", "big2")
     os.unlink(gone)
     sum_id, summed = blob_path(data, "check", "summed")
@@ -129,6 +152,8 @@ def test_check_finds_and_repairs_damage(tmp_path, start_pail):
         return any(all(w in line for w in words) for line in lines)
 
     assert reported("check/big1", bad_id, "MD5"), "a flipped byte is reported (ETag MD5): %s" % out
+    assert reported("check/multi-crc", mp_id, "ETag"), \
+        "a flipped byte in a multipart object is reported (MD5s of its parts): %s" % out
     assert reported("check/big2", gone_id, "missing"), "a deleted data file is reported: %s" % out
     assert reported("check/summed", sum_id, "size"), "a truncated file is reported: %s" % out
     assert reported(orphan_id, "orphan"), "an orphan file is reported: %s" % out
@@ -147,9 +172,9 @@ def test_check_finds_and_repairs_damage(tmp_path, start_pail):
 
     p2 = start_pail(data)
     s3 = client(p2)
-    for k in ("big1", "big2", "summed"):
+    for k in ("big1", "big2", "summed", "multi-crc"):
         assert_no_such_key(s3, "check", k)
-    for k in ("small", "big3", "multi"):
+    for k in ("small", "big3", "multi", "multi-copy", "big3-copy"):
         got = s3.get_object(Bucket="check", Key=k)["Body"].read()
         assert got == objs[k], "an intact object survives the repair: %s" % k
 
