@@ -359,6 +359,27 @@ static void test_scan_remove_temp_export(void **state)
     close(fd);
     assert_err(pail_data_open_read(dst, y, &fd, &size), PAIL_E_NoSuchKey);
     pail_data_close(dst);
+
+    /* Across filesystems (/dev/shm, when it is another one): a copy. */
+    struct stat here, shm;
+    if (stat(f->dir, &here) == 0 && stat("/dev/shm", &shm) == 0 && here.st_dev != shm.st_dev &&
+        access("/dev/shm", W_OK) == 0) {
+        char other[256];
+        fx_mkdtemp(other, sizeof other, "/dev/shm", "pail-export");
+        assert_err(pail_data_open("file", other, &dst), PAIL_OK);
+        assert_err(pail_data_export(f->d, x, dst), PAIL_OK);
+        assert_err(pail_data_open_read(dst, x, &fd, &size), PAIL_OK);
+        assert_int_equal(fstat(fd, &st), 0);
+        assert_int_equal(st.st_nlink, 1);
+        back = malloc(size);
+        assert_int_equal(pread(fd, back, size, 0), (ssize_t)sizeof big);
+        assert_memory_equal(back, big, sizeof big);
+        free(back);
+        close(fd);
+        assert_int_equal(count_dir(f, "tmp"), 0);
+        pail_data_close(dst);
+        fx_rmtree(other);
+    }
     free(x);
     free(y);
 }
