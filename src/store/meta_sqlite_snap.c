@@ -84,9 +84,15 @@ enum pail_err msq_snapshot(void *vs, const char *copy_to,
     enum pail_err e = msq_tx_begin(d, TX_READ, &s);
     if (e != PAIL_OK)
         return e;
-    /* The snapshot is taken by the first read (the copy's, else the walk's)
-     * and kept to the end; msq_tx_end returns once what it saw is durable. */
-    if (copy_to)
+    /* BEGIN takes no snapshot; the first read does, and the transaction
+     * keeps it to the end. A backup started without one would take (and
+     * end) a read transaction of its own, and the walk would then see a
+     * later snapshot than the copy. msq_tx_end returns once what it saw is
+     * durable. */
+    int rc = sqlite3_exec(s->db, "SELECT 1 FROM objects LIMIT 1", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        e = msq_fail(s, rc, "snapshot");
+    if (e == PAIL_OK && copy_to)
         e = copy_db(s, copy_to);
     if (e == PAIL_OK && fn)
         e = walk_rows(s, fn, ctx);
