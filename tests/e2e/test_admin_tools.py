@@ -271,3 +271,24 @@ def test_backup_refuses_non_empty_dest(tmp_path, start_pail):
     assert rc == 1 and "not empty" in out, "backup into a non-empty directory is refused: %s" % out
     assert sorted(os.listdir(dest)) == ["keep.txt"], "a refused backup writes nothing"
     p.stop()
+
+
+def test_check_reports_damaged_part_without_removing_it(tmp_path, start_pail):
+    """A pending upload's part is the client's to upload again (or to abort):
+    --repair reports it and leaves the upload as it is."""
+    data = tmp_path / "data"
+    p = start_pail(data)
+    populate(client(p), "parts")
+    p.stop()
+    db = sqlite3.connect("file:%s/meta.db?mode=ro" % data, uri=True)
+    (upload_id, data_id), = db.execute("SELECT upload_id, data_id FROM parts").fetchall()
+    db.close()
+    os.unlink(os.path.join(str(data), "objects", data_id[:2], data_id[2:4], data_id))
+    rc, out = admin(data, "check", "--repair")
+    assert rc == 1, out
+    assert any("parts/pending upload=%s part=1 data=%s" % (upload_id, data_id) in line
+               and "missing" in line for line in out.splitlines()), out
+    assert "not repaired: parts/pending upload=%s part=1" % upload_id in out, out
+    p2 = start_pail(data)
+    ups = client(p2).list_multipart_uploads(Bucket="parts").get("Uploads", [])
+    assert [u["UploadId"] for u in ups] == [upload_id], "the upload is left for its client"
