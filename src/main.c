@@ -3,7 +3,7 @@
  *              [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]
  *              [--max-connections N] [--max-header-bytes N] [--header-timeout S]
  *              [--idle-timeout S] [--read-timeout S]
- *   pail admin account create|list|delete ... [--data DIR]
+ *   pail admin account create|list|delete ... | check | backup DEST [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
  * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1, PAIL_MAX_CONNECTIONS,
  * PAIL_MAX_HEADER_BYTES, PAIL_HEADER_TIMEOUT, PAIL_IDLE_TIMEOUT,
@@ -27,6 +27,7 @@
 #include "store/reaper.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -50,6 +51,8 @@ static const char usage[] =
     "                  [--log-delivery-seconds N]\n"
     "       pail admin account create NAME --email EMAIL | list | delete NAME|ID [--data DIR]\n"
     "       pail admin explain --as ARN|anonymous ACTION RESOURCE [--context K=V] [--data DIR]\n"
+    "       pail admin check [--repair] [--verbose] [--data DIR]\n"
+    "       pail admin backup DEST [--data DIR]\n"
     "       pail --version\n"
     "\n"
     "  --listen ADDR:PORT  address to serve S3 on (env PAIL_LISTEN; default 127.0.0.1:9000)\n"
@@ -524,13 +527,23 @@ static int admin(int argc, char **argv)
         else
             args[n++] = argv[i];
     }
+    /* The server's working directory need not be ours: it gets DEST whole. */
+    char dest[PATH_MAX];
+    if (n == 2 && !strcmp(args[0], "backup") && args[1][0] != '/') {
+        if (!getcwd(dest, sizeof dest) || strlen(dest) + strlen(args[1]) + 2 > sizeof dest) {
+            fprintf(stderr, "pail: backup: give DEST as an absolute path\n");
+            return 1;
+        }
+        strcat(strcat(dest, "/"), args[1]);
+        args[1] = dest;
+    }
     struct pail_buf out;
-    pail_buf_init(&out, 1u << 24);
+    pail_buf_init(&out, 1u << 26);
     int rc = pail_admin_socket_call(dir, n, args, &out);
     if (rc < 0) { /* no server: open the directory ourselves */
         umask(077);
         struct options o = {.data = dir, .admin = true};
-        struct pail_services svc = {0};
+        struct pail_services svc = {.data_dir = dir};
         if (open_store(&o, &svc) != 0) {
             close_store(&svc);
             fprintf(stderr, "pail: cannot open %s (is a server using it without its admin "
@@ -538,7 +551,7 @@ static int admin(int argc, char **argv)
             pail_buf_free(&out);
             return 1;
         }
-        rc = pail_admin_run(&svc, n, args, &out);
+        rc = pail_admin_run(&svc, false, n, args, &out);
         close_store(&svc);
     }
     fwrite(out.data ? out.data : "", 1, out.len, rc == 0 ? stdout : stderr);

@@ -74,7 +74,7 @@ static void serve_one(struct pail_admin_socket *s, int c)
     pail_buf_init(&out, 1u << 20);
     unsigned char rc = 2;
     if (read_request(c, buf, sizeof buf, argv, &argc) == 0)
-        rc = (unsigned char)pail_admin_run(s->svc, argc, argv, &out);
+        rc = (unsigned char)pail_admin_run(s->svc, true, argc, argv, &out);
     else
         pail_buf_puts(&out, "pail: malformed admin request\n");
     write_all(c, (const char *)&rc, 1);

@@ -64,6 +64,12 @@ void pail_data_close(struct pail_data *d)
     free(d);
 }
 
+const char *pail_data_backend_name(const struct pail_data *d)
+{
+    assert(d);
+    return d->ops->name;
+}
+
 enum pail_err pail_data_writer_open(struct pail_data *d, struct pail_data_writer **w)
 {
     assert(d && w);
@@ -126,4 +132,27 @@ enum pail_err pail_data_sweep(struct pail_data *d, bool (*used)(void *ctx, const
     assert(d && used && removed);
     *removed = 0;
     return d->ops->sweep(d->state, used, ctx, removed);
+}
+
+enum pail_err pail_data_scan(struct pail_data *d,
+                             void (*fn)(void *ctx, const char *name, bool temporary), void *ctx)
+{
+    assert(d && fn);
+    return d->ops->version >= 2 && d->ops->scan ? d->ops->scan(d->state, fn, ctx)
+                                                 : PAIL_E_InternalError;
+}
+
+enum pail_err pail_data_remove_temp(struct pail_data *d, const char *name)
+{
+    assert(d && name);
+    return d->ops->version >= 2 && d->ops->remove_temp ? d->ops->remove_temp(d->state, name)
+                                                        : PAIL_E_InternalError;
+}
+
+enum pail_err pail_data_export(struct pail_data *d, const char *id, struct pail_data *dst)
+{
+    assert(d && id && dst);
+    if (d->ops->version < 2 || !d->ops->export_blob || dst->ops != d->ops)
+        return PAIL_E_InternalError;
+    return d->ops->export_blob(d->state, id, dst->state);
 }

@@ -24,7 +24,7 @@ struct pail_data_seg {
 };
 
 struct pail_data_ops {
-    int version; /* 1 */
+    int version; /* 1..2 */
     const char *name;
     enum pail_err (*open)(const char *location, void **state);
     void (*close)(void *state);
@@ -39,12 +39,20 @@ struct pail_data_ops {
                              char id_out[33]);
     enum pail_err (*sweep)(void *s, bool (*used)(void *ctx, const char *id),
                            void *ctx, unsigned *removed);
+    /* version 2: the operator's tools (pail admin check, backup) */
+    enum pail_err (*scan)(void *s, void (*fn)(void *ctx, const char *name, bool temporary),
+                          void *ctx);
+    enum pail_err (*remove_temp)(void *s, const char *name);
+    enum pail_err (*export_blob)(void *s, const char *id, void *dst);
 };
 
 /* Opens backend `name` ("file") at location (a directory it owns; created if
  * missing). Freed by pail_data_close. */
 enum pail_err pail_data_open(const char *name, const char *location, struct pail_data **out);
 void pail_data_close(struct pail_data *d);
+/* The name d was opened with (static), so a second store of the same
+ * backend can be opened (pail_data_export's destination). */
+const char *pail_data_backend_name(const struct pail_data *d);
 
 /* Starts a new blob under a fresh id (written to a temporary place). The
  * writer is freed by exactly one of commit or abort. */
@@ -78,4 +86,15 @@ enum pail_err pail_data_compose(struct pail_data *d, const struct pail_data_seg 
 enum pail_err pail_data_sweep(struct pail_data *d, bool (*used)(void *ctx, const char *id),
                               void *ctx, unsigned *removed);
 
+/* Version 2. scan: calls fn for every temporary (name as found in the
+ * backend's temporary area) and every blob (its id), touching nothing; for
+ * `pail admin check` on a store no process serves. remove_temp: removes one
+ * temporary scan named. export: makes blob id exist in dst (a store of the
+ * same backend) with the same bytes, a hard link where the backend can (blobs
+ * are immutable), else a durable copy; NoSuchKey when absent. Backends before
+ * version 2, or a dst of another backend: InternalError. */
+enum pail_err pail_data_scan(struct pail_data *d,
+                             void (*fn)(void *ctx, const char *name, bool temporary), void *ctx);
+enum pail_err pail_data_remove_temp(struct pail_data *d, const char *name);
+enum pail_err pail_data_export(struct pail_data *d, const char *id, struct pail_data *dst);
 #endif

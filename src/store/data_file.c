@@ -14,7 +14,7 @@
  *
  * Sections: 1. ids, errors, small I/O helpers; 2. directories and their
  * durability; 3. open/close; 4. writers; 5. read, remove; 6. compose;
- * 7. sweep; the vtable. */
+ * 7. sweep; 8. the operator's tools (scan, remove_temp, export); the vtable. */
 #include "store/data.h"
 
 #include "core/log.h"
@@ -737,8 +737,148 @@ static enum pail_err file_sweep(void *vs, bool (*used)(void *ctx, const char *id
     return e1 != PAIL_OK ? e1 : e2;
 }
 
+/* ===== 8. the operator's tools: scan, remove_temp, export ===== */
+
+/* Reports every tmp/ entry and every blob id under objects/ab/cd/; names
+ * that are not ids of their directory are logged and skipped, as the sweep
+ * does, since no metadata row could name them. */
+static enum pail_err file_scan(void *vs, void (*fn)(void *ctx, const char *name, bool temporary),
+                               void *ctx)
+{
+    struct fstate *s = vs;
+    DIR *t = open_dir(s->root_fd, "tmp");
+    if (!t)
+        return PAIL_E_InternalError;
+    for (struct dirent *de; (de = readdir(t));)
+        if (!is_dot(de->d_name))
+            fn(ctx, de->d_name, true);
+    closedir(t);
+    DIR *top = open_dir(s->root_fd, "objects");
+    if (!top)
+        return PAIL_E_InternalError;
+    enum pail_err e = PAIL_OK;
+    for (struct dirent *ab; (ab = readdir(top));) {
+        if (is_dot(ab->d_name) || !fanout_name(ab->d_name))
+            continue;
+        DIR *mid = open_dir(dirfd(top), ab->d_name);
+        if (!mid) {
+            e = PAIL_E_InternalError;
+            continue;
+        }
+        for (struct dirent *cd; (cd = readdir(mid));) {
+            if (is_dot(cd->d_name) || !fanout_name(cd->d_name))
+                continue;
+            DIR *leaf = open_dir(dirfd(mid), cd->d_name);
+            if (!leaf) {
+                e = PAIL_E_InternalError;
+                continue;
+            }
+            for (struct dirent *de; (de = readdir(leaf));) {
+                const char *n = de->d_name;
+                if (is_dot(n))
+                    continue;
+                if (!valid_id(n) || memcmp(n, ab->d_name, 2) != 0 ||
+                    memcmp(n + 2, cd->d_name, 2) != 0)
+                    pail_warn("data_file: scan: stray entry objects/%s/%s/%.64s", ab->d_name,
+                              cd->d_name, n);
+                else
+                    fn(ctx, n, false);
+            }
+            closedir(leaf);
+        }
+        closedir(mid);
+    }
+    closedir(top);
+    return e;
+}
+
+/* A name scan reported: a single path component, so it cannot leave tmp/. */
+static enum pail_err file_remove_temp(void *vs, const char *name)
+{
+    struct fstate *s = vs;
+    if (!*name || strchr(name, '/') || is_dot(name))
+        return PAIL_E_InvalidArgument;
+    if (unlinkat(s->tmp_fd, name, 0) != 0 && errno != ENOENT)
+        return io_fail("unlink tmp", name, errno);
+    return PAIL_OK;
+}
+
+/* Copies src's bytes into dst's tmp/<id> and syncs it (export across
+ * filesystems, where a hard link cannot be made). */
+static enum pail_err copy_to_tmp(struct fstate *dst, int src, const char *id)
+{
+    int fd = openat(dst->tmp_fd, id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return io_fail("create tmp", id, errno);
+    enum pail_err e = PAIL_OK;
+    char *buf = NULL;
+    off_t off = 0;
+    bool kernel = true;
+    for (;;) {
+        ssize_t k = kernel ? copy_file_range(src, &off, fd, NULL, COPY_CHUNK, 0)
+                           : bounce_copy(src, &off, fd, BOUNCE_SIZE, &buf);
+        if (k < 0 && kernel && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                                errno == EOPNOTSUPP)) {
+            kernel = false;
+        } else if (k < 0 && errno != EINTR) {
+            e = io_fail("copy", id, errno);
+            break;
+        } else if (k == 0) {
+            break;
+        }
+    }
+    free(buf);
+    if (e == PAIL_OK && fdatasync(fd) != 0)
+        e = io_fail("fdatasync", id, errno);
+    if (close(fd) != 0 && e == PAIL_OK)
+        e = io_fail("close", id, errno);
+    if (e != PAIL_OK)
+        unlinkat(dst->tmp_fd, id, 0);
+    return e;
+}
+
+/* A hard link when both stores share a filesystem: blobs never change once
+ * published, so the two names can share the bytes. Otherwise a copy,
+ * published in dst as a commit publishes (tmp, sync, rename, dir sync). */
+static enum pail_err file_export(void *vs, const char *id, void *vdst)
+{
+    struct fstate *s = vs, *dst = vdst;
+    if (!valid_id(id))
+        return PAIL_E_NoSuchKey;
+    char path[ID_LEN + 8], ab[3] = {id[0], id[1], 0}, cd[3] = {id[2], id[3], 0};
+    blob_path(id, path);
+    int ab_fd = -1, cd_fd = -1;
+    enum pail_err e = ensure_dir(dst, dst->obj_fd, ab, hex2(id), &ab_fd);
+    if (e == PAIL_OK)
+        e = ensure_dir(dst, ab_fd, cd, 256 + hex2(id) * 256 + hex2(id + 2), &cd_fd);
+    if (e == PAIL_OK && linkat(s->obj_fd, path, cd_fd, id, 0) != 0) {
+        if (errno == ENOENT) {
+            e = PAIL_E_NoSuchKey;
+        } else if (errno == EEXIST) {
+            e = PAIL_OK; /* exported already (the same immutable bytes) */
+        } else if (errno == EXDEV || errno == EPERM || errno == EMLINK) {
+            int src = -1;
+            uint64_t size;
+            e = open_blob(s, id, &src, &size);
+            if (e == PAIL_OK)
+                e = copy_to_tmp(dst, src, id);
+            if (src >= 0)
+                close(src);
+            if (e == PAIL_OK)
+                e = publish(dst, id);
+        } else {
+            e = io_fail("link", id, errno);
+        }
+    }
+    if (ab_fd >= 0)
+        close(ab_fd);
+    if (cd_fd >= 0)
+        close(cd_fd);
+    return e;
+}
+
 const struct pail_data_ops pail_data_file = {
-    .version = 1,
+    .version = 2,
     .name = "file",
     .open = file_open,
     .close = file_close,
@@ -751,4 +891,7 @@ const struct pail_data_ops pail_data_file = {
     .remove = file_remove,
     .compose = file_compose,
     .sweep = file_sweep,
+    .scan = file_scan,
+    .remove_temp = file_remove_temp,
+    .export_blob = file_export,
 };

@@ -380,3 +380,11 @@ enum pail_err pail_meta_iam_load(struct pail_meta *m, struct pail_arena *a,
     *n = 0;
     return has_v5(m) ? m->ops->iam_load(m->state, a, out, n) : PAIL_E_InternalError;
 }
+
+enum pail_err pail_meta_snapshot(struct pail_meta *m, const char *copy_to,
+                                 void (*fn)(void *ctx, const struct pail_data_ref *r), void *ctx)
+{
+    assert(m);
+    return m->ops->version >= 8 && m->ops->snapshot ? m->ops->snapshot(m->state, copy_to, fn, ctx)
+                                                     : PAIL_E_InternalError;
+}

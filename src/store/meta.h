@@ -157,10 +157,27 @@ struct pail_parts_out {
     int next_marker;
 };
 
+/* One reference to object data, as pail_meta_snapshot reports it: an
+ * object row (upload_id NULL) or a part of a pending multipart upload. The
+ * strings live for the callback only. */
+struct pail_data_ref {
+    const char *bucket, *key;  /* a part's: its upload's */
+    const char *upload_id;     /* parts only */
+    int part_number;           /* parts only */
+    const char *data_id;
+    bool is_inline;            /* bytes in the metadata: no blob to check */
+    uint64_t size;
+    const char *etag;          /* as stored: 32 hex (an MD5 of the bytes) or with "-N" */
+    const char *checksum_algo; /* an object's, or a part's upload's; NULL: none */
+    const char *checksum;      /* base64 or NULL */
+    const char *checksum_type; /* objects: "FULL_OBJECT", "COMPOSITE" or NULL */
+    const char *parts;         /* multipart objects: as pail_object_rec.parts */
+};
+
 /* The vtable a backend implements. Methods are only ever appended; a backend
  * declares the version it implements. Error sets are those of the wrappers. */
 struct pail_meta_ops {
-    int version; /* 1..7 */
+    int version; /* 1..8 */
     const char *name;
     enum pail_err (*open)(const char *location, void **state);
     void (*close)(void *state);
@@ -223,6 +240,9 @@ struct pail_meta_ops {
     /* version 7 */
     enum pail_err (*bucket_usage)(void *s, const char *bucket, uint64_t *objects,
                                   uint64_t *bytes);
+    /* version 8 */
+    enum pail_err (*snapshot)(void *s, const char *copy_to,
+                              void (*fn)(void *ctx, const struct pail_data_ref *r), void *ctx);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -334,6 +354,16 @@ enum pail_err pail_meta_object_tags_put(struct pail_meta *m, const char *bucket,
  * NoSuchBucket. Backends before version 7: InternalError. */
 enum pail_err pail_meta_bucket_usage(struct pail_meta *m, const char *bucket,
                                      uint64_t *objects, uint64_t *bytes);
+
+/* Version 8, for the operator's tools (pail admin check, backup). In one
+ * read transaction (one durable snapshot): when copy_to is not NULL, writes
+ * the whole metadata as of that snapshot into a new database file there (a
+ * store pail_meta_open can open once it is named as the backend expects:
+ * for sqlite, <dir>/meta.db); then calls fn for every object and part row of
+ * the same snapshot, if fn is not NULL. Backends before version 8:
+ * InternalError. */
+enum pail_err pail_meta_snapshot(struct pail_meta *m, const char *copy_to,
+                                 void (*fn)(void *ctx, const struct pail_data_ref *r), void *ctx);
 
 /* True when any object or part references data_id (start-up orphan sweep). */
 bool pail_meta_data_id_used(struct pail_meta *m, const char *data_id);

@@ -778,7 +778,7 @@ static bool sq_data_id_used(void *vs, const char *data_id)
 }
 
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 7,
+    .version = 8,
     .name = "sqlite",
     .open = msq_open,
     .close = msq_close,
@@ -806,4 +806,5 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .bucket_usage = sq_bucket_usage,
     .iam_write = sq_iam_write,
     .iam_load = sq_iam_load,
+    .snapshot = msq_snapshot,
 };

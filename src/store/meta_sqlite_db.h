@@ -6,6 +6,7 @@
  *   meta_sqlite.c       rows -> records, buckets, objects, multipart uploads,
  *                       data_id_used, the vtable
  *   meta_sqlite_list.c  the listing walker: object_list and upload_list
+ *   meta_sqlite_snap.c  snapshot: the copy for backups, the rows for checks
  * Every vtable method is msq_tx_begin -> do_<m> -> msq_tx_end; do_<m> does
  * the work under the contract meta.h states for pail_meta_<m>. */
 #ifndef PAIL_STORE_META_SQLITE_DB_H
@@ -217,6 +218,9 @@ enum pail_err msq_upload_find(struct msq *s, const char *upload_id, const char *
 
 enum pail_err msq_object_list(void *vs, const char *bucket, const struct pail_list_opts *o,
                               struct pail_arena *a, struct pail_list_out *out);
+/* ---- meta_sqlite_snap.c ---- */
+enum pail_err msq_snapshot(void *vs, const char *copy_to,
+                           void (*fn)(void *ctx, const struct pail_data_ref *r), void *ctx);
 enum pail_err msq_upload_list(void *vs, const char *bucket, const struct pail_uploads_opts *o,
                               struct pail_arena *a, struct pail_uploads_out *out);
 

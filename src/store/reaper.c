@@ -24,6 +24,7 @@ struct pail_reaper {
     pthread_cond_t cv;
     struct item *head, **tail;
     size_t n;
+    unsigned held; /* pail_reaper_hold depth */
     bool stop;
 };
 
@@ -39,7 +40,7 @@ static void *reaper_main(void *arg)
     struct pail_reaper *r = arg;
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        while (!r->head && !r->stop)
+        while ((!r->head || r->held) && !r->stop)
             pthread_cond_wait(&r->cv, &r->mu);
         struct item *batch = r->head;
         r->head = NULL;
@@ -87,7 +88,7 @@ void pail_reaper_add(struct pail_reaper *r, struct pail_data *d, const char *id)
         memcpy(it->id, id, len + 1);
         it->next = NULL;
         pthread_mutex_lock(&r->mu);
-        bool room = r->n < QUEUE_MAX && !r->stop;
+        bool room = (r->n < QUEUE_MAX || r->held) && !r->stop;
         if (room) {
             *r->tail = it;
             r->tail = &it->next;
@@ -100,6 +101,19 @@ void pail_reaper_add(struct pail_reaper *r, struct pail_data *d, const char *id)
         free(it);
     }
     remove_now(d, id);
+}
+
+void pail_reaper_hold(struct pail_reaper *r, bool hold)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    if (hold)
+        r->held++;
+    else if (r->held)
+        r->held--;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
 }
 
 void pail_reaper_free(struct pail_reaper *r)

@@ -9,6 +9,8 @@
 
 #include "core/err.h"
 
+#include <stdbool.h>
+
 struct pail_data;
 struct pail_reaper;
 
@@ -18,6 +20,12 @@ struct pail_reaper *pail_reaper_new(struct pail_data *d);
 /* Queues blob id for removal (copied). With a NULL reaper, or past the
  * queue's bound, removes it now. Failures are logged; the sweep retries. */
 void pail_reaper_add(struct pail_reaper *r, struct pail_data *d, const char *id);
+/* Holds (true) or resumes (false) removals, nesting: while held, released
+ * blobs queue without bound and none is removed, so a blob a metadata
+ * snapshot taken meanwhile refers to stays on disk until the hold ends
+ * (pail admin backup). Removals already taken off the queue were released
+ * by commits before the hold. NULL is a no-op. */
+void pail_reaper_hold(struct pail_reaper *r, bool hold);
 /* Removes everything still queued, stops the thread, frees r. NULL is a no-op. */
 void pail_reaper_free(struct pail_reaper *r);
 

@@ -1,6 +1,7 @@
 /* tests/unit/data_file_test.c — the "file" data backend through the
  * pail_data_* wrappers: write/commit/read back, abort, compose of ranges,
- * sweep, remove, id validation, concurrent writers. Each test gets a fresh
+ * sweep, remove, id validation, concurrent writers, and the operator's tools
+ * (scan, remove_temp, export). Each test gets a fresh
  * directory under $PAIL_TEST_DIR, else $TMPDIR, else /tmp (a real disk
  * filesystem, so copy_file_range and fsync take their real paths). */
 #include <stdarg.h>
@@ -296,6 +297,93 @@ static void test_remove_and_ids(void **state)
     free(id);
 }
 
+/* scan's report, collected. */
+struct seen {
+    int blobs, temps;
+    char temp[64];
+};
+
+static void on_seen(void *ctx, const char *name, bool temporary)
+{
+    struct seen *s = ctx;
+    if (temporary) {
+        s->temps++;
+        snprintf(s->temp, sizeof s->temp, "%s", name);
+    } else {
+        s->blobs++;
+    }
+}
+
+static void test_scan_remove_temp_export(void **state)
+{
+    struct fx *f = *state;
+    unsigned char big[70000];
+    fill(big, sizeof big, 7);
+    char *x = put_blob(f, big, sizeof big);
+    char *y = put_blob(f, (const unsigned char *)"y", 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tmp/leftover", f->dir);
+    int fd = open(path, O_CREAT | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+
+    struct seen s = {0};
+    assert_err(pail_data_scan(f->d, on_seen, &s), PAIL_OK);
+    assert_int_equal(s.blobs, 2);
+    assert_int_equal(s.temps, 1);
+    assert_string_equal(s.temp, "leftover");
+    assert_int_equal(count_dir(f, "tmp"), 1); /* scan touches nothing */
+    assert_err(pail_data_remove_temp(f->d, "../objects"), PAIL_E_InvalidArgument);
+    assert_err(pail_data_remove_temp(f->d, s.temp), PAIL_OK);
+    assert_int_equal(count_dir(f, "tmp"), 0);
+
+    /* Export into a second store: the same bytes under the same id, a hard
+     * link on one filesystem; again is fine; an absent id is NoSuchKey. */
+    char dst_dir[300];
+    snprintf(dst_dir, sizeof dst_dir, "%s/../copy", f->dir);
+    struct pail_data *dst;
+    assert_err(pail_data_open(pail_data_backend_name(f->d), dst_dir, &dst), PAIL_OK);
+    assert_err(pail_data_export(f->d, x, dst), PAIL_OK);
+    assert_err(pail_data_export(f->d, x, dst), PAIL_OK);
+    assert_err(pail_data_export(f->d, "0123456789abcdef0123456789abcdef", dst),
+               PAIL_E_NoSuchKey);
+    uint64_t size;
+    assert_err(pail_data_open_read(dst, x, &fd, &size), PAIL_OK);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_nlink, 2);
+    unsigned char *back = malloc(size);
+    assert_int_equal(pread(fd, back, size, 0), (ssize_t)sizeof big);
+    assert_memory_equal(back, big, sizeof big);
+    free(back);
+    close(fd);
+    assert_err(pail_data_open_read(dst, y, &fd, &size), PAIL_E_NoSuchKey);
+    pail_data_close(dst);
+
+    /* Across filesystems (/dev/shm, when it is another one): a copy. */
+    struct stat here, shm;
+    if (stat(f->dir, &here) == 0 && stat("/dev/shm", &shm) == 0 && here.st_dev != shm.st_dev &&
+        access("/dev/shm", W_OK) == 0) {
+        char other[256];
+        fx_mkdtemp(other, sizeof other, "/dev/shm", "pail-export");
+        assert_err(pail_data_open("file", other, &dst), PAIL_OK);
+        assert_err(pail_data_export(f->d, x, dst), PAIL_OK);
+        assert_err(pail_data_open_read(dst, x, &fd, &size), PAIL_OK);
+        assert_int_equal(fstat(fd, &st), 0);
+        assert_int_equal(st.st_nlink, 1);
+        back = malloc(size);
+        assert_int_equal(pread(fd, back, size, 0), (ssize_t)sizeof big);
+        assert_memory_equal(back, big, sizeof big);
+        free(back);
+        close(fd);
+        assert_int_equal(count_dir(f, "tmp"), 0);
+        pail_data_close(dst);
+        fx_rmtree(other);
+    }
+    free(x);
+    free(y);
+}
+
 struct thr {
     struct fx *f;
     int seed, errors;
@@ -356,6 +444,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_and_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan_remove_temp_export, setup, teardown),
     };
     return cmocka_run_group_tests_name("data_file", tests, NULL, NULL);
 }

@@ -308,6 +308,71 @@ static void test_reopen(void **state)
     assert_err(pail_meta_open("sqlite", f->dir, &m2), PAIL_E_InternalError);
 }
 
+/* ---- snapshot (pail admin check, backup) ---- */
+
+struct refs {
+    int objects, parts, inlined;
+    char seen[512];
+};
+
+static void on_ref(void *ctx, const struct pail_data_ref *r)
+{
+    struct refs *x = ctx;
+    if (r->upload_id)
+        x->parts++;
+    else
+        x->objects++;
+    x->inlined += r->is_inline;
+    if (!r->is_inline) {
+        size_t n = strlen(x->seen);
+        snprintf(x->seen + n, sizeof x->seen - n, "%s/%s%s%s=%s:%llu ", r->bucket, r->key,
+                 r->upload_id ? "#" : "", r->upload_id ? r->checksum_algo : "", r->data_id,
+                 (unsigned long long)r->size);
+    }
+}
+
+static void test_snapshot(void **state)
+{
+    struct fx *f = *state;
+    mk_bucket(f, "b");
+    put_key(f, "b", "k1", NULL);
+    struct pail_object_rec in = {.bucket = "b", .key = "small", .size = 3, .etag = "e",
+                                 .mtime_ms = 1, .inline_data = "abc"};
+    struct pail_garbage g;
+    assert_err(pail_meta_object_put(f->m, &in, f->a, &g), PAIL_OK);
+    struct pail_upload_rec u = {.upload_id = "U", .bucket = "b", .key = "up",
+                                .initiated_ms = 1, .checksum_algo = "SHA256"};
+    assert_err(pail_meta_upload_create(f->m, &u), PAIL_OK);
+    struct pail_part_rec p = {.upload_id = "U", .part_number = 1, .size = 9, .etag = "e",
+                              .mtime_ms = 1, .data_id = "P1"};
+    assert_err(pail_meta_part_put(f->m, &p, f->a, &g), PAIL_OK);
+
+    struct refs x = {0};
+    assert_err(pail_meta_snapshot(f->m, NULL, on_ref, &x), PAIL_OK);
+    assert_int_equal(x.objects, 2);
+    assert_int_equal(x.inlined, 1);
+    assert_int_equal(x.parts, 1);
+    assert_string_equal(x.seen, "b/k1=d-k1:2 b/up#SHA256=P1:9 ");
+
+    /* The copy is a store of its own with the same rows. */
+    char copy[300], db[320];
+    snprintf(copy, sizeof copy, "%s/copy", f->dir);
+    assert_int_equal(mkdir(copy, 0700), 0);
+    snprintf(db, sizeof db, "%s/meta.db", copy);
+    assert_err(pail_meta_snapshot(f->m, db, NULL, NULL), PAIL_OK);
+    put_key(f, "b", "later", NULL); /* after the snapshot: not in the copy */
+    struct pail_meta *m2;
+    assert_err(pail_meta_open("sqlite", copy, &m2), PAIL_OK);
+    struct pail_object_rec got;
+    assert_err(pail_meta_object_get(m2, "b", "small", f->a, &got), PAIL_OK);
+    assert_memory_equal(got.inline_data, "abc", 3);
+    assert_err(pail_meta_object_get(m2, "b", "later", f->a, &got), PAIL_E_NoSuchKey);
+    struct refs y = {0};
+    assert_err(pail_meta_snapshot(m2, NULL, on_ref, &y), PAIL_OK);
+    assert_string_equal(y.seen, x.seen);
+    pail_meta_close(m2);
+}
+
 /* ---- listing: fixed cases ---- */
 
 /* Lists one page and renders it as "o:key p:cp …|T" (T when truncated). */
@@ -876,6 +941,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bucket_delete_drops_uploads, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_objects, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_shared_data_id, setup, fx_meta_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_tags, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_bucket_usage, setup, fx_meta_teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, fx_meta_teardown),
