@@ -671,92 +671,18 @@ static void sweep_delay(void)
 static void sweep_delay(void) {}
 #endif
 
-/* Removes the unreferenced blobs of one objects/ab/cd directory. Names that
- * are not ids of this directory were not made by us: left alone, logged. */
-static enum pail_err sweep_leaf(struct fstate *s, int ab_fd, const char *ab, const char *cd,
-                                bool (*used)(void *, const char *), void *ctx,
-                                unsigned *removed)
-{
-    DIR *d = open_dir(ab_fd, cd);
-    if (!d)
-        return PAIL_E_InternalError;
-    enum pail_err e = PAIL_OK;
-    for (struct dirent *de; (de = readdir(d));) {
-        const char *n = de->d_name;
-        if (is_dot(n))
-            continue;
-        if (!valid_id(n) || memcmp(n, ab, 2) != 0 || memcmp(n + 2, cd, 2) != 0) {
-            pail_warn("data_file: sweep: stray entry objects/%s/%s/%.64s", ab, cd, n);
-            continue;
-        }
-        sweep_delay();
-        if (born_since_open(s, n) || used(ctx, n))
-            continue;
-        if (unlinkat(dirfd(d), n, 0) == 0)
-            (*removed)++;
-        else if (errno != ENOENT)
-            e = io_fail("unlink", n, errno);
-    }
-    closedir(d);
-    return e;
-}
-
-/* Walks objects/ab/cd/; keeps going past errors, returns the last one. */
-static enum pail_err sweep_objects(struct fstate *s, bool (*used)(void *, const char *),
-                                   void *ctx, unsigned *removed)
+/* Calls blob(ctx, dir_fd, id) for every blob under objects/ab/cd/, dir_fd
+ * its leaf directory; keeps going past errors and returns the last one (the
+ * walk's or blob's). Names that are not ids of their directory were not made
+ * by us: left alone, and logged as `what`'s stray entries. */
+static enum pail_err walk_blobs(struct fstate *s, const char *what,
+                                enum pail_err (*blob)(void *ctx, int dir_fd, const char *id),
+                                void *ctx)
 {
     DIR *top = open_dir(s->root_fd, "objects");
     if (!top)
         return PAIL_E_InternalError;
     enum pail_err e = PAIL_OK, e2;
-    for (struct dirent *ab; (ab = readdir(top));) {
-        if (is_dot(ab->d_name) || !fanout_name(ab->d_name))
-            continue;
-        DIR *mid = open_dir(dirfd(top), ab->d_name);
-        if (!mid) {
-            e = PAIL_E_InternalError;
-            continue;
-        }
-        for (struct dirent *cd; (cd = readdir(mid));)
-            if (!is_dot(cd->d_name) && fanout_name(cd->d_name) &&
-                (e2 = sweep_leaf(s, dirfd(mid), ab->d_name, cd->d_name, used, ctx,
-                                 removed)) != PAIL_OK)
-                e = e2;
-        closedir(mid);
-    }
-    closedir(top);
-    return e;
-}
-
-static enum pail_err file_sweep(void *vs, bool (*used)(void *ctx, const char *id), void *ctx,
-                                unsigned *removed)
-{
-    enum pail_err e1 = sweep_tmp(vs, removed);
-    enum pail_err e2 = sweep_objects(vs, used, ctx, removed);
-    born_end(vs);
-    return e1 != PAIL_OK ? e1 : e2;
-}
-
-/* ===== 8. the operator's tools: scan, remove_temp, export ===== */
-
-/* Reports every tmp/ entry and every blob id under objects/ab/cd/; names
- * that are not ids of their directory are logged and skipped, as the sweep
- * does, since no metadata row could name them. */
-static enum pail_err file_scan(void *vs, void (*fn)(void *ctx, const char *name, bool temporary),
-                               void *ctx)
-{
-    struct fstate *s = vs;
-    DIR *t = open_dir(s->root_fd, "tmp");
-    if (!t)
-        return PAIL_E_InternalError;
-    for (struct dirent *de; (de = readdir(t));)
-        if (!is_dot(de->d_name))
-            fn(ctx, de->d_name, true);
-    closedir(t);
-    DIR *top = open_dir(s->root_fd, "objects");
-    if (!top)
-        return PAIL_E_InternalError;
-    enum pail_err e = PAIL_OK;
     for (struct dirent *ab; (ab = readdir(top));) {
         if (is_dot(ab->d_name) || !fanout_name(ab->d_name))
             continue;
@@ -779,10 +705,10 @@ static enum pail_err file_scan(void *vs, void (*fn)(void *ctx, const char *name,
                     continue;
                 if (!valid_id(n) || memcmp(n, ab->d_name, 2) != 0 ||
                     memcmp(n + 2, cd->d_name, 2) != 0)
-                    pail_warn("data_file: scan: stray entry objects/%s/%s/%.64s", ab->d_name,
-                              cd->d_name, n);
-                else
-                    fn(ctx, n, false);
+                    pail_warn("data_file: %s: stray entry objects/%s/%s/%.64s", what,
+                              ab->d_name, cd->d_name, n);
+                else if ((e2 = blob(ctx, dirfd(leaf), n)) != PAIL_OK)
+                    e = e2;
             }
             closedir(leaf);
         }
@@ -790,6 +716,70 @@ static enum pail_err file_scan(void *vs, void (*fn)(void *ctx, const char *name,
     }
     closedir(top);
     return e;
+}
+
+struct sweep_ctx {
+    struct fstate *s;
+    bool (*used)(void *, const char *);
+    void *ctx;
+    unsigned *removed;
+};
+
+/* Removes blob id unless it is referenced or this process made it. */
+static enum pail_err sweep_blob(void *vc, int dir_fd, const char *id)
+{
+    struct sweep_ctx *c = vc;
+    sweep_delay();
+    if (born_since_open(c->s, id) || c->used(c->ctx, id))
+        return PAIL_OK;
+    if (unlinkat(dir_fd, id, 0) == 0)
+        (*c->removed)++;
+    else if (errno != ENOENT)
+        return io_fail("unlink", id, errno);
+    return PAIL_OK;
+}
+
+static enum pail_err file_sweep(void *vs, bool (*used)(void *ctx, const char *id), void *ctx,
+                                unsigned *removed)
+{
+    enum pail_err e1 = sweep_tmp(vs, removed);
+    struct sweep_ctx c = {vs, used, ctx, removed};
+    enum pail_err e2 = walk_blobs(vs, "sweep", sweep_blob, &c);
+    born_end(vs);
+    return e1 != PAIL_OK ? e1 : e2;
+}
+
+/* ===== 8. the operator's tools: scan, remove_temp, export ===== */
+
+struct scan_ctx {
+    void (*fn)(void *ctx, const char *name, bool temporary);
+    void *ctx;
+};
+
+static enum pail_err scan_blob(void *vc, int dir_fd, const char *id)
+{
+    (void)dir_fd;
+    struct scan_ctx *c = vc;
+    c->fn(c->ctx, id, false);
+    return PAIL_OK;
+}
+
+/* Reports every tmp/ entry and every blob id under objects/ab/cd/; names
+ * that are not ids of their directory are logged and skipped, as the sweep
+ * does, since no metadata row could name them. */
+static enum pail_err file_scan(void *vs, void (*fn)(void *ctx, const char *name, bool temporary),
+                               void *ctx)
+{
+    struct fstate *s = vs;
+    DIR *t = open_dir(s->root_fd, "tmp");
+    if (!t)
+        return PAIL_E_InternalError;
+    for (struct dirent *de; (de = readdir(t));)
+        if (!is_dot(de->d_name))
+            fn(ctx, de->d_name, true);
+    closedir(t);
+    struct scan_ctx c = {fn, ctx};
+    return walk_blobs(s, "scan", scan_blob, &c);
 }
 
 /* A name scan reported: a single path component, so it cannot leave tmp/. */
