@@ -1,5 +1,5 @@
 # pail — build, run and test. `make run` and `make test` are the README's two commands.
-PKGS      := libmicrohttpd libcrypto libxml-2.0 jansson sqlite3 libisal
+PKGS      := libmicrohttpd gnutls libcrypto libxml-2.0 jansson sqlite3 libisal
 CC        ?= cc
 CSTD      := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

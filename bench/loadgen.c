@@ -4,7 +4,7 @@
  * requests that each carry their own body (DeleteObjects), "send each request
  * exactly once" (populating a bucket, multipart parts) and per-request ETags.
  *
- *   loadgen [-c CONNS] [-d SECONDS] [-b BODY] [-1] [-E FILE] HOST PORT REQFILE
+ *   loadgen [-c CONNS] [-d SECONDS] [-b BODY] [-1] [-E FILE] [-T CAFILE] HOST PORT REQFILE
  *
  * REQFILE holds pre-signed requests as records "<length>\n<bytes>": the
  * bytes are a complete request head ("...\r\n\r\n") followed, unless -b is
@@ -15,12 +15,17 @@
  * "index status etag" per request. One JSON line goes to stdout:
  *   {"requests":..,"seconds":..,"ops":..,"bytes_in":..,"bytes_out":..,
  *    "p50_ms":..,"p99_ms":..,"max_ms":..,"non2xx":..,"socket_errors":..}
- * Each connection is one thread doing blocking I/O with 1 MiB buffers. */
+ * Each connection is one thread doing blocking I/O with 1 MiB buffers.
+ * -T CAFILE speaks TLS (OpenSSL), the server's chain verified against
+ * CAFILE (its name is not checked: HOST is an address); the handshake is
+ * once per connection, as for any keep-alive client. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -53,6 +58,7 @@ static double deadline, t_start;
 static atomic_size_t next_req;
 static atomic_ullong bytes_in, bytes_out, non2xx, sock_errs;
 static FILE *etag_out;
+static SSL_CTX *tls; /* -T: every connection speaks TLS */
 static pthread_mutex_t etag_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double now(void)
@@ -64,6 +70,7 @@ static double now(void)
 
 struct conn {
     int fd;
+    SSL *ssl;
     char *buf;
     size_t start, end; /* buffered unread bytes */
     double *lat;
@@ -86,21 +93,52 @@ static int do_connect(struct conn *c)
         return -1;
     }
     c->start = c->end = 0;
+    if (tls) {
+        c->ssl = SSL_new(tls);
+        if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) || SSL_connect(c->ssl) != 1) {
+            if (atomic_fetch_add(&sock_errs, 0) == 0)
+                ERR_print_errors_fp(stderr);
+            SSL_free(c->ssl);
+            c->ssl = NULL;
+            close(c->fd);
+            c->fd = -1;
+            return -1;
+        }
+    }
     return 0;
 }
 
 static void drop(struct conn *c)
 {
+    if (c->ssl)
+        SSL_free(c->ssl);
+    c->ssl = NULL;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+static ssize_t io_send(struct conn *c, const char *p, size_t n)
+{
+    if (!c->ssl)
+        return send(c->fd, p, n, MSG_NOSIGNAL);
+    int w = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+    return w > 0 ? w : -1;
+}
+
+static ssize_t io_recv(struct conn *c, char *p, size_t n)
+{
+    if (!c->ssl)
+        return recv(c->fd, p, n, 0);
+    int r = SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+    return r > 0 ? r : SSL_get_error(c->ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
+static int send_all(struct conn *c, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
+        ssize_t w = io_send(c, p, n);
+        if (w < 0 && errno == EINTR && !c->ssl)
             continue;
         if (w <= 0)
             return -1;
@@ -115,7 +153,18 @@ static int send_all(int fd, const char *p, size_t n)
 static int send_req(struct conn *c, const struct req *r)
 {
     if (!synth_body)
-        return send_all(c->fd, r->p, r->len);
+        return send_all(c, r->p, r->len);
+    if (c->ssl) { /* records, not writev: head, then the body in 1 MiB writes */
+        if (send_all(c, r->p, r->len))
+            return -1;
+        for (size_t sent = 0; sent < body_len;) {
+            size_t n = body_len - sent < BUFSZ ? body_len - sent : BUFSZ;
+            if (send_all(c, pattern, n))
+                return -1;
+            sent += n;
+        }
+        return 0;
+    }
     /* head and the first piece of the body in one write */
     size_t first = body_len < BUFSZ / 2 ? body_len : BUFSZ / 2;
     struct iovec iov[2] = {{(void *)r->p, r->len}, {pattern, first}};
@@ -129,19 +178,19 @@ static int send_req(struct conn *c, const struct req *r)
     atomic_fetch_add_explicit(&bytes_out, (unsigned long long)w, memory_order_relaxed);
     size_t sent = (size_t)w;
     if (sent < r->len) {
-        if (send_all(c->fd, r->p + sent, r->len - sent))
+        if (send_all(c, r->p + sent, r->len - sent))
             return -1;
         sent = r->len;
     }
     size_t body_sent = sent - r->len;
     if (sent < total) {
-        if (send_all(c->fd, pattern + body_sent, first - body_sent))
+        if (send_all(c, pattern + body_sent, first - body_sent))
             return -1;
     }
     body_sent = first;
     while (body_sent < body_len) {
         size_t n = body_len - body_sent < BUFSZ ? body_len - body_sent : BUFSZ;
-        if (send_all(c->fd, pattern, n))
+        if (send_all(c, pattern, n))
             return -1;
         body_sent += n;
     }
@@ -161,8 +210,8 @@ static int fill(struct conn *c)
     }
     ssize_t n;
     do
-        n = recv(c->fd, c->buf + c->end, BUFSZ - c->end, 0);
-    while (n < 0 && errno == EINTR);
+        n = io_recv(c, c->buf + c->end, BUFSZ - c->end);
+    while (n < 0 && errno == EINTR && !c->ssl);
     if (n <= 0)
         return -1;
     c->end += (size_t)n;
@@ -342,21 +391,32 @@ int main(int argc, char **argv)
     double secs = 10;
     const char *etag_path = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "c:d:b:1E:")) != -1) {
+    const char *ca = NULL;
+    while ((opt = getopt(argc, argv, "c:d:b:1E:T:")) != -1) {
         switch (opt) {
         case 'c': conns = atoi(optarg); break;
         case 'd': secs = atof(optarg); break;
         case 'b': body_len = strtoull(optarg, NULL, 10); synth_body = 1; break;
         case '1': once = 1; break;
         case 'E': etag_path = optarg; break;
+        case 'T': ca = optarg; break;
         default: goto usage;
         }
     }
     if (argc - optind != 3 || conns < 1) {
     usage:
         fprintf(stderr, "usage: loadgen [-c CONNS] [-d SECONDS] [-b BODY] [-1] [-E FILE] "
-                        "HOST PORT REQFILE\n");
+                        "[-T CAFILE] HOST PORT REQFILE\n");
         return 2;
+    }
+    if (ca) {
+        tls = SSL_CTX_new(TLS_client_method());
+        if (!tls || SSL_CTX_load_verify_locations(tls, ca, NULL) != 1) {
+            fprintf(stderr, "loadgen: cannot use %s as the CA\n", ca);
+            ERR_print_errors_fp(stderr);
+            return 1;
+        }
+        SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, NULL);
     }
     signal(SIGPIPE, SIG_IGN);
     addr.sin_family = AF_INET;

@@ -12,6 +12,8 @@ in one run on this machine, next to the machine's physical limits.
                (bench/perms.py after the paired rounds: GET/PUT 4 KiB @16 as the root,
                an IAM user with a 20-statement bucket policy, anonymous, presigned,
                anonymous through the website endpoint; start-up with N users)
+             --only-tls | --no-tls  (bench/tls.py after the permission cells: GET/PUT
+               4 KiB and 64 MiB over HTTPS against plain HTTP, same server, same rounds)
 
 Every request is signed (SigV4, UNSIGNED-PAYLOAD) before its cell starts, so
 no client signing is measured. Load comes from wrk (bench/wrk/replay.lua) for
@@ -268,6 +270,7 @@ class Server:
 
 class Pail(Server):
     name = "pail"
+    extra = ()  # more `pail serve` flags (bench/tls.py: the TLS listener)
 
     def start(self, poll=0.1):
         data = os.path.join(self.work, "pail-data")
@@ -275,7 +278,8 @@ class Pail(Server):
         env = dict(os.environ, PAIL_ROOT_ACCESS_KEY=ACCESS_KEY, PAIL_ROOT_SECRET_KEY=SECRET_KEY)
         self.log = open(os.path.join(self.work, "pail.log"), "wb")
         self.proc = subprocess.Popen([PAIL, "serve", "--listen", "127.0.0.1:%d" % self.port,
-                                      "--data", data], env=env, stdin=subprocess.DEVNULL,
+                                      "--data", data] + list(self.extra), env=env,
+                                     stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log)
         return wait_port(self.port, 20, self.proc, poll)
 
@@ -365,8 +369,12 @@ def run_wrk(port, reqfile, conns, secs, body=None):
     return json.loads(m.group(1))
 
 
-def run_loadgen(port, reqfile, conns, secs, body=None, once=False, etags=None, timeout=None):
+def run_loadgen(port, reqfile, conns, secs, body=None, once=False, etags=None, timeout=None,
+                ca=None):
+    """ca: speak TLS to port, trusting the CA file ca."""
     args = [os.path.join(BIN, "loadgen"), "-c", str(conns), "-d", str(secs)]
+    if ca:
+        args += ["-T", ca]
     if body is not None:
         args += ["-b", str(body)]
     if once:
@@ -527,9 +535,10 @@ class Bench:
         return len(keys) / (time.monotonic() - t)
 
     def cell(self, srv, cell, conns, reqs, size=0, body=None, tool="wrk", once=False,
-             secs=None, payload=None, extra_note="", record=True):
+             secs=None, payload=None, extra_note="", record=True, tls=None):
         """Runs one cell and records it (record=False: only returns it).
-        payload: bytes moved per op (for MiB/s)."""
+        payload: bytes moved per op (for MiB/s). tls: (port, CA file): the
+        cell goes over TLS to that port (loadgen)."""
         secs = secs or self.secs
         f = write_reqs(os.path.join(self.work, "cell.req"), reqs)
         pids = srv.pids()
@@ -546,7 +555,9 @@ class Bench:
                                      "sleep", str(secs)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             time.sleep(0.5)  # let perf attach to the threads before the load starts
-        if tool == "wrk":
+        if tls:
+            j = run_loadgen(tls[0], f, conns, secs, body=body, once=once, ca=tls[1])
+        elif tool == "wrk":
             j = run_wrk(srv.port, f, conns, secs, body)
         else:
             j = run_loadgen(srv.port, f, conns, secs, body=body, once=once)
@@ -572,7 +583,7 @@ class Bench:
                    ops=j["ops"], mibs=j["ops"] * payload / MiB, p50=j["p50_ms"], p99=j["p99_ms"],
                    cpu_us=(cpu / n * 1e6) if n else None, rss=rss,
                    errors=j["non2xx"] + j["socket_errors"], note=extra_note)
-        if res["errors"]:
+        if res["errors"] and not tls:
             try:
                 probe = reqs[0] + (b"x" * body if body and body <= MiB else b"")
                 st, _, b = raw_request(srv.port, probe, timeout=30)
@@ -760,9 +771,12 @@ class Bench:
             self.notes.append("the machine was busy when the run started (load average above; "
                               "other processes compete for the 2 cores and the disk): treat "
                               "absolute numbers with care, ratios from one run are still comparable")
-        if self.a.only_perms:
+        if self.a.only_perms or self.a.only_tls:
             self.servers_run = []
-            self.run_perms()
+            if self.a.only_perms:
+                self.run_perms()
+            if self.a.only_tls:
+                self.run_tls()
             self.report()
             self.cleanup()
             return
@@ -793,6 +807,8 @@ class Bench:
             self.paired()
         if "pail" in self.servers_run and not self.a.no_perms:
             self.run_perms()
+        if "pail" in self.servers_run and not self.a.no_tls:
+            self.run_tls()
         minutes = self.a.soak_minutes if self.a.soak_minutes is not None else (0 if self.quick else 10)
         if minutes > 0 and "pail" in self.servers_run:
             import soak  # bench/soak.py; imported here, it imports this module
@@ -809,6 +825,15 @@ class Bench:
         self.perms = perms.Perms(self).run()
         self.load_note("after perms")
         log("perms done in %.0f s" % (time.monotonic() - ts))
+
+    def run_tls(self):
+        """bench/tls.py: GET/PUT 4 KiB and 64 MiB over TLS against plain HTTP."""
+        import tls  # bench/tls.py; imported here, it imports this module
+        tls.R = sys.modules[__name__]
+        ts = time.monotonic()
+        self.tls = tls.Tls(self).run()
+        self.load_note("after tls")
+        log("tls done in %.0f s" % (time.monotonic() - ts))
 
     def cleanup(self):
         if not self.a.keep and self.quick:
@@ -878,7 +903,7 @@ class Bench:
 
     def targets(self):
         L, rows = self.limits, []
-        if self.a.only_perms:
+        if self.a.only_perms or self.a.only_tls:
             return self.perms.targets() if getattr(self, "perms", None) else []
 
         def ratio(a, b):
@@ -957,7 +982,8 @@ class Bench:
         for k, v in self.machine.items():
             w("| %s | %s |" % (k, v))
         w("| load average (1, 5, 15 min) | %s |" % "; ".join(self.loads))
-        if not self.a.only_perms:
+        only = self.a.only_perms or self.a.only_tls
+        if not only:
             w("\n## Physical limits\n")
             w("| limit | measured |\n|---|---|")
             for k, v in self.limits.items():
@@ -971,7 +997,10 @@ class Bench:
             w("")
             for line in self.perms.report_lines():
                 w(line)
-        if not self.a.only_perms:
+        if getattr(self, "tls", None):
+            for line in self.tls.report_lines():
+                w(line)
+        if not only:
             w("\n## pail, side by side\n")
             hdr = ["cell", "conns", "pail op/s", "MiB/s", "p50 ms", "p99 ms", "CPU µs/req", "peak RSS MiB"]
             for p in peers:
@@ -1021,7 +1050,7 @@ class Bench:
                 w("- " + n)
         text = "\n".join(out) + "\n"
         os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
-        tag = self.a.tag or ("perms" if self.a.only_perms else "")  # never the full run's name
+        tag = self.a.tag or ("perms" if self.a.only_perms else "tls" if self.a.only_tls else "")
         base = os.path.join(BENCH, "results", self.day + ("-quick" if self.quick else "")
                             + ("-" + tag if tag else ""))
         with open(base + ".md", "w") as f:
@@ -1030,6 +1059,7 @@ class Bench:
             json.dump(dict(machine=self.machine, limits=self.limits, results=self.results,
                            paired=getattr(self, "pairs", []),
                            perms=self.perms.to_json() if getattr(self, "perms", None) else None,
+                           tls=self.tls.to_json() if getattr(self, "tls", None) else None,
                            soak=getattr(self, "soak", None), notes=self.notes), f, indent=1)
         print("\n" + text)
         log("wrote %s.md and %s.json" % (base, base))
@@ -1065,6 +1095,9 @@ def main():
     ap.add_argument("--only-perms", action="store_true",
                     help="only the permission cells (bench/perms.py): no limits, matrix, peers or soak")
     ap.add_argument("--no-perms", action="store_true", help="skip the permission cells")
+    ap.add_argument("--only-tls", action="store_true",
+                    help="only the TLS cells (bench/tls.py): no limits, matrix, peers or soak")
+    ap.add_argument("--no-tls", action="store_true", help="skip the TLS cells")
     ap.add_argument("--perm-users", type=int,
                     help="users (2 access keys each) for the start-up measurement "
                          "(default 10000 full, 0 quick: skipped)")

@@ -1,5 +1,7 @@
-/* fuzz/http_target.c — a request as the server's first handler call sees
- * it: the request line's target (absolute form rewritten as server.c does),
+/* fuzz/http_target.c — a request as the doorman and then the server's first
+ * handler call see it: the raw bytes through the doorman's head scan
+ * (http/head_scan.c, and its TLS-port first-record check), the request
+ * line's target (absolute form rewritten as server.c does),
  * the header fields through the RFC 9112 edge checks (http/edge.c), the Host
  * through virtual-host detection (s3/vhost.c), the target split into
  * bucket, key and query (http/target.c) and routed to an operation
@@ -12,12 +14,32 @@
 #include "http/server.c"
 
 #include "http/edge.h"
+#include "http/head_scan.h"
 #include "http/target.h"
 #include "s3/op.h"
 #include "s3/vhost.h"
 
+/* The doorman's judgement of the raw bytes, with what it promises: a done
+ * head lies within the bytes and the limit; a shorter prefix of a done head
+ * is never judged bad (bytes arriving later cannot undo a verdict). */
+static void scan_raw(const uint8_t *data, size_t size)
+{
+    const char *b = (const char *)data;
+    size_t limit = size > 64 ? size - size / 4 : 64, len = 0;
+    enum pail_head h = pail_head_scan(b, size, limit, &len);
+    if (h == PAIL_HEAD_DONE && (len == 0 || len > size || len > limit))
+        abort();
+    if (h == PAIL_HEAD_DONE && pail_head_scan(b, len - 1, limit, NULL) != PAIL_HEAD_MORE)
+        abort();
+    int plain;
+    h = pail_hello_scan(b, size, limit, &plain);
+    if (plain && h != PAIL_HEAD_BAD)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    scan_raw(data, size);
     struct fz in = {data, size};
     struct fz_req f;
     fz_req_init(&f);

@@ -2,13 +2,14 @@
 # Installs the Debian packages pail needs to build and test, when run as root;
 # otherwise prints the exact apt-get line and fails. Quiet when all are present.
 set -eu
-PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libxml2-dev libjansson-dev
+PKGS="build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev libxml2-dev libjansson-dev
 libsqlite3-dev libisal-dev libcmocka-dev python3-pytest python3-pytest-timeout python3-pandas
 python3-matplotlib
 rclone s3cmd"
 # Only the tests need a browser (tests/e2e/test_browser.py; ~130 packages with
-# its libraries) and a Prometheus server with its text parser (test_metrics.py).
-[ "${1:-}" = test ] && PKGS="$PKGS chromium prometheus python3-prometheus-client"
+# its libraries), a Prometheus server with its text parser (test_metrics.py)
+# and the openssl command line (test_tls.py makes its CA with it).
+[ "${1:-}" = test ] && PKGS="$PKGS chromium prometheus python3-prometheus-client openssl"
 # Only `make fuzz` / `make fuzz-ci` need clang and its libFuzzer runtime
 # (libclang_rt.fuzzer is in libclang-rt-14-dev, which clang-14 pulls in).
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"

@@ -3,11 +3,12 @@
  *              [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]
  *              [--max-connections N] [--max-header-bytes N] [--header-timeout S]
  *              [--idle-timeout S] [--read-timeout S]
+ *              [--tls-listen ADDR:PORT --tls-cert FILE --tls-key FILE]
  *   pail admin account create|list|delete ... | check | backup DEST [--data DIR]
  * Every flag can also come from the environment (PAIL_LISTEN, PAIL_DATA,
  * PAIL_REGION, PAIL_CACHE_MIB, PAIL_AWS_DEFAULTS=1, PAIL_MAX_CONNECTIONS,
  * PAIL_MAX_HEADER_BYTES, PAIL_HEADER_TIMEOUT, PAIL_IDLE_TIMEOUT,
- * PAIL_READ_TIMEOUT); flags win. The root credential comes from
+ * PAIL_READ_TIMEOUT, PAIL_TLS_LISTEN, PAIL_TLS_CERT, PAIL_TLS_KEY); flags win. The root credential comes from
  * PAIL_ROOT_ACCESS_KEY/PAIL_ROOT_SECRET_KEY, else from DIR/root-credentials,
  * which is generated (mode 0600) at the first start. */
 #include "core/arena.h"
@@ -17,6 +18,7 @@
 #include "admin/admin_socket.h"
 #include "core/buf.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "iam/identity.h"
 #include "iam/keystore.h"
 #include "s3/authz.h"
@@ -46,6 +48,7 @@ static const char usage[] =
     "usage: pail serve [--listen ADDR:PORT] [--data DIR] [--region NAME] [--cache-mib N]\n"
     "                  [--domain NAME]... [--website-listen ADDR:PORT] [--aws-defaults]\n"
     "                  [--admin-listen ADDR:PORT]\n"
+    "                  [--tls-listen ADDR:PORT --tls-cert FILE --tls-key FILE]\n"
     "                  [--max-connections N] [--max-header-bytes N] [--header-timeout S]\n"
     "                  [--idle-timeout S] [--read-timeout S] [--log-format text|json]\n"
     "                  [--log-delivery-seconds N]\n"
@@ -66,6 +69,12 @@ static const char usage[] =
     "  --admin-listen ADDR:PORT  also serve /_pail/metrics and /_pail/health/... there,\n"
     "                      metrics to any client (on the S3 port: this machine only;\n"
     "                      env PAIL_ADMIN_LISTEN; default: none)\n"
+    "  --tls-listen ADDR:PORT  also serve S3 over HTTPS there (env PAIL_TLS_LISTEN;\n"
+    "                      default: none), with\n"
+    "  --tls-cert FILE     the server's certificate, then its chain, in PEM\n"
+    "                      (env PAIL_TLS_CERT), and\n"
+    "  --tls-key FILE      its private key, PEM, unencrypted (env PAIL_TLS_KEY);\n"
+    "                      SIGHUP reads both files again\n"
     "  --domain NAME       virtual-hosted requests: Host BUCKET.NAME addresses bucket\n"
     "                      BUCKET (repeatable; env PAIL_DOMAIN, comma-separated;\n"
     "                      default s3.localhost); path-style works on every name\n"
@@ -92,12 +101,14 @@ static const char usage[] =
     "The root credential is PAIL_ROOT_ACCESS_KEY / PAIL_ROOT_SECRET_KEY when set,\n"
     "otherwise DIR/root-credentials, generated at the first start.\n"
     "SIGTERM or SIGINT stops accepting, finishes requests in flight, delivers the\n"
-    "spooled access logs and exits 0.\n";
+    "spooled access logs and exits 0. SIGHUP reloads the TLS certificate and key:\n"
+    "new connections get them, open ones keep theirs; on a bad file the old stay.\n";
 
 #define MAX_DOMAINS 16
 
 struct options {
     const char *listen, *data, *region, *cache_mib, *website_listen, *admin_listen, *log_format;
+    const char *tls_listen, *tls_cert, *tls_key;
     const char *max_connections, *max_header_bytes, *header_timeout, *idle_timeout,
         *read_timeout;
     struct pail_http_limits limits;
@@ -198,6 +209,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->admin_listen = getenv("PAIL_ADMIN_LISTEN");
     if (o->admin_listen && !*o->admin_listen)
         o->admin_listen = NULL;
+    o->tls_listen = env_or("PAIL_TLS_LISTEN", NULL);
+    o->tls_cert = env_or("PAIL_TLS_CERT", NULL);
+    o->tls_key = env_or("PAIL_TLS_KEY", NULL);
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     o->log_format = env_or("PAIL_LOG_FORMAT", "text");
     o->max_connections = env_or("PAIL_MAX_CONNECTIONS", "1024");
@@ -227,6 +241,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
                             : !strcmp(argv[i], "--admin-listen") ? &o->admin_listen
                             : !strcmp(argv[i], "--log-format") ? &o->log_format
+                            : !strcmp(argv[i], "--tls-listen") ? &o->tls_listen
+                            : !strcmp(argv[i], "--tls-cert") ? &o->tls_cert
+                            : !strcmp(argv[i], "--tls-key") ? &o->tls_key
                             : !strcmp(argv[i], "--max-connections") ? &o->max_connections
                             : !strcmp(argv[i], "--max-header-bytes") ? &o->max_header_bytes
                             : !strcmp(argv[i], "--header-timeout") ? &o->header_timeout
@@ -263,6 +280,10 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     pail_log_set_json(!strcmp(o->log_format, "json"));
+    if (!o->tls_listen != !o->tls_cert || !o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "pail: HTTPS needs all three of --tls-listen, --tls-cert and --tls-key\n");
+        return -1;
+    }
     return parse_limits(o);
 }
 
@@ -450,6 +471,8 @@ static void print_urls(const struct options *o)
            hlen, host, port, d, port, web, port);
     if (o->website_listen)
         printf("  website:    http://%s (the bucket from the Host)\n", o->website_listen);
+    if (o->tls_listen)
+        printf("  https:      https://%s (the same S3, over TLS)\n", o->tls_listen);
     if (o->admin_listen)
         printf("  monitoring: http://%s/_pail/metrics, /_pail/health/live, /_pail/health/ready\n",
                o->admin_listen);
@@ -466,19 +489,23 @@ static int serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* Everything pail writes (metadata with credentials, object data) is
      * for the server's user alone. */
     umask(077);
     struct pail_server srv = {.listen = o.listen, .website_listen = o.website_listen,
-                              .admin_listen = o.admin_listen,
+                              .admin_listen = o.admin_listen, .tls_listen = o.tls_listen,
                               .limits = o.limits,
                               .svc = {.region = o.region, .aws_defaults = o.aws_defaults,
                                       .domains = o.domains, .ndomains = o.ndomains,
                                       .data_dir = o.data}};
+    if (o.tls_cert && pail_tls_load(o.tls_cert, o.tls_key) != PAIL_OK)
+        return 1;
     if (open_store(&o, &srv.svc) != 0) {
         close_store(&srv.svc);
+        pail_tls_unload();
         return 1;
     }
     sweep_start(&srv.svc);
@@ -489,6 +516,7 @@ static int serve(int argc, char **argv)
         s3_log_delivery_stop(srv.svc.logs);
         sweep_wait();
         close_store(&srv.svc);
+        pail_tls_unload();
         return 1;
     }
     struct pail_admin_socket *admin = pail_admin_socket_start(o.data, &srv.svc);
@@ -500,9 +528,17 @@ static int serve(int argc, char **argv)
     fflush(stdout);
     int sig = 0;
     sigdelset(&set, SIGPIPE);
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        if (!o.tls_cert)
+            pail_info("SIGHUP: no TLS certificate to reload");
+        else if (pail_tls_reload() == PAIL_OK)
+            pail_info("SIGHUP: reloaded %s and %s", o.tls_cert, o.tls_key);
+        else
+            pail_warn("SIGHUP: kept the certificate in use");
+    }
     pail_info("signal %d: finishing requests in flight", sig);
     pail_server_stop(&srv);
+    pail_tls_unload();
     pail_admin_socket_stop(admin);
     s3_log_delivery_stop(srv.svc.logs); /* every request has spooled: deliver it all */
     srv.svc.logs = NULL;

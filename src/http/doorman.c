@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_LISTENERS 3 /* S3, website, admin */
+#define MAX_LISTENERS 4 /* S3, website, admin, S3 over TLS */
 #define BACKLOG 1024
 #define LINGER_MS 2000
 /* Refused connections lingering at once; beyond, they close at once (a
@@ -61,6 +61,7 @@ struct listener {
     struct pail_doorman *d;
     int fd;
     void *daemon; /* struct MHD_Daemon * */
+    bool tls;     /* the daemon speaks TLS: only the first record is judged */
     pthread_t thread;
     bool running;
 };
@@ -113,7 +114,8 @@ static void queue_remove(struct queue *q, struct guest *g)
 /* A complete response with S3's error document, then no more from us.
  * Best effort: the socket is new or idle, so the few hundred bytes fit its
  * send buffer; a client that does not read them loses nothing it asked for. */
-static void answer(int fd, int status, const char *reason, enum pail_err e)
+static void answer_msg(int fd, int status, const char *reason, enum pail_err e,
+                       const char *message)
 {
     if ((unsigned)e < PAIL_STAT_MAX_ERR)
         atomic_fetch_add_explicit(&pail_stat_refused[e], 1, memory_order_relaxed);
@@ -121,7 +123,7 @@ static void answer(int fd, int status, const char *reason, enum pail_err e)
     int bn = snprintf(body, sizeof body,
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
                       "<Message>%s</Message></Error>",
-                      pail_err_code(e), pail_err_message(e));
+                      pail_err_code(e), message);
     int n = snprintf(msg, sizeof msg,
                      "HTTP/1.1 %d %s\r\nServer: pail\r\nContent-Type: application/xml\r\n"
                      "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
@@ -129,6 +131,11 @@ static void answer(int fd, int status, const char *reason, enum pail_err e)
     if (n > 0 && (size_t)n < sizeof msg)
         (void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
     shutdown(fd, SHUT_WR);
+}
+
+static void answer(int fd, int status, const char *reason, enum pail_err e)
+{
+    answer_msg(fd, status, reason, e, pail_err_message(e));
 }
 
 /* Reads and drops what is buffered; false once the client closed (or the
@@ -302,12 +309,29 @@ static void serve_waiting(struct pail_doorman *d, struct guest *g, uint32_t even
         return;
     }
     g->seen = (size_t)n;
-    switch (pail_head_scan(d->peek, (size_t)n, d->cfg.max_header_bytes, NULL)) {
+    /* A TLS port judges only its first record: a whole ClientHello goes to
+     * MHD, which then has the handshake and the head within
+     * --header-timeout (the watchdog keeps it). */
+    int plain = 1;
+    enum pail_head h = g->via->tls
+                           ? pail_hello_scan(d->peek, (size_t)n, d->cfg.max_header_bytes, &plain)
+                           : pail_head_scan(d->peek, (size_t)n, d->cfg.max_header_bytes, NULL);
+    switch (h) {
     case PAIL_HEAD_DONE:
         hand_over(d, g);
         return;
     case PAIL_HEAD_BAD:
-        turn_away(d, g, 400, "Bad Request", PAIL_E_BadRequest);
+        if (!plain) { /* neither TLS nor HTTP: no answer could be read */
+            unwait(d, g);
+            guest_free(g);
+        } else if (g->via->tls) { /* told in the protocol it spoke */
+            unwait(d, g);
+            answer_msg(g->fd, 400, "Bad Request", PAIL_E_BadRequest,
+                       "This port speaks HTTPS; the request came as plain HTTP.");
+            linger(d, g, true);
+        } else {
+            turn_away(d, g, 400, "Bad Request", PAIL_E_BadRequest);
+        }
         return;
     case PAIL_HEAD_TOO_BIG:
         turn_away(d, g, 431, "Request Header Fields Too Large",
@@ -339,11 +363,12 @@ static void serve_lingering(struct pail_doorman *d, struct guest *g)
 /* A head not complete in time: closed. A client that began one is told
  * why, with S3's answer to a stalled socket (400 RequestTimeout, which SDKs
  * retry by its code); one that sent nothing gets a plain close, as there is
- * no request to answer. */
+ * no request to answer, and so does a TLS hello cut short (the client
+ * reads only TLS). */
 static void expire_waiting(struct pail_doorman *d, struct guest *g)
 {
     unwait(d, g);
-    if (g->seen) {
+    if (g->seen && !g->via->tls) {
         answer(g->fd, 400, "Bad Request", PAIL_E_RequestTimeout);
         linger(d, g, true);
     } else {
@@ -480,7 +505,8 @@ struct pail_doorman *pail_doorman_new(const struct pail_doorman_config *cfg)
     return d;
 }
 
-enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void *mhd_daemon)
+enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void *mhd_daemon,
+                                  bool tls)
 {
     struct sockaddr_storage ss;
     socklen_t len = 0;
@@ -493,7 +519,7 @@ enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void
         pail_error("cannot listen on %s: %s", addr, strerror(errno));
         return PAIL_E_InternalError;
     }
-    d->ls[d->nls++] = (struct listener){.d = d, .fd = fd, .daemon = mhd_daemon};
+    d->ls[d->nls++] = (struct listener){.d = d, .fd = fd, .daemon = mhd_daemon, .tls = tls};
     return PAIL_OK;
 }
 

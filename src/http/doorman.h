@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pail_doorman_config {
@@ -31,10 +32,14 @@ struct pail_doorman;
 struct pail_doorman *pail_doorman_new(const struct pail_doorman_config *cfg);
 /* Binds and listens on "ADDR:PORT" ("[v6]:PORT"; ":PORT" for every IPv4
  * address); its connections go to mhd_daemon (struct MHD_Daemon *, started
- * with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC). At most three listeners.
+ * with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC). tls: the daemon speaks
+ * TLS, so only the first record's shape is judged here (the head inside is
+ * ciphertext); plain HTTP sent there gets a plain-HTTP 400. At most four
+ * listeners.
  * InvalidArgument for a bad address, InternalError when it cannot listen
  * (both logged). */
-enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void *mhd_daemon);
+enum pail_err pail_doorman_listen(struct pail_doorman *d, const char *addr, void *mhd_daemon,
+                                  bool tls);
 /* Starts the accept threads and the header thread. */
 enum pail_err pail_doorman_start(struct pail_doorman *d);
 /* Connections open now: held here, or handed over and not yet closed. */

@@ -106,3 +106,21 @@ enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *h
     }
     return n >= limit ? PAIL_HEAD_TOO_BIG : PAIL_HEAD_MORE;
 }
+
+enum pail_head pail_hello_scan(const char *buf, size_t n, size_t limit, int *plain_http)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+    *plain_http = 0;
+    if (n == 0)
+        return PAIL_HEAD_MORE;
+    if (b[0] != 22) { /* not a handshake record */
+        *plain_http = b[0] >= 'A' && b[0] <= 'Z';
+        return PAIL_HEAD_BAD;
+    }
+    if (n < 5)
+        return n >= 2 && b[1] != 3 ? PAIL_HEAD_BAD : PAIL_HEAD_MORE;
+    size_t len = (size_t)b[3] << 8 | b[4];
+    if (b[1] != 3 || len == 0 || len > 16384 + 2048) /* RFC 8446 §5.1: at most 2^14 (+2^11 if protected) */
+        return PAIL_HEAD_BAD;
+    return n >= 5 + len || n >= limit ? PAIL_HEAD_DONE : PAIL_HEAD_MORE;
+}

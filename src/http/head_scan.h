@@ -1,6 +1,7 @@
 /* http/head_scan.h — the raw-byte rules of an HTTP/1.1 request head (request
  * line, header fields, blank line: RFC 9112 §2-§5), checked on the bytes as
- * they arrive, before libmicrohttpd parses them. MHD 0.9.75 joins a folded
+ * they arrive, before libmicrohttpd parses them; on a TLS port, the first
+ * record's shape instead (what follows is ciphertext). MHD 0.9.75 joins a folded
  * line into the field name ("X-A: a\r\n b" arrives as field "X-Ab"), cuts a
  * value at a NUL and takes a bare CR for a line end, so these rules cannot be
  * checked on what it hands on. Pure: no I/O, no allocation. */
@@ -27,5 +28,14 @@ enum pail_head {
  * by LF. Lines may end in CRLF or a bare LF (RFC 9112 §2.2 allows a server to
  * accept it, and MHD does). */
 enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *head_len);
+
+/* On a TLS port, what the doorman can judge before handing over: the first
+ * TLS record, which must be a handshake (content type 22, version 3.x; RFC
+ * 8446 §5.1) with its ClientHello. PAIL_HEAD_DONE once the whole record is
+ * there (or limit bytes of it: a hello may be longer than the peek), MORE
+ * before, BAD for anything else; *plain_http says whether the bytes look like
+ * a plain-HTTP request instead (a client told http:// for an https:// port),
+ * which is worth an answer it can read. */
+enum pail_head pail_hello_scan(const char *buf, size_t n, size_t limit, int *plain_http);
 
 #endif

@@ -15,6 +15,11 @@ const char *pail_req_header(const struct pail_req *r, const char *lname)
     return NULL;
 }
 
+const char *pail_req_scheme(const struct pail_req *r)
+{
+    return r->tls_protocol ? "https" : "http";
+}
+
 const char *pail_req_query(const struct pail_req *r, const char *name)
 {
     for (size_t i = 0; i < r->nquery; i++)

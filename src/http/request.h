@@ -96,6 +96,8 @@ struct pail_req {
                                (x-amz-tagging, a Tagging body), once parsed:
                                s3:RequestObjectTag conditions read it */
     char client_ip[48];     /* the peer's address (aws:SourceIp) */
+    const char *tls_protocol; /* "TLSv1.3" on --tls-listen (aws:SecureTransport); NULL: plain */
+    const char *tls_cipher;   /* the negotiated cipher suite, for the access log */
 
     bool has_length;        /* Content-Length present */
     uint64_t length;        /* Content-Length, or decoded length for aws-chunked */
@@ -124,6 +126,9 @@ struct pail_req {
 
 /* Header value by lower-case name, NULL when absent. */
 const char *pail_req_header(const struct pail_req *r, const char *lname);
+/* "https" for a request that came over TLS, else "http": for URLs that
+ * point back at pail (Location, redirects). */
+const char *pail_req_scheme(const struct pail_req *r);
 /* Query value by name: NULL when absent; "" for a bare "?name". */
 const char *pail_req_query(const struct pail_req *r, const char *name);
 bool pail_req_has_query(const struct pail_req *r, const char *name);

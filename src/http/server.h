@@ -29,10 +29,13 @@ struct pail_server {
                                    static-website request (s3/website.h) */
     const char *admin_listen;   /* NULL, or a port serving only pail's own
                                    paths (s3/pail_paths.c), metrics to anyone */
+    const char *tls_listen;     /* NULL, or a port serving S3 over TLS with the
+                                   certificate of http/tls.h (loaded first) */
     struct pail_http_limits limits;
     void *daemon;             /* struct MHD_Daemon * */
     void *website_daemon;
     void *admin_daemon;
+    void *tls_daemon;
     struct pail_doorman *doorman;
     struct pail_watchdog *watchdog;
 };

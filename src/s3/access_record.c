@@ -241,6 +241,7 @@ static void fields_of(struct pail_req *r, const struct s3_bucket *b, uint64_t mi
         .referer = pail_req_header(r, "referer"), .user_agent = pail_req_header(r, "user-agent"),
         .host_id = r->id, .signature_version = signature_version(r), .auth_type = auth_type(r),
         .host = pail_req_header(r, "host"), .acl_required = r->acl_required,
+        .cipher_suite = r->tls_cipher, .tls_version = r->tls_protocol,
     };
     f->has_object_size = object_size(r, &f->object_size);
 }

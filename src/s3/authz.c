@@ -154,7 +154,10 @@ static void build_ctx(struct pail_req *r, struct ctxb *c, unsigned keys,
     pail_time_iso8601((int64_t)r->now * 1000, when);
     put(c, "aws:CurrentTime", pail_arena_strdup(r->arena, when));
     put(c, "aws:EpochTime", pail_arena_printf(r->arena, "%lld", (long long)r->now));
-    put(c, "aws:SecureTransport", "false");
+    put(c, "aws:SecureTransport", r->tls_protocol ? "true" : "false");
+    /* s3:TlsVersion is numeric: "1.2" of "TLSv1.2" */
+    if (r->tls_protocol && !strncmp(r->tls_protocol, "TLSv", 4))
+        put(c, "s3:TlsVersion", strcmp(r->tls_protocol, "TLSv1") ? r->tls_protocol + 4 : "1.0");
     put(c, "aws:SourceIp", *r->client_ip ? r->client_ip : NULL);
     put(c, "aws:RequestedRegion", r->svc->region);
     put_header(c, r, "aws:UserAgent", "user-agent");

@@ -239,7 +239,8 @@ enum pail_err s3_create_bucket(struct pail_req *r)
     s3_bucket_changed(r->svc->buckets, r->bucket);
     /* As the request named the bucket: /bucket, or the virtual host's URL. */
     if (r->virtual_host)
-        pail_resp_headerf(r, "Location", "http://%s/", pail_req_header(r, "host"));
+        pail_resp_headerf(r, "Location", "%s://%s/", pail_req_scheme(r),
+                          pail_req_header(r, "host"));
     else
         pail_resp_headerf(r, "Location", "/%s", r->bucket);
     return PAIL_OK;

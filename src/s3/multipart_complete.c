@@ -167,7 +167,8 @@ static void complete_response(struct pail_req *r, const struct pail_object_rec *
     const char *host = pail_req_header(r, "host");
     struct pail_xml x;
     s3_xml_start(r, &x, "CompleteMultipartUploadResult");
-    pail_xml_elemf(&x, "Location", "http://%s/%s/%s", host ? host : "localhost", r->bucket, r->key);
+    pail_xml_elemf(&x, "Location", "%s://%s/%s/%s", pail_req_scheme(r), host ? host : "localhost",
+                   r->bucket, r->key);
     pail_xml_elem(&x, "Bucket", r->bucket);
     pail_xml_elem(&x, "Key", r->key);
     pail_xml_elem(&x, "ETag", s3_quoted(r, o->etag));

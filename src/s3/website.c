@@ -25,7 +25,7 @@ static enum pail_err redirect(struct pail_req *r, int code, const char *protocol
 {
     struct pail_buf b;
     pail_buf_init(&b, 16384);
-    pail_buf_printf(&b, "%s://%s/", protocol ? protocol : "http",
+    pail_buf_printf(&b, "%s://%s/", protocol ? protocol : pail_req_scheme(r),
                     host ? host : pail_req_header(r, "host"));
     pail_uri_encode(&b, key, strlen(key), false);
     bool ok = !b.overflow && b.data;

@@ -1,6 +1,7 @@
 /* tests/unit/head_scan_test.c — http/head_scan: complete heads with CRLF and
  * bare LF, every prefix of a valid head is "more", each raw-byte rule
- * (first byte, request line, obs-fold, NUL, bare CR, colon), the size limit. */
+ * (first byte, request line, obs-fold, NUL, bare CR, colon), the size limit;
+ * on a TLS port, the first record's shape (pail_hello_scan). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,12 +113,45 @@ static void test_limit(void **state)
     free(h);
 }
 
+static enum pail_head hello(const char *s, size_t n, size_t limit, int *plain)
+{
+    char *p = malloc(n ? n : 1); /* exact size: ASan catches a read past it */
+    memcpy(p, s, n);
+    enum pail_head h = pail_hello_scan(p, n, limit, plain);
+    free(p);
+    return h;
+}
+
+static void test_tls_hello(void **state)
+{
+    /* A handshake record of 0x0105 bytes: more until all 5 + 261 are there. */
+    char rec[5 + 261] = {0x16, 0x03, 0x01, 0x01, 0x05};
+    int plain = -1;
+    for (size_t i = 0; i < sizeof rec; i++)
+        assert_int_equal(hello(rec, i, LIMIT, &plain), PAIL_HEAD_MORE);
+    assert_int_equal(hello(rec, sizeof rec, LIMIT, &plain), PAIL_HEAD_DONE);
+    assert_int_equal(plain, 0);
+    /* a hello longer than the peek: judged done at the limit */
+    assert_int_equal(hello(rec, 100, 100, &plain), PAIL_HEAD_DONE);
+    /* plain HTTP, told apart from other bytes */
+    assert_int_equal(hello("GET / HTTP/1.1\r\n", 16, LIMIT, &plain), PAIL_HEAD_BAD);
+    assert_int_equal(plain, 1);
+    assert_int_equal(hello("\x00\x01", 2, LIMIT, &plain), PAIL_HEAD_BAD);
+    assert_int_equal(plain, 0);
+    /* not TLS 3.x, an empty record, one over RFC 8446's bound */
+    assert_int_equal(hello("\x16\x02", 2, LIMIT, &plain), PAIL_HEAD_BAD);
+    assert_int_equal(hello("\x16\x03\x01\x00\x00", 5, LIMIT, &plain), PAIL_HEAD_BAD);
+    assert_int_equal(hello("\x16\x03\x01\xff\xff", 5, LIMIT, &plain), PAIL_HEAD_BAD);
+    assert_int_equal(hello("", 0, LIMIT, &plain), PAIL_HEAD_MORE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_complete_heads),  cmocka_unit_test(test_every_prefix_is_more),
         cmocka_unit_test(test_first_byte),      cmocka_unit_test(test_request_lines),
         cmocka_unit_test(test_field_rules),     cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_tls_hello),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
