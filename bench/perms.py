@@ -142,20 +142,14 @@ def bucket_policy(acct):
 
 
 def boto(srv, service):
-    import boto3  # the image's python3 has it (bench/run.py adds dist-packages)
-    from botocore.config import Config
-    return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % srv.port,
-                        region_name=R.REGION, aws_access_key_id=R.ACCESS_KEY,
-                        aws_secret_access_key=R.SECRET_KEY,
-                        config=Config(retries={"max_attempts": 1}))
+    return R.boto_client(srv.port, service)
 
 
 class Perms:
     def __init__(self, b):
         self.b = b
         self.quick = b.quick
-        self.secs = b.a.seconds or (2.0 if self.quick else 5.0)
-        self.rounds = b.a.perm_rounds or (3 if self.quick else 5)
+        self.secs, self.rounds = R.rounds_plan(b)
         self.nusers = b.a.perm_users if b.a.perm_users is not None else (0 if self.quick else 10000)
         self.nput = 2000 if self.quick else 10000
         self.work = os.path.join(b.work, "perms")

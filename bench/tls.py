@@ -58,8 +58,7 @@ class Tls:
     def __init__(self, b):
         self.b = b
         self.quick = b.quick
-        self.secs = b.a.seconds or (2.0 if self.quick else 5.0)
-        self.rounds = b.a.perm_rounds or (3 if self.quick else 5)
+        self.secs, self.rounds = R.rounds_plan(b)
         self.work = os.path.join(b.work, "tls")
         os.makedirs(self.work, exist_ok=True)
         self.cells = []   # every measured cell, with side and round

@@ -31,6 +31,10 @@ static void scan_raw(const uint8_t *data, size_t size)
         abort();
     if (h == PAIL_HEAD_DONE && pail_head_scan(b, len - 1, limit, NULL) != PAIL_HEAD_MORE)
         abort();
+    /* a field limit only ever turns a verdict into TOO_BIG */
+    enum pail_head hf = pail_head_scan_fields(b, size, limit, size % 40, NULL);
+    if (hf != h && hf != PAIL_HEAD_TOO_BIG)
+        abort();
     int plain;
     h = pail_hello_scan(b, size, limit, &plain);
     if (plain && h != PAIL_HEAD_BAD)

@@ -5,6 +5,7 @@
 #include "auth/auth.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/limits.h"
 #include "http/aws_chunked.h"
 #include "http/md5_pool.h"
 #include "http/request.h"
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_OBJECT_SIZE (5ull << 30) /* S3's single-PUT limit: 5 GiB */
 #define POOL_MIN (1u << 20) /* bodies from this size hash their MD5 in the pool */
 
 struct pail_body {
@@ -168,7 +168,7 @@ enum pail_err pail_body_begin(struct pail_req *r, pail_sink_fn sink, void *ctx,
         pail_cksum_init(&b->ck, b->ck_algo);
     uint64_t len = b->has_expected_len ? b->expected_len : r->length;
     bool known = r->has_length || b->has_expected_len;
-    if (sink && known && len > MAX_OBJECT_SIZE)
+    if (sink && known && len > pail_limits.max_part_bytes)
         return pail_req_fail(r, PAIL_E_EntityTooLarge, NULL);
     if (sink && known && len >= POOL_MIN)
         b->md5s = pail_md5_stream_open();
@@ -182,7 +182,7 @@ static enum pail_err decoded_sink(void *ctx, const void *p, size_t n)
     struct pail_req *r = ctx;
     struct pail_body *b = r->body;
     b->decoded_len += n;
-    if (b->sink && b->decoded_len > MAX_OBJECT_SIZE)
+    if (b->sink && b->decoded_len > pail_limits.max_part_bytes)
         return pail_req_fail(r, PAIL_E_EntityTooLarge, NULL);
     if (b->md5s)
         pail_md5_stream_feed(b->md5s, p, n);

@@ -315,7 +315,8 @@ static void serve_waiting(struct pail_doorman *d, struct guest *g, uint32_t even
     int plain = 1;
     enum pail_head h = g->via->tls
                            ? pail_hello_scan(d->peek, (size_t)n, d->cfg.max_header_bytes, &plain)
-                           : pail_head_scan(d->peek, (size_t)n, d->cfg.max_header_bytes, NULL);
+                           : pail_head_scan_fields(d->peek, (size_t)n, d->cfg.max_header_bytes,
+                                                   d->cfg.max_header_fields, NULL);
     switch (h) {
     case PAIL_HEAD_DONE:
         hand_over(d, g);

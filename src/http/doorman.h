@@ -22,6 +22,7 @@
 struct pail_doorman_config {
     unsigned max_connections;   /* open at once, held here or served by MHD */
     size_t max_header_bytes;    /* request line, fields and blank line */
+    size_t max_header_fields;   /* field lines; beyond: 431 as for bytes */
     unsigned header_timeout_ms; /* from accept to the whole head received */
 };
 

@@ -2,6 +2,8 @@
  * names, values as MHD split them), before any S3 work. */
 #include "http/edge.h"
 
+#include "core/limits.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -51,6 +53,11 @@ enum pail_err pail_http_edge_check(struct pail_req *r)
 {
     size_t lengths = 0, codings = 0;
     const char *te = NULL;
+    /* The doorman counts the fields of a plain-HTTP head; a TLS head it
+     * cannot see is counted here, once parsed. */
+    if (r->nheaders > pail_limits.header_fields)
+        return refuse(r, PAIL_E_RequestHeaderSectionTooLarge,
+                      "Your request has more header fields than the server allows.");
     for (size_t i = 0; i < r->nheaders; i++) {
         const struct pail_hdr *h = &r->headers[i];
         if (!is_token(h->name))

@@ -3,6 +3,7 @@
 #include "http/head_scan.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Longer than any method; garbage that starts with a capital is refused
@@ -62,6 +63,12 @@ static enum pail_head line_ended(const unsigned char *s, size_t len, bool first)
 
 enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *head_len)
 {
+    return pail_head_scan_fields(buf, n, limit, SIZE_MAX, head_len);
+}
+
+enum pail_head pail_head_scan_fields(const char *buf, size_t n, size_t limit, size_t max_fields,
+                                     size_t *head_len)
+{
     const unsigned char *b = (const unsigned char *)buf;
     size_t end = n < limit ? n : limit;
     if (end == 0)
@@ -71,6 +78,7 @@ enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *h
     size_t line = 0;         /* where the current line starts */
     bool first = true;       /* in the request line */
     bool in_method = true;   /* before the request line's first SP */
+    size_t fields = 0;       /* field lines ended so far */
     for (size_t i = 0; i < end; i++) {
         unsigned char c = b[i];
         if (c == '\r') {
@@ -89,6 +97,8 @@ enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *h
                 *head_len = i + 1;
             if (h != PAIL_HEAD_MORE)
                 return h;
+            if (!first && fields++ == max_fields)
+                return PAIL_HEAD_TOO_BIG;
             first = false;
             line = i + 1;
             continue;

@@ -28,6 +28,9 @@ enum pail_head {
  * by LF. Lines may end in CRLF or a bare LF (RFC 9112 §2.2 allows a server to
  * accept it, and MHD does). */
 enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *head_len);
+/* The same, TOO_BIG also past max_fields header field lines. */
+enum pail_head pail_head_scan_fields(const char *buf, size_t n, size_t limit, size_t max_fields,
+                                     size_t *head_len);
 
 /* On a TLS port, what the doorman can judge before handing over: the first
  * TLS record, which must be a handshake (content type 22, version 3.x; RFC

@@ -18,6 +18,7 @@
  * cannot queue a response while a body is arriving. */
 #include "http/server.h"
 
+#include "core/limits.h"
 #include "core/log.h"
 #include "http/body.h"
 #include "http/doorman.h"
@@ -649,6 +650,7 @@ enum pail_err pail_server_start(struct pail_server *srv)
     const struct pail_http_limits *l = &srv->limits;
     struct pail_doorman_config dc = {.max_connections = l->max_connections,
                                      .max_header_bytes = l->max_header_bytes,
+                                     .max_header_fields = pail_limits.header_fields,
                                      .header_timeout_ms = l->header_timeout_s * 1000};
     srv->watchdog = pail_watchdog_start();
     srv->doorman = srv->watchdog ? pail_doorman_new(&dc) : NULL;

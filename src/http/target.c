@@ -2,12 +2,11 @@
  * space), as S3 does; the path keeps '+' literal. */
 #include "http/target.h"
 
+#include "core/limits.h"
 #include "http/request.h"
 #include "util/encode.h"
 
 #include <string.h>
-
-#define MAX_KEY_LEN 1024
 
 /* Decodes n bytes into a fresh arena string; NULL on a bad escape or NUL. */
 static char *decode(struct pail_req *r, const char *s, size_t n, bool plus_space)
@@ -76,7 +75,7 @@ enum pail_err pail_target_parse(struct pail_req *r, const char *vhost_bucket)
     r->key = decode(r, slash + 1, strlen(slash + 1), false);
     if (!r->key)
         return pail_req_fail(r, PAIL_E_InvalidURI, NULL);
-    if (strlen(r->key) > MAX_KEY_LEN)
+    if (strlen(r->key) > pail_limits.key_bytes)
         return pail_req_fail(r, PAIL_E_KeyTooLongError, NULL);
     if (!pail_utf8_valid(r->key, strlen(r->key)))
         return pail_req_fail(r, PAIL_E_InvalidURI, "Object keys must be valid UTF-8");

@@ -7,6 +7,7 @@
 #include "http/request.h"
 #include "iam/identity.h"
 #include "iam/policy.h"
+#include "core/limits.h"
 #include "s3/bucket_cache.h"
 #include "s3/common.h"
 #include "s3/handlers.h"
@@ -16,8 +17,6 @@
 #include "util/xml_out.h"
 
 #include <string.h>
-
-#define POLICY_MAX 20480 /* AWS: 20 KB, whitespace not counted */
 
 /* AWS: "If you have the correct permissions, but you're not using an
  * identity that belongs to the bucket owner's account, Amazon S3 returns a
@@ -44,8 +43,9 @@ enum pail_err s3_put_bucket_policy(struct pail_req *r)
     const char *doc = pail_body_data(r, &len);
     if (!len || doc[0] != '{')
         return pail_req_fail(r, PAIL_E_MalformedPolicy, NULL);
-    if (pail_policy_size_nows(doc, len) > POLICY_MAX)
-        return pail_req_fail(r, PAIL_E_MalformedPolicy, "Policies cannot exceed 20480 characters");
+    if (pail_policy_size_nows(doc, len) > pail_limits.policy_bytes)
+        return pail_req_fail(r, PAIL_E_MalformedPolicy, "Policies cannot exceed %zu characters",
+                             pail_limits.policy_bytes);
     char why[256] = "";
     struct pail_policy_opts opts = {.bucket = r->bucket, .principal_exists = principal_exists,
                                     .ctx = r};

@@ -1,6 +1,7 @@
 /* s3/common.c — see common.h. */
 #include "s3/common.h"
 
+#include "core/limits.h"
 #include "core/log.h"
 #include "http/request.h"
 #include "s3/bucket_cache.h"
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_USER_META 2048
 
 enum pail_err s3_bucket_setting(struct pail_req *r, const char *name, const char *doc)
 {
@@ -113,7 +113,7 @@ enum pail_err s3_stored_headers(struct pail_req *r, const char **json)
     json_decref(obj);
     *json = pail_arena_strdup(r->arena, s ? s : "{}");
     free(s);
-    if (user > MAX_USER_META)
+    if (user > pail_limits.metadata_bytes)
         return pail_req_fail(r, PAIL_E_MetadataTooLarge, NULL);
     return PAIL_OK;
 }

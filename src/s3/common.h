@@ -16,8 +16,7 @@ struct pail_buf;
 struct json_t;
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
-#define S3_MIN_PART_SIZE (5ull << 20)
-#define S3_MAX_PARTS 10000
+#define S3_MAX_PARTS 10000 /* part numbers 1..10000; pail_limits.parts may allow fewer */
 
 /* Sets (doc non-NULL) or removes bucket setting `name` of req's bucket and
  * makes the next request see it (s3/bucket_cache.h). */

@@ -9,6 +9,7 @@
 #include "s3/services.h"
 #include "store/meta.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -205,6 +206,13 @@ static void render_store(struct pail_req *r, struct pail_buf *b)
     pail_buf_printf(b, "pail_meta_cache_hits_total %llu\n", (unsigned long long)hits);
     head(b, "pail_meta_cache_misses_total", "counter", "Object records read from the database.");
     pail_buf_printf(b, "pail_meta_cache_misses_total %llu\n", (unsigned long long)misses);
+    uint64_t cache_bytes, backend_bytes;
+    pail_meta_memory(r->svc->meta, &cache_bytes, &backend_bytes);
+    head(b, "pail_meta_cache_bytes", "gauge", "Bytes of object records in the memory cache.");
+    pail_buf_printf(b, "pail_meta_cache_bytes %llu\n", (unsigned long long)cache_bytes);
+    head(b, "pail_meta_backend_memory_bytes", "gauge",
+         "Heap the metadata backend holds (SQLite: page caches and statements).");
+    pail_buf_printf(b, "pail_meta_backend_memory_bytes %llu\n", (unsigned long long)backend_bytes);
     head(b, "pail_meta_commit_batch_writes", "histogram",
          "Writes committed together by one metadata group commit.");
     hist(b, "pail_meta_commit_batch_writes", "", &pail_stat_commit_batch, 1);
@@ -272,6 +280,11 @@ void s3_metrics_render(struct pail_req *r, struct pail_buf *b)
     pail_buf_printf(b, "pail_start_time_seconds %lld\n", (long long)started);
     head(b, "pail_requests_in_flight", "gauge", "Requests begun and not yet answered.");
     pail_buf_printf(b, "pail_requests_in_flight %d\n", pail_server_in_flight());
+    /* glibc's count of bytes handed out and not freed: against RSS, tells
+     * live memory from what the allocator keeps (a long run's growth). */
+    struct mallinfo2 mi = mallinfo2();
+    head(b, "pail_heap_in_use_bytes", "gauge", "Heap bytes allocated and not freed (glibc).");
+    pail_buf_printf(b, "pail_heap_in_use_bytes %zu\n", mi.uordblks + mi.hblkhd);
     head(b, "pail_connections_open", "gauge", "Client connections open now.");
     pail_buf_printf(b, "pail_connections_open %u\n", pail_server_connections());
     head(b, "pail_connections_refused_total", "counter",

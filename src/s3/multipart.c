@@ -2,6 +2,7 @@
  * Complete, Abort, ListParts. Parts are blobs of their own; Complete composes
  * them into the object's blob (copy_file_range), then commits the object row
  * and drops the upload in one metadata transaction. */
+#include "core/limits.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
@@ -96,9 +97,10 @@ static enum pail_err part_number(struct pail_req *r, int *n)
     const char *s = pail_req_query(r, "partNumber");
     if (!s)
         return pail_req_fail(r, PAIL_E_InvalidArgument, "partNumber is required");
-    if (s3_parse_uint(r, "partNumber", s, 1, S3_MAX_PARTS, &v) != PAIL_OK)
+    if (s3_parse_uint(r, "partNumber", s, 1, pail_limits.parts, &v) != PAIL_OK)
         return pail_req_fail(r, PAIL_E_InvalidArgument,
-                             "Part number must be an integer between 1 and 10000, inclusive");
+                             "Part number must be an integer between 1 and %u, inclusive",
+                             pail_limits.parts);
     *n = (int)v;
     return PAIL_OK;
 }

@@ -2,6 +2,7 @@
  * ListParts: validating the client's part list, the multipart ETag
  * ("md5 of the parts' binary MD5s"-N) and the object checksum (COMPOSITE:
  * hash of the parts' checksums, -N; FULL_OBJECT: CRCs combined). */
+#include "core/limits.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "s3/services.h"
@@ -55,7 +56,7 @@ static enum pail_err match_parts(struct pail_req *r, const struct pail_complete_
         if (ck && (!p->checksum || strcmp(ck, p->checksum) != 0))
             return pail_req_fail(r, PAIL_E_InvalidPart,
                                  "The checksum of part %d does not match", pn);
-        if (i + 1 < c->n && p->size < S3_MIN_PART_SIZE)
+        if (i + 1 < c->n && p->size < pail_limits.min_part_bytes)
             return pail_req_fail(r, PAIL_E_EntityTooSmall, NULL);
         chosen[i] = p;
     }
@@ -238,6 +239,8 @@ enum pail_err s3_complete_multipart_upload(struct pail_req *r)
         return r->err;
     struct assembled as = {0};
     assemble(r, &u, chosen, c.n, &as);
+    if (as.size > pail_limits.max_object_bytes)
+        return pail_req_fail(r, PAIL_E_EntityTooLarge, NULL);
     if (check_object_checksum(r, &u, as.checksum) != PAIL_OK || s3_write_conditions(r) != PAIL_OK)
         return r->err;
     char id[33];

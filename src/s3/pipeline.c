@@ -7,6 +7,7 @@
  * operations authorize once they have read them. */
 #include "s3/pipeline.h"
 
+#include "core/limits.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "http/target.h"
@@ -26,7 +27,6 @@
 
 #include <string.h>
 
-#define XML_BODY_MAX (2u << 20)  /* DeleteObjects of 1000 long keys fits */
 #define FORM_BODY_MAX (1u << 20) /* IAM: the largest policy document, encoded */
 
 /* A SigV4 signature names the service it was made for: S3 requests must be
@@ -89,7 +89,7 @@ static enum pail_err begin_body(struct pail_req *r)
     const struct pail_op *op = r->op;
     enum pail_err e = PAIL_OK;
     if (op->flags & PAIL_OPF_BODY_XML)
-        e = pail_body_begin(r, NULL, NULL, XML_BODY_MAX, PAIL_CKSUM_NONE,
+        e = pail_body_begin(r, NULL, NULL, pail_limits.xml_bytes, PAIL_CKSUM_NONE,
                             op->flags & PAIL_OPF_OBJECT_CHECKSUM ? PAIL_BODY_OBJECT_CHECKSUM : 0);
     else if (op->flags & PAIL_OPF_BODY_FORM)
         e = pail_body_begin(r, NULL, NULL, FORM_BODY_MAX, PAIL_CKSUM_NONE, 0);

@@ -58,6 +58,13 @@ void pail_meta_cache_counts(struct pail_meta *m, uint64_t *hits, uint64_t *misse
         pail_meta_cache_stats(m->cache, hits, misses);
 }
 
+void pail_meta_memory(struct pail_meta *m, uint64_t *cache_bytes, uint64_t *backend_bytes)
+{
+    assert(m && cache_bytes && backend_bytes);
+    *cache_bytes = m->cache ? pail_meta_cache_bytes(m->cache) : 0;
+    *backend_bytes = m->ops->version >= 9 && m->ops->memory ? m->ops->memory(m->state) : 0;
+}
+
 enum pail_err pail_meta_open(const char *name, const char *location,
                              struct pail_meta **out)
 {

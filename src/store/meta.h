@@ -177,7 +177,7 @@ struct pail_data_ref {
 /* The vtable a backend implements. Methods are only ever appended; a backend
  * declares the version it implements. Error sets are those of the wrappers. */
 struct pail_meta_ops {
-    int version; /* 1..8 */
+    int version; /* 1..9 */
     const char *name;
     enum pail_err (*open)(const char *location, void **state);
     void (*close)(void *state);
@@ -243,6 +243,8 @@ struct pail_meta_ops {
     /* version 8 */
     enum pail_err (*snapshot)(void *s, const char *copy_to,
                               void (*fn)(void *ctx, const struct pail_data_ref *r), void *ctx);
+    /* version 9: heap bytes the backend holds now (page caches, statements) */
+    uint64_t (*memory)(void *s);
 };
 
 /* Opens backend `name` ("sqlite") at location (for sqlite: a directory; the
@@ -260,6 +262,10 @@ bool pail_meta_can_inline(const struct pail_meta *m);
 bool pail_meta_enable_cache(struct pail_meta *m, size_t max_bytes);
 /* The cache's hits and misses since it was enabled (0 and 0 when off). */
 void pail_meta_cache_counts(struct pail_meta *m, uint64_t *hits, uint64_t *misses);
+/* Memory held now: the cache's entries, and the backend's own (0 when it
+ * does not say: version < 9). For the metrics: a long run's RSS growth
+ * splits into these and the rest. */
+void pail_meta_memory(struct pail_meta *m, uint64_t *cache_bytes, uint64_t *backend_bytes);
 
 /* Buckets. create: BucketAlreadyOwnedByYou if it exists. get/delete:
  * NoSuchBucket; delete: BucketNotEmpty while objects remain (pending uploads

@@ -350,6 +350,18 @@ void pail_meta_cache_write_all_begin(struct pail_meta_cache *c) { bracket_all(c,
 
 void pail_meta_cache_write_all_end(struct pail_meta_cache *c) { bracket_all(c, true); }
 
+size_t pail_meta_cache_bytes(struct pail_meta_cache *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < NSHARDS; i++) {
+        struct shard *s = &c->shards[i];
+        pthread_mutex_lock(&s->mu);
+        n += s->bytes;
+        pthread_mutex_unlock(&s->mu);
+    }
+    return n;
+}
+
 void pail_meta_cache_stats(struct pail_meta_cache *c, uint64_t *hits, uint64_t *misses)
 {
     *hits = *misses = 0;

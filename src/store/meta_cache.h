@@ -57,5 +57,7 @@ void pail_meta_cache_write_all_end(struct pail_meta_cache *c);
 
 /* Hits and misses since start (tests, metrics). */
 void pail_meta_cache_stats(struct pail_meta_cache *c, uint64_t *hits, uint64_t *misses);
+/* Bytes of entries held now (what counts against max_bytes). */
+size_t pail_meta_cache_bytes(struct pail_meta_cache *c);
 
 #endif

@@ -777,8 +777,16 @@ static bool sq_data_id_used(void *vs, const char *data_id)
     return used;
 }
 
+/* SQLite's own count: every connection of the process (one store per
+ * process), its page caches (cache_size, 2 MiB each by default) first. */
+static uint64_t msq_memory(void *s)
+{
+    (void)s;
+    return (uint64_t)sqlite3_memory_used();
+}
+
 const struct pail_meta_ops pail_meta_sqlite = {
-    .version = 8,
+    .version = 9,
     .name = "sqlite",
     .open = msq_open,
     .close = msq_close,
@@ -807,4 +815,5 @@ const struct pail_meta_ops pail_meta_sqlite = {
     .iam_write = sq_iam_write,
     .iam_load = sq_iam_load,
     .snapshot = msq_snapshot,
+    .memory = msq_memory,
 };

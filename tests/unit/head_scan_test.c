@@ -113,6 +113,19 @@ static void test_limit(void **state)
     free(h);
 }
 
+static void test_field_count(void **state)
+{
+    const char *three = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+    size_t n = strlen(three);
+    assert_int_equal(pail_head_scan_fields(three, n, LIMIT, 3, NULL), PAIL_HEAD_DONE);
+    assert_int_equal(pail_head_scan_fields(three, n, LIMIT, 2, NULL), PAIL_HEAD_TOO_BIG);
+    assert_int_equal(pail_head_scan_fields(three, n, LIMIT, 0, NULL), PAIL_HEAD_TOO_BIG);
+    /* the count is of ended lines: a third field still arriving is MORE */
+    assert_int_equal(pail_head_scan_fields(three, 30, LIMIT, 2, NULL), PAIL_HEAD_MORE);
+    assert_int_equal(pail_head_scan_fields("GET / HTTP/1.0\r\n\r\n", 18, LIMIT, 0, NULL),
+                     PAIL_HEAD_DONE);
+}
+
 static enum pail_head hello(const char *s, size_t n, size_t limit, int *plain)
 {
     char *p = malloc(n ? n : 1); /* exact size: ASan catches a read past it */
@@ -151,7 +164,7 @@ int main(void)
         cmocka_unit_test(test_complete_heads),  cmocka_unit_test(test_every_prefix_is_more),
         cmocka_unit_test(test_first_byte),      cmocka_unit_test(test_request_lines),
         cmocka_unit_test(test_field_rules),     cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_tls_hello),
+        cmocka_unit_test(test_tls_hello),       cmocka_unit_test(test_field_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
