@@ -2,7 +2,7 @@
 #include "core/limits.h"
 
 struct pail_limits pail_limits = {
-    .header_fields = 200,           /* Apache's default is 100; S3 documents none */
+    .header_fields = 200,           /* S3 documents none; Apache's default is 100 */
     .key_bytes = 1024,              /* S3 */
     .metadata_bytes = 2048,         /* S3: 2 KB of user metadata */
     .parts = PAIL_MAX_PARTS,        /* S3 */
