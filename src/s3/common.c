@@ -60,7 +60,10 @@ static const char *strip_aws_chunked(struct pail_req *r, const char *v)
 {
     if (!strstr(v, "aws-chunked"))
         return v;
+    /* Each kept coding keeps the separator the client wrote before it
+     * ("deflate, gzip,aws-chunked" is stored as "deflate, gzip"). */
     char *out = pail_arena_alloc(r->arena, strlen(v) + 1), *o = out;
+    const char *sep = v; /* where the separator before the next coding starts */
     for (const char *p = v; *p;) {
         while (*p == ' ' || *p == ',')
             p++;
@@ -69,11 +72,14 @@ static const char *strip_aws_chunked(struct pail_req *r, const char *v)
         while (t && p[t - 1] == ' ')
             t--;
         if (t && !(t == 11 && !memcmp(p, "aws-chunked", 11))) {
-            if (o != out)
-                *o++ = ',';
+            if (o != out) {
+                memcpy(o, sep, (size_t)(p - sep));
+                o += p - sep;
+            }
             memcpy(o, p, t);
             o += t;
         }
+        sep = p + t;
         p += n;
     }
     *o = 0;

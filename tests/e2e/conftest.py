@@ -252,6 +252,18 @@ def pytest_runtest_makereport(item, call):
                                                                            dead.tail())))
 
 
+def module_pail(tmp_path_factory, name, extra_args=()):
+    """For a module-scoped fixture: yields a Server on a pail of the module's
+    own (`pail serve ...extra_args`), then stops it and checks it (exit 0, no
+    sanitizer report)."""
+    proc = PailProcess(tmp_path_factory.mktemp(name + "-data"),
+                       tmp_path_factory.mktemp(name + "-logs"), name, extra_args).start()
+    try:
+        yield Server(proc.endpoint, ACCESS_KEY, SECRET_KEY, proc)
+    finally:
+        proc.stop_and_check()
+
+
 @pytest.fixture
 def start_pail(tmp_path_factory, server):
     """start_pail(data_dir, extra_args=[...]) -> PailProcess: a server of this

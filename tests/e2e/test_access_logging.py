@@ -38,7 +38,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCESS_KEY, SECRET_KEY, PailProcess, Server, make_client
+from conftest import ACCESS_KEY, SECRET_KEY, Server, make_client, module_pail
 from perm_util import create_account
 
 pytestmark = pytest.mark.own_server
@@ -87,13 +87,7 @@ def add_ua(client):
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def logsrv(tmp_path_factory):
-    proc = PailProcess(tmp_path_factory.mktemp("logging-data"),
-                       tmp_path_factory.mktemp("logging-logs"), "logging",
-                       ["--log-delivery-seconds", "2"]).start()
-    try:
-        yield Server(proc.endpoint, ACCESS_KEY, SECRET_KEY, proc)
-    finally:
-        proc.stop_and_check()
+    yield from module_pail(tmp_path_factory, "logging", ["--log-delivery-seconds", "2"])
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import (ACCESS_KEY, SECRET_KEY, PailProcess, Server, free_port, make_client,
+from conftest import (ACCESS_KEY, SECRET_KEY, Server, free_port, make_client, module_pail,
                       pail_bin, unique_name)
 from e2e_util import HttpReader, RawClient
 
@@ -24,12 +24,7 @@ LIMITS = ["--max-header-fields", "24", "--max-key-bytes", "100", "--max-metadata
 def low(server, tmp_path_factory):
     if server.process is None:
         pytest.skip("needs PAIL_BIN: PAIL_TEST_ENDPOINT is set")
-    proc = PailProcess(tmp_path_factory.mktemp("limits-data"),
-                       tmp_path_factory.mktemp("limits-logs"), "limits", LIMITS).start()
-    try:
-        yield Server(proc.endpoint, ACCESS_KEY, SECRET_KEY, proc)
-    finally:
-        proc.stop_and_check()
+    yield from module_pail(tmp_path_factory, "limits", LIMITS)
 
 
 @pytest.fixture(scope="module")
