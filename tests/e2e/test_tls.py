@@ -186,7 +186,7 @@ def test_boto3_streams_aws_chunked_trailers_over_https(tls, tls_bucket):
     head = s3.head_object(Bucket=tls_bucket, Key="big.bin")
     assert head["ContentLength"] == len(big) and head["ETag"].endswith('-3"')
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=tls_bucket)["Contents"]]
-    assert keys == ["big.bin", "one.bin"]
+    assert keys == ["big.bin", "enc", "one.bin"]
 
 
 def test_complete_multipart_location_is_https(tls, tls_bucket):
