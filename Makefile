@@ -21,7 +21,7 @@ LISTEN    ?= 127.0.0.1:9000
 DATA      ?= ./data
 
 .PHONY: all deps run test unit e2e clean bench bench-quick soak crash-test powerloss-test install \
-        fuzz fuzz-build fuzz-ci
+        fuzz fuzz-build fuzz-ci fuzz-long
 all: $(REL_DIR)/pail
 
 deps:
@@ -89,6 +89,11 @@ fuzz: fuzz-build
 	@scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # CI's short pass: every committed seed once, then a few seconds each.
+# Each harness until it has had FUZZ_CPU_MINUTES of CPU (issue 14: 30).
+FUZZ_CPU_MINUTES ?= 30
+fuzz-long: fuzz-build
+	@scripts/fuzz.sh cpu $$(( $(FUZZ_CPU_MINUTES) * 60 )) $(FUZZ_NAMES)
+
 fuzz-ci: fuzz-build
 	@scripts/fuzz.sh ci 10 $(FUZZ_NAMES)
 
