@@ -74,12 +74,16 @@ class Tls:
         return [s.head("PUT", "/%s/put/o%d-%d" % (BUCKET, i, size), length=size)
                 for i in range(NPUT[size])]
 
-    def measure(self, srv, name, method, size, conns, side, rnd):
+    def run_cell(self, srv, name, method, size, conns, side, secs):
+        """One cell over plain HTTP or TLS (side), not recorded in the matrix."""
         port = self.tport if side == "tls" else srv.port
+        return self.b.cell(srv, "%s %s" % (name, side), conns, self.reqs(port, method, size), size,
+                           body=size if method == "PUT" else None, tool="loadgen", secs=secs,
+                           record=False, tls=(self.tport, self.ca) if side == "tls" else None)
+
+    def measure(self, srv, name, method, size, conns, side, rnd):
         secs = self.secs * (1.5 if size >= 64 * MiB else 1)
-        res = self.b.cell(srv, "%s %s" % (name, side), conns, self.reqs(port, method, size), size,
-                          body=size if method == "PUT" else None, tool="loadgen", secs=secs,
-                          record=False, tls=(self.tport, self.ca) if side == "tls" else None)
+        res = self.run_cell(srv, name, method, size, conns, side, secs)
         res.update(side=side, round=rnd, base=name)
         self.cells.append(res)
         return res
@@ -107,10 +111,7 @@ class Tls:
                                 conns=4)
             for name, method, size, conns in CELLS:  # not recorded: first connections
                 for side in ("plain", "tls"):
-                    self.b.cell(srv, name, conns, self.reqs(
-                        self.tport if side == "tls" else srv.port, method, size), size,
-                        body=size if method == "PUT" else None, tool="loadgen", secs=1,
-                        record=False, tls=(self.tport, self.ca) if side == "tls" else None)
+                    self.run_cell(srv, name, method, size, conns, side, 1)
             for r in range(self.rounds):
                 for name, method, size, conns in CELLS:
                     order = ("plain", "tls") if r % 2 == 0 else ("tls", "plain")

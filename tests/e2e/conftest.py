@@ -292,14 +292,15 @@ def start_pail(tmp_path_factory, server):
 
 
 # ------------------------------------------------------------------- clients
-def make_client(srv, endpoint=None, access_key=None, secret_key=None, **config):
+def make_client(srv, endpoint=None, access_key=None, secret_key=None, verify=None, **config):
+    """verify: botocore's (a CA file for HTTPS; None: its default)."""
     cfg = {"retries": {"max_attempts": 1}, "s3": {"addressing_style": "path"},
            "connect_timeout": 10, "read_timeout": 120}
     cfg.update(config)
     return boto3.session.Session().client(
         "s3", endpoint_url=endpoint or srv.endpoint, region_name=REGION,
         aws_access_key_id=access_key or srv.access_key,
-        aws_secret_access_key=secret_key or srv.secret_key, config=Config(**cfg))
+        aws_secret_access_key=secret_key or srv.secret_key, verify=verify, config=Config(**cfg))
 
 
 @pytest.fixture(scope="session")

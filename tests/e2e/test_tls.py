@@ -20,14 +20,12 @@ import ssl
 import subprocess
 import time
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError, SSLError
 
-from conftest import (ACCESS_KEY, REGION, SECRET_KEY, PailProcess, empty_and_delete, free_port,
-                      pail_bin, unique_name)
+from conftest import (ACCESS_KEY, REGION, SECRET_KEY, PailProcess, Server, empty_and_delete,
+                      free_port, make_client, pail_bin, unique_name)
 from js_util import MIN_TESTS, run_node_suite
 from test_access_logging import parse_line
 
@@ -73,13 +71,9 @@ class TlsServer:
         self.http = proc.endpoint
 
     def client(self, endpoint=None, verify=None, **config):
-        cfg = {"retries": {"max_attempts": 1}, "s3": {"addressing_style": "path"},
-               "connect_timeout": 10, "read_timeout": 120}
-        cfg.update(config)
-        return boto3.session.Session().client(
-            "s3", endpoint_url=endpoint or self.https, region_name=REGION,
-            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-            verify=self.pki.ca if verify is None else verify, config=Config(**cfg))
+        """boto3 on the TLS port (or endpoint), trusting the test CA unless told."""
+        return make_client(Server(self.https, ACCESS_KEY, SECRET_KEY), endpoint,
+                           verify=self.pki.ca if verify is None else verify, **config)
 
 
 @pytest.fixture(scope="module")
