@@ -128,13 +128,10 @@ static const char usage[] =
 #define MAX_DOMAINS 16
 
 struct options {
-    const char *listen, *data, *region, *cache_mib, *website_listen, *admin_listen, *log_format;
+    const char *listen, *data, *region, *website_listen, *admin_listen, *log_format;
     const char *tls_listen, *tls_cert, *tls_key;
-    const char *max_connections, *max_header_bytes, *header_timeout, *idle_timeout,
-        *read_timeout;
     struct pail_http_limits limits;
-    const char *log_delivery; /* --log-delivery-seconds, as given */
-    unsigned log_delivery_s;
+    unsigned cache_mib, log_delivery_s;
     const char *domains[MAX_DOMAINS];
     char domain_names[MAX_DOMAINS][200];
     size_t ndomains;
@@ -181,86 +178,39 @@ static int env_domains(struct options *o)
     return rc;
 }
 
-/* A decimal number in [min, max] for flag `name`; -1 (reported) otherwise. */
-static int parse_uint(const char *name, const char *s, unsigned long min, unsigned long max,
-                      unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || *s == '-' || v < min || v > max) {
-        fprintf(stderr, "pail: %s wants a number from %lu to %lu, not '%s'\n", name, min, max, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* The connection limits and timeouts. The header limit stays within half
- * of MHD's 32 KiB connection memory, where the head is parsed in place and
- * its field records and the response headers take the rest. */
-static int parse_limits(struct options *o)
-{
-    unsigned long conns, bytes, header, idle, read;
-    if (parse_uint("--max-connections", o->max_connections, 1, 1000000, &conns) ||
-        parse_uint("--max-header-bytes", o->max_header_bytes, 1024, 16384, &bytes) ||
-        parse_uint("--header-timeout", o->header_timeout, 1, 3600, &header) ||
-        parse_uint("--idle-timeout", o->idle_timeout, 1, 3600, &idle) ||
-        parse_uint("--read-timeout", o->read_timeout, 1, 3600, &read))
-        return -1;
-    o->limits = (struct pail_http_limits){.max_connections = (unsigned)conns,
-                                          .max_header_bytes = bytes,
-                                          .header_timeout_s = (unsigned)header,
-                                          .idle_timeout_s = (unsigned)idle,
-                                          .read_timeout_s = (unsigned)read};
-    return 0;
-}
-
-/* The request limits (core/limits.h): flag, environment variable, range,
- * and the field each sets; `given` is the flag's value, if any. */
-struct limit_flag {
+/* A numeric flag: its name, environment variable, range and the field it
+ * sets, whose value before parsing is the default. `size` flags take K, M,
+ * G, T (binary multiples); `given` is the flag's value on the command line. */
+struct num_flag {
     const char *flag, *env;
     uint64_t min, max;
     void *field;
-    size_t width; /* sizeof the field */
-    bool size;    /* takes K/M/G/T */
+    size_t width; /* sizeof the field: unsigned or a 64-bit integer */
+    bool size;
     const char *given;
 };
 
-#define LIMIT(flag, env, lo, hi, f, sz) {flag, env, lo, hi, &pail_limits.f, sizeof pail_limits.f, sz, NULL}
-static struct limit_flag limit_flags[] = {
-    /* 200 fields of a 16 KiB head is what MHD's 32 KiB connection memory holds
-     * (measured: 300 fields of 15 KB got MHD's own 431, without S3's XML) */
-    LIMIT("--max-header-fields", "PAIL_MAX_HEADER_FIELDS", 16, 200, header_fields, false),
-    LIMIT("--max-key-bytes", "PAIL_MAX_KEY_BYTES", 1, 1024, key_bytes, false),
-    LIMIT("--max-metadata-bytes", "PAIL_MAX_METADATA_BYTES", 0, 8192, metadata_bytes, false),
-    LIMIT("--max-parts", "PAIL_MAX_PARTS", 1, PAIL_MAX_PARTS, parts, false),
-    LIMIT("--min-part-size", "PAIL_MIN_PART_SIZE", 0, 5ull << 30, min_part_bytes, true),
-    LIMIT("--max-part-size", "PAIL_MAX_PART_SIZE", 1, 5ull << 40, max_part_bytes, true),
-    LIMIT("--max-object-size", "PAIL_MAX_OBJECT_SIZE", 1, 1ull << 50, max_object_bytes, true),
-    LIMIT("--max-xml-bytes", "PAIL_MAX_XML_BYTES", 1024, 64u << 20, xml_bytes, true),
-    LIMIT("--max-policy-bytes", "PAIL_MAX_POLICY_BYTES", 1, 1u << 20, policy_bytes, false),
-};
-#undef LIMIT
-_Static_assert(sizeof(size_t) == sizeof(uint64_t), "parse_limit stores size_t fields as uint64_t");
+#define NUM(flag, env, lo, hi, lvalue, sz)                                                         \
+    {flag, env, lo, hi, &(lvalue), sizeof(lvalue), sz, NULL}
+_Static_assert(sizeof(size_t) == sizeof(uint64_t), "parse_num stores size_t fields as uint64_t");
 
-static struct limit_flag *limit_flag(const char *arg)
+static struct num_flag *num_flag(struct num_flag *t, size_t n, const char *arg)
 {
-    for (size_t i = 0; i < sizeof limit_flags / sizeof limit_flags[0]; i++)
-        if (!strcmp(arg, limit_flags[i].flag))
-            return &limit_flags[i];
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(arg, t[i].flag))
+            return &t[i];
     return NULL;
 }
 
-/* "5242880", "5M", "5MiB", "5G"...: binary multiples. -1 (reported) when
- * not a number in [lf->min, lf->max]. */
-static int parse_limit(const struct limit_flag *lf, const char *s)
+/* "5242880", "5M", "5MiB", "5G"...: -1 (reported) when not a number in
+ * [nf->min, nf->max]. */
+static int parse_num(const struct num_flag *nf, const char *s)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     int shift = 0;
-    if (lf->size && *end) {
+    if (nf->size && *end) {
         const char *units = "KMGT", *u = strchr(units, toupper((unsigned char)*end));
         if (u && *u) {
             shift = 10 * (int)(u - units + 1);
@@ -271,27 +221,29 @@ static int parse_limit(const struct limit_flag *lf, const char *s)
                 end++;
         }
     }
-    bool ok = *s && *s != '-' && !*end && !errno && (shift == 0 || v <= (~0ull >> shift));
+    bool ok = isdigit((unsigned char)*s) && !*end && !errno &&
+              (shift == 0 || v <= (~0ull >> shift));
     v = ok ? v << shift : 0;
-    if (!ok || v < lf->min || v > lf->max) {
-        fprintf(stderr, "pail: %s wants %s from %llu to %llu, not '%s'\n", lf->flag,
-                lf->size ? "a size" : "a number", (unsigned long long)lf->min,
-                (unsigned long long)lf->max, s);
+    if (!ok || v < nf->min || v > nf->max) {
+        fprintf(stderr, "pail: %s wants %s from %llu to %llu, not '%s'\n", nf->flag,
+                nf->size ? "a size" : "a number", (unsigned long long)nf->min,
+                (unsigned long long)nf->max, s);
         return -1;
     }
-    if (lf->width == sizeof(unsigned))
-        *(unsigned *)lf->field = (unsigned)v;
+    if (nf->width == sizeof(unsigned))
+        *(unsigned *)nf->field = (unsigned)v;
     else
-        *(uint64_t *)lf->field = v; /* size_t and uint64_t are both 64 bits here */
+        *(uint64_t *)nf->field = v;
     return 0;
 }
 
-static int parse_limit_flags(void)
+/* Each flag's value: the command line's, else the environment's, else the
+ * field keeps its default. */
+static int parse_nums(const struct num_flag *t, size_t n)
 {
-    for (size_t i = 0; i < sizeof limit_flags / sizeof limit_flags[0]; i++) {
-        const struct limit_flag *lf = &limit_flags[i];
-        const char *v = lf->given ? lf->given : env_or(lf->env, NULL);
-        if (v && parse_limit(lf, v) != 0)
+    for (size_t i = 0; i < n; i++) {
+        const char *v = t[i].given ? t[i].given : env_or(t[i].env, NULL);
+        if (v && parse_num(&t[i], v) != 0)
             return -1;
     }
     return 0;
@@ -304,7 +256,6 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->listen = env_or("PAIL_LISTEN", "127.0.0.1:9000");
     o->data = env_or("PAIL_DATA", "./data");
     o->region = env_or("PAIL_REGION", "us-east-1");
-    o->cache_mib = env_or("PAIL_CACHE_MIB", "16");
     o->website_listen = getenv("PAIL_WEBSITE_LISTEN");
     if (o->website_listen && !*o->website_listen)
         o->website_listen = NULL;
@@ -316,21 +267,55 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->tls_key = env_or("PAIL_TLS_KEY", NULL);
     o->aws_defaults = !strcmp(env_or("PAIL_AWS_DEFAULTS", "0"), "1");
     o->log_format = env_or("PAIL_LOG_FORMAT", "text");
-    o->max_connections = env_or("PAIL_MAX_CONNECTIONS", "1024");
-    o->max_header_bytes = env_or("PAIL_MAX_HEADER_BYTES", "16384");
-    o->header_timeout = env_or("PAIL_HEADER_TIMEOUT", "10");
-    o->idle_timeout = env_or("PAIL_IDLE_TIMEOUT", "60");
-    o->read_timeout = env_or("PAIL_READ_TIMEOUT", "60");
-    o->log_delivery = env_or("PAIL_LOG_DELIVERY_SECONDS", "300");
+    o->cache_mib = 16;
+    o->log_delivery_s = 300;
+    o->limits = (struct pail_http_limits){.max_connections = 1024,
+                                          .max_header_bytes = 16384,
+                                          .header_timeout_s = 10,
+                                          .idle_timeout_s = 60,
+                                          .read_timeout_s = 60};
+    struct num_flag nums[] = {
+        NUM("--cache-mib", "PAIL_CACHE_MIB", 0, 1u << 20, o->cache_mib, false),
+        NUM("--log-delivery-seconds", "PAIL_LOG_DELIVERY_SECONDS", 1, 86400, o->log_delivery_s,
+            false),
+        NUM("--max-connections", "PAIL_MAX_CONNECTIONS", 1, 1000000, o->limits.max_connections,
+            false),
+        /* within half of MHD's 32 KiB connection memory, where the head is
+         * parsed in place and its field records and the response take the rest */
+        NUM("--max-header-bytes", "PAIL_MAX_HEADER_BYTES", 1024, 16384,
+            o->limits.max_header_bytes, false),
+        NUM("--header-timeout", "PAIL_HEADER_TIMEOUT", 1, 3600, o->limits.header_timeout_s, false),
+        NUM("--idle-timeout", "PAIL_IDLE_TIMEOUT", 1, 3600, o->limits.idle_timeout_s, false),
+        NUM("--read-timeout", "PAIL_READ_TIMEOUT", 1, 3600, o->limits.read_timeout_s, false),
+        /* the request limits (core/limits.h). 200 fields of a 16 KiB head is
+         * what MHD's 32 KiB connection memory holds (measured: 300 fields of
+         * 15 KB got MHD's own 431, without S3's XML) */
+        NUM("--max-header-fields", "PAIL_MAX_HEADER_FIELDS", 16, 200, pail_limits.header_fields,
+            false),
+        NUM("--max-key-bytes", "PAIL_MAX_KEY_BYTES", 1, 1024, pail_limits.key_bytes, false),
+        NUM("--max-metadata-bytes", "PAIL_MAX_METADATA_BYTES", 0, 8192,
+            pail_limits.metadata_bytes, false),
+        NUM("--max-parts", "PAIL_MAX_PARTS", 1, PAIL_MAX_PARTS, pail_limits.parts, false),
+        NUM("--min-part-size", "PAIL_MIN_PART_SIZE", 0, 5ull << 30, pail_limits.min_part_bytes,
+            true),
+        NUM("--max-part-size", "PAIL_MAX_PART_SIZE", 1, 5ull << 40, pail_limits.max_part_bytes,
+            true),
+        NUM("--max-object-size", "PAIL_MAX_OBJECT_SIZE", 1, 1ull << 50,
+            pail_limits.max_object_bytes, true),
+        NUM("--max-xml-bytes", "PAIL_MAX_XML_BYTES", 1024, 64u << 20, pail_limits.xml_bytes, true),
+        NUM("--max-policy-bytes", "PAIL_MAX_POLICY_BYTES", 1, 1u << 20, pail_limits.policy_bytes,
+            false),
+    };
+    size_t nnums = sizeof nums / sizeof nums[0];
     bool domain_flag = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--aws-defaults")) {
             o->aws_defaults = true;
             continue;
         }
-        struct limit_flag *lf = limit_flag(argv[i]);
-        if (lf && i + 1 < argc) {
-            lf->given = argv[++i];
+        struct num_flag *nf = num_flag(nums, nnums, argv[i]);
+        if (nf && i + 1 < argc) {
+            nf->given = argv[++i];
             continue;
         }
         if (!strcmp(argv[i], "--domain") && i + 1 < argc) {
@@ -344,19 +329,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         const char **slot = !strcmp(argv[i], "--listen") ? &o->listen
                             : !strcmp(argv[i], "--data") ? &o->data
                             : !strcmp(argv[i], "--region")    ? &o->region
-                            : !strcmp(argv[i], "--cache-mib") ? &o->cache_mib
                             : !strcmp(argv[i], "--website-listen") ? &o->website_listen
                             : !strcmp(argv[i], "--admin-listen") ? &o->admin_listen
                             : !strcmp(argv[i], "--log-format") ? &o->log_format
                             : !strcmp(argv[i], "--tls-listen") ? &o->tls_listen
                             : !strcmp(argv[i], "--tls-cert") ? &o->tls_cert
                             : !strcmp(argv[i], "--tls-key") ? &o->tls_key
-                            : !strcmp(argv[i], "--max-connections") ? &o->max_connections
-                            : !strcmp(argv[i], "--max-header-bytes") ? &o->max_header_bytes
-                            : !strcmp(argv[i], "--header-timeout") ? &o->header_timeout
-                            : !strcmp(argv[i], "--idle-timeout") ? &o->idle_timeout
-                            : !strcmp(argv[i], "--read-timeout") ? &o->read_timeout
-                            : !strcmp(argv[i], "--log-delivery-seconds") ? &o->log_delivery
                                                               : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -368,20 +346,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         *slot = argv[++i];
     }
-    char *end;
-    unsigned long long mib = strtoull(o->cache_mib, &end, 10);
-    if (*end || !*o->cache_mib || mib > (1ull << 20)) {
-        fprintf(stderr, "pail: --cache-mib wants a number of MiB, not '%s'\n", o->cache_mib);
+    if (parse_nums(nums, nnums) != 0)
         return -1;
-    }
-    o->cache_bytes = (size_t)mib << 20;
-    unsigned long long secs = strtoull(o->log_delivery, &end, 10);
-    if (*end || !*o->log_delivery || secs < 1 || secs > 86400) {
-        fprintf(stderr, "pail: --log-delivery-seconds wants 1..86400, not '%s'\n",
-                o->log_delivery);
-        return -1;
-    }
-    o->log_delivery_s = (unsigned)secs;
+    o->cache_bytes = (size_t)o->cache_mib << 20;
     if (strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
         fprintf(stderr, "pail: --log-format wants text or json, not '%s'\n", o->log_format);
         return -1;
@@ -391,9 +358,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "pail: HTTPS needs all three of --tls-listen, --tls-cert and --tls-key\n");
         return -1;
     }
-    if (parse_limit_flags() != 0)
-        return -1;
-    return parse_limits(o);
+    return 0;
 }
 
 static void random_chars(char *out, size_t n, const char *alphabet)
@@ -604,7 +569,7 @@ static int wait_signal(const sigset_t *set)
 
 static int serve(int argc, char **argv)
 {
-    struct options o;
+    struct options o = {0};
     if (parse_args(argc, argv, &o) != 0)
         return 2;
     /* Signals are taken synchronously by sigwait below; request threads
