@@ -39,7 +39,8 @@ const char pail_admin_usage[] =
     "(their GETs then answer NoSuchKey; corrupt bytes are kept in DIR/lost+found).\n"
     "backup copies the store, running or stopped, into DEST (new or empty): the\n"
     "metadata as of one instant and the data files it refers to (hard links on the\n"
-    "same filesystem), and root-credentials; `pail serve --data DEST` serves it.\n";
+    "same filesystem), the undelivered access log records, and root-credentials;\n"
+    "`pail serve --data DEST` serves it.\n";
 
 static int fail(struct pail_buf *out, enum pail_err e, const char *what)
 {

@@ -5,6 +5,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "s3/log_delivery.h"
 #include "s3/services.h"
 #include "store/data.h"
 #include "store/meta.h"
@@ -471,7 +472,17 @@ int pail_admin_backup(const struct pail_services *svc, const char *dest, struct 
      * released (if at all) by a later commit, so it is queued, not removed,
      * until every blob is exported. */
     pail_reaper_hold(svc->reaper, true);
+    /* Held from before the snapshot too: a spool delivered after it would
+     * otherwise be in neither the copy's objects nor its spool. */
+    s3_log_delivery_hold(svc->logs, true);
     enum pail_err e = pail_meta_snapshot(svc->meta, db, on_ref, &b);
+    long spools = e == PAIL_OK ? s3_log_spool_copy(svc->logs, svc->data_dir, dest) : 0;
+    s3_log_delivery_hold(svc->logs, false);
+    if (spools < 0) {
+        pail_buf_printf(out, "pail: backup: cannot copy the access log spool: %s\n",
+                        strerror(errno));
+        e = PAIL_E_InternalError;
+    }
     for (struct name_item *it = b.ids; e == PAIL_OK && it; it = it->next) {
         enum pail_err x = pail_data_export(svc->data, it->name, dst);
         if (x == PAIL_OK)
@@ -499,8 +510,10 @@ int pail_admin_backup(const struct pail_services *svc, const char *dest, struct 
         goto done;
     }
     close(fd);
-    pail_buf_printf(out, "backup of %s in %s: %lu objects, %lu parts, %lu data files%s\n",
-                    svc->data_dir, dest, b.objects, b.parts, exported,
+    pail_buf_printf(out,
+                    "backup of %s in %s: %lu objects, %lu parts, %lu data files, %ld access "
+                    "log spools%s\n",
+                    svc->data_dir, dest, b.objects, b.parts, exported, spools,
                     missing ? " (some missing in the source: see above)" : "");
     rc = 0;
 done:

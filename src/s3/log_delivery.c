@@ -50,7 +50,8 @@ struct s3_log_delivery {
     const struct pail_services *svc;
     char dir[4096];
     unsigned interval;
-    pthread_mutex_t mu; /* guards open, seq, stop */
+    pthread_mutex_t mu;   /* guards open, seq, stop */
+    pthread_mutex_t pass; /* held by a delivery pass, and by a backup */
     pthread_cond_t cv;
     struct spool *open;
     unsigned long long seq;
@@ -395,9 +396,8 @@ static bool spool_name(const char *name)
     return n > 6 && strcmp(name + n - 6, ".spool") == 0;
 }
 
-/* One pass: the open spools are closed (their next records start new
- * files), then every spool no request holds open is delivered. */
-static void deliver_all(struct s3_log_delivery *d)
+/* Closes the open spools: their next records start new files. */
+static void cut_spools(struct s3_log_delivery *d)
 {
     pthread_mutex_lock(&d->mu);
     for (struct spool *s = d->open, *next; s; s = next) {
@@ -406,6 +406,13 @@ static void deliver_all(struct s3_log_delivery *d)
     }
     d->open = NULL;
     pthread_mutex_unlock(&d->mu);
+}
+
+/* One pass, with d->pass held: the open spools are cut, then every spool
+ * no request holds open is delivered. */
+static void deliver_all_held(struct s3_log_delivery *d)
+{
+    cut_spools(d);
     DIR *dir = opendir(d->dir);
     if (!dir) {
         pail_warn("access log spool %s: %s", d->dir, strerror(errno));
@@ -424,6 +431,77 @@ static void deliver_all(struct s3_log_delivery *d)
             deliver_file(d, path);
     }
     closedir(dir);
+}
+
+static void deliver_all(struct s3_log_delivery *d)
+{
+    pthread_mutex_lock(&d->pass);
+    deliver_all_held(d);
+    pthread_mutex_unlock(&d->pass);
+}
+
+void s3_log_delivery_hold(struct s3_log_delivery *d, bool on)
+{
+    if (d && on)
+        pthread_mutex_lock(&d->pass);
+    else if (d)
+        pthread_mutex_unlock(&d->pass);
+}
+
+/* Copies from to to (created, not there before) and syncs it. */
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+    if (in >= 0)
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out >= 0) {
+        char buf[64 * 1024];
+        ssize_t k;
+        while ((k = read(in, buf, sizeof buf)) > 0 && write_all(out, buf, (size_t)k))
+            ;
+        rc = k == 0 && fsync(out) == 0 ? 0 : -1;
+    }
+    int saved = errno;
+    if (out >= 0)
+        close(out);
+    if (in >= 0)
+        close(in);
+    errno = saved;
+    return rc;
+}
+
+long s3_log_spool_copy(struct s3_log_delivery *d, const char *data_dir, const char *dest)
+{
+    char from[4096], to[4096];
+    snprintf(from, sizeof from, "%s/logspool", data_dir);
+    snprintf(to, sizeof to, "%s/logspool", dest);
+    if (d)
+        cut_spools(d);
+    DIR *dir = opendir(from);
+    if (!dir)
+        return errno == ENOENT ? 0 : -1; /* never spooled */
+    if (mkdir(to, 0700) != 0) {
+        int saved = errno;
+        closedir(dir);
+        errno = saved;
+        return -1;
+    }
+    long n = 0;
+    char a[sizeof from + 300], b[sizeof to + 300];
+    for (struct dirent *de; n >= 0 && (de = readdir(dir)) != NULL;) {
+        if (!spool_name(de->d_name))
+            continue;
+        snprintf(a, sizeof a, "%s/%s", from, de->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, de->d_name);
+        if (copy_file(a, b) == 0)
+            n++;
+        else if (errno != ENOENT) /* gone since it was listed: nothing to copy */
+            n = -1;
+    }
+    int saved = errno;
+    closedir(dir);
+    errno = saved;
+    return n;
 }
 
 static void *delivery_main(void *arg)
@@ -463,10 +541,12 @@ struct s3_log_delivery *s3_log_delivery_start(const struct pail_services *svc,
         return NULL;
     }
     pthread_mutex_init(&d->mu, NULL);
+    pthread_mutex_init(&d->pass, NULL);
     pthread_cond_init(&d->cv, NULL);
     if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
         pail_error("access log delivery: cannot start its thread");
         pthread_cond_destroy(&d->cv);
+        pthread_mutex_destroy(&d->pass);
         pthread_mutex_destroy(&d->mu);
         free(d);
         return NULL;
@@ -484,6 +564,7 @@ void s3_log_delivery_stop(struct s3_log_delivery *d)
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->thread, NULL);
     pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->pass);
     pthread_mutex_destroy(&d->mu);
     free(d);
 }

@@ -18,6 +18,7 @@
 #ifndef PAIL_S3_LOG_DELIVERY_H
 #define PAIL_S3_LOG_DELIVERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pail_services;
@@ -32,6 +33,17 @@ struct s3_log_delivery *s3_log_delivery_start(const struct pail_services *svc,
 /* Delivers everything spooled, stops the thread and frees d (NULL: no-op).
  * Call once no request can spool any more. */
 void s3_log_delivery_stop(struct s3_log_delivery *d);
+
+/* Holds delivery (on) or lets it go on (off), for a backup: while held, no
+ * delivery pass runs, so a spool file is neither being turned into an object
+ * nor removed. Holding waits for a pass under way. NULL: no-op. */
+void s3_log_delivery_hold(struct s3_log_delivery *d, bool on);
+
+/* Copies every spool file in data_dir/logspool into dest/logspool (made
+ * here), each file synced; d (the running server's, held, or NULL for a
+ * stopped directory) first closes its open spools so that every copied file
+ * ends in a whole record. The number of files copied, or -1 (errno set). */
+long s3_log_spool_copy(struct s3_log_delivery *d, const char *data_dir, const char *dest);
 
 /* Appends len bytes of records (whole lines) for source bucket `source` of
  * account `account` in `region`, logged as cfg says (s3/bucket_logging.h).
