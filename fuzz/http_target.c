@@ -14,10 +14,31 @@
 #include "http/server.c"
 
 #include "http/edge.h"
+#include "http/head_guard.h"
 #include "http/head_scan.h"
 #include "http/target.h"
 #include "s3/op.h"
 #include "s3/vhost.h"
+
+/* The head guard following a connection's bytes (heads, Content-Length
+ * bodies, pipelined heads) in pieces of step: whatever they are, it asks for
+ * no more than its slot and answers a verdict per request. */
+static void guard_bytes(const uint8_t *data, size_t size, size_t step)
+{
+    static int ready;
+    static const int owner;
+    if (!ready)
+        ready = pail_head_guard_init() == 0 ? 1 : -1;
+    if (ready < 0)
+        return;
+    pail_head_guard_open(3, &owner, false);
+    for (size_t at = 0; at < size; at += step)
+        pail_head_guard_feed(3, false, data + at, size - at < step ? size - at : step);
+    for (int i = 0; i < 4; i++)
+        if (pail_head_guard_verdict(3, &owner) > PAIL_GUARD_BAD)
+            abort();
+    pail_head_guard_close(3, &owner);
+}
 
 /* The doorman's judgement of the raw bytes, with what it promises: a done
  * head lies within the bytes and the limit; a shorter prefix of a done head
@@ -35,6 +56,21 @@ static void scan_raw(const uint8_t *data, size_t size)
     enum pail_head hf = pail_head_scan_fields(b, size, limit, size % 40, NULL);
     if (hf != h && hf != PAIL_HEAD_TOO_BIG)
         abort();
+    /* fed in pieces (the head guard's way), the same verdict at the same byte */
+    struct pail_head_stream st;
+    pail_head_stream_init(&st);
+    size_t step = 1 + size % 13, at = 0, used = 0;
+    enum pail_head hs = PAIL_HEAD_MORE;
+    size_t end = size < limit ? size : limit;
+    while (hs == PAIL_HEAD_MORE && at < end) {
+        size_t k = end - at < step ? end - at : step;
+        hs = pail_head_stream_feed(&st, b + at, k, limit, SIZE_MAX, &used);
+        if (hs == PAIL_HEAD_MORE)
+            at += k;
+    }
+    if (hs != h || (h == PAIL_HEAD_DONE && at + used != len))
+        abort();
+    guard_bytes(data, size, step);
     int plain;
     h = pail_hello_scan(b, size, limit, &plain);
     if (plain && h != PAIL_HEAD_BAD)

@@ -1,7 +1,10 @@
-/* http/head_scan.c — see head_scan.h. One pass over the bytes received so
- * far: the doorman calls it again, from the start, each time more arrive. */
+/* http/head_scan.c — see head_scan.h. One state machine, a byte at a time:
+ * the doorman runs it from the start over everything received so far each
+ * time more arrives; the head guard (http/head_guard.c) feeds it the bytes
+ * libmicrohttpd reads, as they come. */
 #include "http/head_scan.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,43 +25,145 @@ static bool is_control(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
-/* "TOKEN SP target SP HTTP/1.DIGIT" (RFC 9112 §3), len bytes without the
- * line end. Controls were refused already; the target may hold any other
- * byte except blanks (MHD decodes it later; target.c judges its form). */
-static bool request_line(const unsigned char *s, size_t len)
+/* Where the request line "TOKEN SP target SP HTTP/1.DIGIT" (RFC 9112 §3)
+ * is. The target may hold any byte but controls and blanks (MHD decodes it
+ * later; target.c judges its form). */
+enum { RL_METHOD, RL_TARGET0, RL_TARGET, RL_VERSION, RL_DONE };
+
+/* A request-line byte (not CR or LF, no control); false when it breaks it. */
+static bool request_line_byte(struct pail_head_stream *s, unsigned char c)
 {
-    const unsigned char *sp1 = memchr(s, ' ', len);
-    if (!sp1 || sp1 == s)
-        return false;
-    for (const unsigned char *p = s; p < sp1; p++)
-        if (!is_tchar(*p))
-            return false;
-    const unsigned char *target = sp1 + 1, *end = s + len;
-    const unsigned char *sp2 = memchr(target, ' ', (size_t)(end - target));
-    if (!sp2 || sp2 == target || memchr(target, '\t', (size_t)(sp2 - target)))
-        return false;
-    const unsigned char *version = sp2 + 1;
-    return end - version == 8 && memcmp(version, "HTTP/1.", 7) == 0 && version[7] >= '0' &&
-           version[7] <= '9';
+    switch (s->rl) {
+    case RL_METHOD:
+        if (c == ' ') {
+            s->rl = RL_TARGET0;
+            return true;
+        }
+        return is_tchar(c) && s->line < METHOD_MAX;
+    case RL_TARGET0:
+        s->rl = RL_TARGET;
+        return c != ' ' && c != '\t';
+    case RL_TARGET:
+        if (c == ' ')
+            s->rl = RL_VERSION;
+        return c != '\t';
+    default: /* RL_VERSION */
+        if (s->ver < 7)
+            return c == "HTTP/1."[s->ver++];
+        return s->ver++ == 7 && c >= '0' && c <= '9';
+    }
 }
 
-/* A field line needs a colon after a non-empty name (edge.c checks that the
- * name is a token once MHD has split it). */
-static bool field_line(const unsigned char *s, size_t len)
+/* A Content-Length value byte: blanks, then digits, then blanks. */
+static void length_byte(struct pail_head_stream *s, unsigned char c)
 {
-    const unsigned char *colon = memchr(s, ':', len);
-    return colon && colon != s;
+    if (c == ' ' || c == '\t') {
+        if (s->val == 1)
+            s->val = 2;
+    } else if (c >= '0' && c <= '9' && s->val < 2) {
+        if (s->val == 0)
+            s->length = 0; /* each field's own value */
+        s->val = 1;
+        if (s->length > (ULLONG_MAX - 9) / 10)
+            s->length_bad = 1;
+        else
+            s->length = s->length * 10 + (unsigned)(c - '0');
+    } else {
+        s->length_bad = 1;
+    }
 }
 
-/* Judges the line [s, s+len) that just ended; PAIL_HEAD_MORE when it is
- * fine and the head goes on. */
-static enum pail_head line_ended(const unsigned char *s, size_t len, bool first)
+/* A field-line byte (not CR or LF, no control). The name is kept, lower
+ * case, only as far as the framing fields' names go. */
+static void field_byte(struct pail_head_stream *s, unsigned char c)
 {
-    if (first)
-        return request_line(s, len) ? PAIL_HEAD_MORE : PAIL_HEAD_BAD;
-    if (len == 0)
+    if (s->colon) {
+        if (s->fld == 1)
+            length_byte(s, c);
+        return;
+    }
+    if (c != ':') {
+        if (s->name_len < sizeof s->name)
+            s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (s->name_len < UCHAR_MAX)
+            s->name_len++;
+        return;
+    }
+    s->colon = s->line ? 1 : 2;
+    if (s->colon == 2)
+        return;
+    if (s->name_len == 14 && !memcmp(s->name, "content-length", 14)) {
+        s->fld = 1;
+        s->content_lengths++;
+    } else if (s->name_len == 17 && !memcmp(s->name, "transfer-encoding", 17)) {
+        s->fld = 2;
+        s->chunked = 1;
+    }
+}
+
+/* The LF of a line: the request line must be whole, a field line needs a
+ * colon after a non-empty name (edge.c checks that the name is a token once
+ * MHD has split it), an empty line ends the head. */
+static enum pail_head line_ended(struct pail_head_stream *s, size_t max_fields)
+{
+    if (s->rl != RL_DONE) {
+        if (s->rl != RL_VERSION || s->ver != 8)
+            return PAIL_HEAD_BAD;
+        s->rl = RL_DONE;
+        return PAIL_HEAD_MORE;
+    }
+    if (s->line == 0)
         return PAIL_HEAD_DONE;
-    return field_line(s, len) ? PAIL_HEAD_MORE : PAIL_HEAD_BAD;
+    if (s->colon != 1)
+        return PAIL_HEAD_BAD;
+    if (s->fld == 1 && s->val == 0)
+        s->length_bad = 1;
+    return s->fields++ == max_fields ? PAIL_HEAD_TOO_BIG : PAIL_HEAD_MORE;
+}
+
+void pail_head_stream_init(struct pail_head_stream *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+enum pail_head pail_head_stream_feed(struct pail_head_stream *s, const char *buf, size_t n,
+                                     size_t limit, size_t max_fields, size_t *used)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = b[i];
+        if (s->n >= limit)
+            return PAIL_HEAD_TOO_BIG;
+        if (s->n++ == 0 && (c < 'A' || c > 'Z'))
+            return PAIL_HEAD_BAD; /* every method starts with a capital; a ClientHello with 0x16 */
+        if (s->cr && c != '\n')
+            return PAIL_HEAD_BAD; /* a bare CR (RFC 9112 §2.2) */
+        s->cr = c == '\r';
+        if (c == '\r')
+            continue;
+        if (c == '\n') {
+            enum pail_head h = line_ended(s, max_fields);
+            if (h == PAIL_HEAD_DONE && used)
+                *used = i + 1;
+            if (h != PAIL_HEAD_MORE)
+                return h;
+            s->line = 0;
+            s->colon = s->fld = s->val = s->name_len = 0;
+            continue;
+        }
+        if (is_control(c))
+            return PAIL_HEAD_BAD;
+        if (s->rl != RL_DONE) {
+            if (!request_line_byte(s, c))
+                return PAIL_HEAD_BAD;
+        } else if (s->line == 0 && (c == ' ' || c == '\t')) {
+            return PAIL_HEAD_BAD; /* obs-fold (RFC 9112 §5.2), or a blank before the first field */
+        } else {
+            field_byte(s, c);
+        }
+        s->line++;
+    }
+    return s->n >= limit ? PAIL_HEAD_TOO_BIG : PAIL_HEAD_MORE;
 }
 
 enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *head_len)
@@ -69,52 +174,14 @@ enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *h
 enum pail_head pail_head_scan_fields(const char *buf, size_t n, size_t limit, size_t max_fields,
                                      size_t *head_len)
 {
-    const unsigned char *b = (const unsigned char *)buf;
-    size_t end = n < limit ? n : limit;
-    if (end == 0)
-        return PAIL_HEAD_MORE;
-    if (b[0] < 'A' || b[0] > 'Z')
-        return PAIL_HEAD_BAD;
-    size_t line = 0;         /* where the current line starts */
-    bool first = true;       /* in the request line */
-    bool in_method = true;   /* before the request line's first SP */
-    size_t fields = 0;       /* field lines ended so far */
-    for (size_t i = 0; i < end; i++) {
-        unsigned char c = b[i];
-        if (c == '\r') {
-            if (i + 1 == end)
-                break; /* its LF may be next */
-            if (b[i + 1] != '\n')
-                return PAIL_HEAD_BAD; /* a bare CR (RFC 9112 §2.2) */
-            continue;
-        }
-        if (c == '\n') {
-            size_t len = i - line;
-            if (len && b[i - 1] == '\r')
-                len--;
-            enum pail_head h = line_ended(b + line, len, first);
-            if (h == PAIL_HEAD_DONE && head_len)
-                *head_len = i + 1;
-            if (h != PAIL_HEAD_MORE)
-                return h;
-            if (!first && fields++ == max_fields)
-                return PAIL_HEAD_TOO_BIG;
-            first = false;
-            line = i + 1;
-            continue;
-        }
-        if (is_control(c))
-            return PAIL_HEAD_BAD;
-        if (!first && i == line && (c == ' ' || c == '\t'))
-            return PAIL_HEAD_BAD; /* obs-fold (RFC 9112 §5.2), or a blank before the first field */
-        if (in_method) {
-            if (c == ' ')
-                in_method = false;
-            else if (!is_tchar(c) || i >= METHOD_MAX)
-                return PAIL_HEAD_BAD;
-        }
-    }
-    return n >= limit ? PAIL_HEAD_TOO_BIG : PAIL_HEAD_MORE;
+    struct pail_head_stream s;
+    pail_head_stream_init(&s);
+    size_t used = 0;
+    enum pail_head h = pail_head_stream_feed(&s, buf, n < limit ? n : limit, limit, max_fields,
+                                             &used);
+    if (h == PAIL_HEAD_DONE && head_len)
+        *head_len = used;
+    return h;
 }
 
 enum pail_head pail_hello_scan(const char *buf, size_t n, size_t limit, int *plain_http)

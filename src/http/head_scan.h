@@ -32,6 +32,39 @@ enum pail_head pail_head_scan(const char *buf, size_t n, size_t limit, size_t *h
 enum pail_head pail_head_scan_fields(const char *buf, size_t n, size_t limit, size_t max_fields,
                                      size_t *head_len);
 
+/* The same rules on a head that arrives in pieces, for the bytes libmicrohttpd
+ * reads itself (keep-alive requests after the first, TLS): a few bytes of
+ * state instead of the whole head. It also reads the two fields that frame
+ * the body (RFC 9112 §6.3), so that whoever follows a connection knows where
+ * the next head begins. Zero it (or pail_head_stream_init) for each head. */
+struct pail_head_stream {
+    size_t n;              /* bytes of the head so far */
+    size_t line;           /* bytes of the current line so far, CR not counted */
+    size_t fields;         /* field lines ended */
+    unsigned char rl;      /* where in the request line (head_scan.c) */
+    unsigned char ver;     /* bytes of "HTTP/1.D" matched */
+    unsigned char cr;      /* the last byte was a CR */
+    unsigned char colon;   /* 0 none yet in this field line, 1 after a name, 2 first */
+    unsigned char fld;     /* the field this line holds: 0 other, 1 Content-Length,
+                              2 Transfer-Encoding */
+    unsigned char val;     /* Content-Length value: 0 before, 1 digits, 2 blanks after */
+    unsigned char name_len; /* of name (longer names are no framing field) */
+    char name[18];          /* the field name so far, lower-case */
+    /* framing, valid once the head is DONE */
+    unsigned content_lengths;  /* Content-Length fields */
+    unsigned long long length; /* the (last) Content-Length value */
+    unsigned char length_bad;  /* a Content-Length that is not one number */
+    unsigned char chunked;     /* a Transfer-Encoding field was there */
+};
+
+void pail_head_stream_init(struct pail_head_stream *s);
+/* Feeds the next n bytes of the head. PAIL_HEAD_MORE: all taken, not done;
+ * PAIL_HEAD_DONE: *used (not NULL) bytes of buf ended the head, the rest is
+ * the body or the next request; BAD, TOO_BIG as pail_head_scan_fields. Once
+ * it is not MORE, feeding again is undefined: init the stream first. */
+enum pail_head pail_head_stream_feed(struct pail_head_stream *s, const char *buf, size_t n,
+                                     size_t limit, size_t max_fields, size_t *used);
+
 /* On a TLS port, what the doorman can judge before handing over: the first
  * TLS record, which must be a handshake (content type 22, version 3.x; RFC
  * 8446 §5.1) with its ClientHello. PAIL_HEAD_DONE once the whole record is

@@ -23,6 +23,7 @@
 #include "http/body.h"
 #include "http/doorman.h"
 #include "http/edge.h"
+#include "http/head_guard.h"
 #include "http/request.h"
 #include "http/tls.h"
 #include "http/watchdog.h"
@@ -75,14 +76,19 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct pail_server *srv = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *di = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+        if (ci)
+            pail_head_guard_open(ci->connect_fd, c, di && di->daemon == srv->tls_daemon);
         *socket_context = ci ? pail_watchdog_add(srv->watchdog, ci->connect_fd,
                                                  after_s(srv->limits.header_timeout_s))
                              : NULL;
         return;
     }
+    if (ci)
+        pail_head_guard_close(ci->connect_fd, c);
     pail_watchdog_remove(srv->watchdog, *socket_context);
     *socket_context = NULL;
     pail_doorman_closed(srv->doorman);
@@ -251,6 +257,23 @@ static void tls_info(struct pail_req *r, struct MHD_Connection *c)
         pail_tls_describe(ci->tls_session, &r->tls_protocol, &r->tls_cipher);
 }
 
+/* What the head guard saw of this request's bytes (http/head_guard.h): the
+ * doorman's rules, on a head MHD read itself. */
+static enum pail_err head_guard(struct pail_req *r, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    enum pail_guard g = ci ? pail_head_guard_verdict(ci->connect_fd, c) : PAIL_GUARD_OK;
+    if (g == PAIL_GUARD_LAST)
+        r->resp.close = true; /* what follows its body is not followed */
+    if (g != PAIL_GUARD_BAD)
+        return PAIL_OK;
+    r->resp.close = true;
+    return pail_req_fail(r, PAIL_E_BadRequest,
+                         "The request head breaks HTTP/1.1 (RFC 9112): obsolete line folding, "
+                         "a NUL or control character, a bare CR, or a malformed request line.");
+}
+
 /* Everything that happens before the first body byte. */
 static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const char *method,
                            const char *version)
@@ -261,7 +284,7 @@ static enum pail_err start(struct pail_req *r, struct MHD_Connection *c, const c
     absolute_form(r);
     client_ip(r, c);
     tls_info(r, c);
-    if (pail_http_edge_check(r) != PAIL_OK)
+    if (head_guard(r, c) != PAIL_OK || pail_http_edge_check(r) != PAIL_OK)
         return r->err;
     return pail_pipeline_begin(r);
 }
@@ -652,6 +675,8 @@ enum pail_err pail_server_start(struct pail_server *srv)
                                      .max_header_bytes = l->max_header_bytes,
                                      .max_header_fields = pail_limits.header_fields,
                                      .header_timeout_ms = l->header_timeout_s * 1000};
+    if (pail_head_guard_init() != 0)
+        pail_warn("cannot map the head guard's table: keep-alive and TLS heads go unchecked");
     srv->watchdog = pail_watchdog_start();
     srv->doorman = srv->watchdog ? pail_doorman_new(&dc) : NULL;
     if (srv->doorman && open_listener(srv, srv->listen, &srv->daemon, uri_log, false) == PAIL_OK &&

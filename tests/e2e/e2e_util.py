@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import socket
+import ssl
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -278,9 +279,13 @@ class RawClient:
     def connection(self, timeout=60):
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
+    ssl_context = None  # set to an ssl.SSLContext to speak TLS on socket()
+
     def socket(self, timeout=30):
         s = socket.create_connection((self.host, self.port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.ssl_context is not None:
+            s = self.ssl_context.wrap_socket(s, server_hostname=self.host)
         return s
 
 
@@ -296,7 +301,10 @@ class HttpReader:
     def _fill(self, end):
         if time.monotonic() > end:
             raise TimeoutError("no complete response: %r" % self.buf[:200])
-        chunk = self.sock.recv(65536)
+        try:
+            chunk = self.sock.recv(65536)
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as e:  # TLS closed without close_notify
+            raise ConnectionError("connection closed: %r" % e) from e
         if not chunk:
             raise ConnectionError("connection closed mid-response: %r" % self.buf[:200])
         self.buf += chunk

@@ -27,7 +27,10 @@ from botocore.exceptions import ClientError, SSLError
 from conftest import (ACCESS_KEY, REGION, SECRET_KEY, PailProcess, Server, empty_and_delete,
                       free_port, make_client, pail_bin, unique_name)
 from js_util import MIN_TESTS, run_node_suite
+from e2e_util import RawClient
 from test_access_logging import parse_line
+from test_http_edge import (BROKEN_HEADS, check_second_refused, exchange, keep_alive_then,
+                            signed_put, status_of)
 
 MiB = 1024 * 1024
 OPENSSL = shutil.which("openssl")
@@ -346,6 +349,25 @@ def test_plain_http_on_the_tls_port_gets_a_readable_400(tls):
     assert r.status_code == 400
     assert "<Code>BadRequest</Code>" in r.text and "HTTPS" in r.text
     assert time.monotonic() - start < 2
+
+
+def tls_raw(tls):
+    raw = RawClient(tls.https, ACCESS_KEY, SECRET_KEY)
+    raw.ssl_context = ssl.create_default_context(cafile=tls.pki.ca)
+    return raw
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN_HEADS))
+def test_raw_byte_rules_hold_over_tls(tls, tls_bucket, rule):
+    """Rule: over TLS the doorman sees only ciphertext; the head guard sees
+    the plaintext GnuTLS hands MHD, so a first request that breaks a raw-byte
+    rule (obs-fold, NUL, bare CR) gets 400 and a close as on plain HTTP, and
+    so does a keep-alive request after a served one."""
+    raw, s3 = tls_raw(tls), tls.client()
+    data = signed_put(raw, tls_bucket, "second", b"", BROKEN_HEADS[rule] + ["Content-Length: 0"])
+    responses, was_closed = exchange(raw, data)
+    assert [status_of(r) for r in responses] == [400] and was_closed, responses
+    check_second_refused(raw, s3, tls_bucket, keep_alive_then(raw, tls_bucket, BROKEN_HEADS[rule]))
 
 
 def closed(sock):

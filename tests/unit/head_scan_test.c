@@ -158,6 +158,72 @@ static void test_tls_hello(void **state)
     assert_int_equal(hello("", 0, LIMIT, &plain), PAIL_HEAD_MORE);
 }
 
+/* The streaming scanner, fed one piece at a time, agrees with the whole-
+ * buffer scan on every split of every head, at the same byte. */
+static void test_stream_splits(void **state)
+{
+    static const char *heads[] = {
+        "PUT /b/k HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
+        "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",      /* obs-fold */
+        "GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n",          /* bare CR */
+        "GET / HTTP/1.1\r\n: v\r\n\r\n",                /* empty name */
+        "GET  / HTTP/1.1\r\n\r\n",                       /* empty target */
+        "GET / HTTP/1.12\r\n\r\n",
+        "GET / HTTP/1.1\nHost: h\n\n",
+    };
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        size_t n = strlen(heads[i]), whole_len = 0;
+        enum pail_head whole = pail_head_scan(heads[i], n, LIMIT, &whole_len);
+        for (size_t cut = 0; cut <= n; cut++) {
+            struct pail_head_stream st;
+            pail_head_stream_init(&st);
+            size_t used = 0;
+            enum pail_head h = pail_head_stream_feed(&st, heads[i], cut, LIMIT, SIZE_MAX, &used);
+            size_t at = 0;
+            if (h == PAIL_HEAD_MORE) {
+                at = cut;
+                h = pail_head_stream_feed(&st, heads[i] + cut, n - cut, LIMIT, SIZE_MAX, &used);
+            }
+            assert_int_equal(h, whole);
+            if (h == PAIL_HEAD_DONE)
+                assert_int_equal(at + used, whole_len);
+        }
+    }
+}
+
+static struct pail_head_stream framing(const char *head)
+{
+    struct pail_head_stream st;
+    pail_head_stream_init(&st);
+    assert_int_equal(pail_head_stream_feed(&st, head, strlen(head), LIMIT, SIZE_MAX, NULL),
+                     PAIL_HEAD_DONE);
+    return st;
+}
+
+/* The body's framing as the guard reads it from the raw head. */
+static void test_stream_framing(void **state)
+{
+    struct pail_head_stream st = framing("PUT / HTTP/1.1\r\ncontent-LENGTH:  42 \r\n\r\n");
+    assert_int_equal(st.content_lengths, 1);
+    assert_int_equal(st.length, 42);
+    assert_false(st.length_bad);
+    assert_false(st.chunked);
+    st = framing("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_int_equal(st.content_lengths, 0);
+    st = framing("PUT / HTTP/1.1\r\nContent-Length: 4 2\r\n\r\n");
+    assert_true(st.length_bad);
+    st = framing("PUT / HTTP/1.1\r\nContent-Length:\r\n\r\n");
+    assert_true(st.length_bad);
+    st = framing("PUT / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n");
+    assert_true(st.length_bad);
+    st = framing("PUT / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+    assert_int_equal(st.content_lengths, 2);
+    st = framing("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    assert_true(st.chunked);
+    st = framing("PUT / HTTP/1.1\r\nX-Content-Length: 5\r\nContent-Lengths: 6\r\n\r\n");
+    assert_int_equal(st.content_lengths, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_first_byte),      cmocka_unit_test(test_request_lines),
         cmocka_unit_test(test_field_rules),     cmocka_unit_test(test_limit),
         cmocka_unit_test(test_tls_hello),       cmocka_unit_test(test_field_count),
+        cmocka_unit_test(test_stream_splits),   cmocka_unit_test(test_stream_framing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
