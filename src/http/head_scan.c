@@ -126,14 +126,75 @@ void pail_head_stream_init(struct pail_head_stream *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The end of the run of bytes from b[j] below end that are neither below
+ * lowest nor DEL, eight at a time while eight are left (bytes of 0x80 and up,
+ * obs-text, belong to the run). */
+static size_t plain_run(const unsigned char *b, size_t j, size_t end, unsigned char lowest)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (end - j >= 8) {
+        uint64_t x;
+        memcpy(&x, b + j, 8);
+        uint64_t del = x ^ (0x7f * ones);
+        /* a high bit where a byte is below lowest (and not 0x80+), or is DEL */
+        if (((x - lowest * ones) & ~x & highs) | ((del - ones) & ~del & highs))
+            break;
+        j += 8;
+    }
+    while (j < end && b[j] >= lowest && b[j] != 0x7f)
+        j++;
+    return j;
+}
+
+/* Most of a head is the target and field values whose bytes only have to
+ * be no control (and, in the target, no blank): the run of such bytes from
+ * b[i], as far as n and the limit allow, is taken in one tight loop instead
+ * of the state machine's steps (a signed request's head costs a third as
+ * much). Returns the index of the first byte not taken. */
+static size_t skip_plain(struct pail_head_stream *s, const unsigned char *b, size_t i, size_t n,
+                         size_t limit)
+{
+    size_t end = n - i < limit - s->n ? n : i + (limit - s->n);
+    size_t j = i;
+    if (s->rl == RL_DONE && s->line && !s->colon) {
+        /* a field name: kept lower case as far as the framing fields' go */
+        while (j < end && b[j] >= 0x20 && b[j] != 0x7f && b[j] != ':') {
+            unsigned char c = b[j++];
+            if (s->name_len < sizeof s->name)
+                s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            if (s->name_len < UCHAR_MAX)
+                s->name_len++;
+        }
+    } else {
+        unsigned char lowest;
+        if (s->colon && s->fld != 1)
+            lowest = 0x20; /* an ordinary field's value: SP is part of it */
+        else if (s->rl == RL_TARGET)
+            lowest = 0x21; /* the target: SP ends it */
+        else
+            return i;
+        j = plain_run(b, j, end, lowest);
+    }
+    s->n += j - i;
+    s->line += j - i;
+    return j;
+}
+
 enum pail_head pail_head_stream_feed(struct pail_head_stream *s, const char *buf, size_t n,
                                      size_t limit, size_t max_fields, size_t *used)
 {
     const unsigned char *b = (const unsigned char *)buf;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = b[i];
         if (s->n >= limit)
             return PAIL_HEAD_TOO_BIG;
+        if (!s->cr) {
+            i = skip_plain(s, b, i, n, limit);
+            if (i == n)
+                break;
+            if (s->n >= limit)
+                return PAIL_HEAD_TOO_BIG;
+        }
+        unsigned char c = b[i];
         if (s->n++ == 0 && (c < 'A' || c > 'Z'))
             return PAIL_HEAD_BAD; /* every method starts with a capital; a ClientHello with 0x16 */
         if (s->cr && c != '\n')
