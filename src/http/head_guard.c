@@ -11,8 +11,10 @@
 
 enum { G_HEAD, G_BODY, G_OFF, G_BAD };
 
+/* A slot to itself in whole cache lines: the threads of neighbouring
+ * descriptors write their slots on every receive. */
 struct slot {
-    const void *owner; /* the MHD connection; NULL: not followed */
+    _Alignas(64) const void *owner; /* the MHD connection; NULL: not followed */
     bool tls;
     unsigned char state;
     unsigned heads;    /* heads that ended (or broke a rule) on the connection */
