@@ -1,6 +1,7 @@
 /* tests/unit/head_scan_test.c — http/head_scan: complete heads with CRLF and
  * bare LF, every prefix of a valid head is "more", each raw-byte rule
- * (first byte, request line, obs-fold, NUL, bare CR, colon), the size limit;
+ * (first byte, request line, obs-fold, NUL, bare CR, colon) also where the
+ * scanner takes eight bytes at a time, the size limit;
  * on a TLS port, the first record's shape (pail_hello_scan). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include "http/head_scan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +162,42 @@ static void test_tls_hello(void **state)
 
 /* The streaming scanner, fed one piece at a time, agrees with the whole-
  * buffer scan on every split of every head, at the same byte. */
+/* The target and plain field values are taken eight bytes at a time: a
+ * forbidden byte is found in every lane of a word and past it, and the
+ * bytes the rules allow (HTAB, SP in a value, 0x80 and up) pass in any lane. */
+static void test_runs_in_every_lane(void **state)
+{
+    const unsigned char bad_in_value[] = {0x00, 0x01, 0x0b, 0x1f, 0x7f, '\r'};
+    const unsigned char good_in_value[] = {'\t', ' ', 0x80, 0xa0, 0xfe, 0xff, '~', '!'};
+    char head[256];
+    for (size_t at = 0; at < 24; at++) {
+        for (size_t b = 0; b < sizeof bad_in_value; b++) {
+            int n = snprintf(head, sizeof head, "GET / HTTP/1.1\r\nX-A: %s\r\n\r\n",
+                             "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
+            head[21 + at] = (char)bad_in_value[b]; /* 21: the value's first byte */
+            assert_int_equal(scan_n(head, (size_t)n), PAIL_HEAD_BAD);
+        }
+        for (size_t g = 0; g < sizeof good_in_value; g++) {
+            int n = snprintf(head, sizeof head, "GET / HTTP/1.1\r\nX-A: %s\r\n\r\n",
+                             "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
+            head[21 + at] = (char)good_in_value[g];
+            assert_int_equal(scan_n(head, (size_t)n), PAIL_HEAD_DONE);
+        }
+        /* in the target, a blank ends it early: the line is then malformed */
+        const char blanks[] = {' ', '\t', 0x00, 0x7f};
+        for (size_t k = 0; k < sizeof blanks; k++) {
+            int n = snprintf(head, sizeof head, "GET /%s HTTP/1.1\r\nHost: h\r\n\r\n",
+                             "tttttttttttttttttttttttttttttttt");
+            head[5 + at] = blanks[k];
+            assert_int_equal(scan_n(head, (size_t)n), PAIL_HEAD_BAD);
+        }
+        int n = snprintf(head, sizeof head, "GET /%s HTTP/1.1\r\nHost: h\r\n\r\n",
+                         "tttttttttttttttttttttttttttttttt");
+        head[5 + at] = (char)0xc3;
+        assert_int_equal(scan_n(head, (size_t)n), PAIL_HEAD_DONE);
+    }
+}
+
 static void test_stream_splits(void **state)
 {
     static const char *heads[] = {
@@ -231,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_field_rules),     cmocka_unit_test(test_limit),
         cmocka_unit_test(test_tls_hello),       cmocka_unit_test(test_field_count),
         cmocka_unit_test(test_stream_splits),   cmocka_unit_test(test_stream_framing),
+        cmocka_unit_test(test_runs_in_every_lane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
