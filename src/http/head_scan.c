@@ -146,11 +146,12 @@ static size_t plain_run(const unsigned char *b, size_t j, size_t end, unsigned c
     return j;
 }
 
-/* Most of a head is the target and field values whose bytes only have to
- * be no control (and, in the target, no blank): the run of such bytes from
- * b[i], as far as n and the limit allow, is taken in one tight loop instead
- * of the state machine's steps (a signed request's head costs a third as
- * much). Returns the index of the first byte not taken. */
+/* Most of a head is the target, field names and field values, whose bytes
+ * only have to be no control (in the target no blank either; a name ends at
+ * its colon): the run of such bytes from b[i], as far as n and the limit
+ * allow, is taken in one tight loop instead of the state machine's steps (a
+ * signed request's head costs about a quarter as much). Returns the index of
+ * the first byte not taken. */
 static size_t skip_plain(struct pail_head_stream *s, const unsigned char *b, size_t i, size_t n,
                          size_t limit)
 {
