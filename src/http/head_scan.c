@@ -73,8 +73,17 @@ static void length_byte(struct pail_head_stream *s, unsigned char c)
     }
 }
 
-/* A field-line byte (not CR or LF, no control). The name is kept, lower
- * case, only as far as the framing fields' names go. */
+/* A byte of a field name: kept, lower case, only as far as the framing
+ * fields' names go. */
+static void name_byte(struct pail_head_stream *s, unsigned char c)
+{
+    if (s->name_len < sizeof s->name)
+        s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (s->name_len < UCHAR_MAX)
+        s->name_len++;
+}
+
+/* A field-line byte (not CR or LF, no control). */
 static void field_byte(struct pail_head_stream *s, unsigned char c)
 {
     if (s->colon) {
@@ -83,10 +92,7 @@ static void field_byte(struct pail_head_stream *s, unsigned char c)
         return;
     }
     if (c != ':') {
-        if (s->name_len < sizeof s->name)
-            s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        if (s->name_len < UCHAR_MAX)
-            s->name_len++;
+        name_byte(s, c);
         return;
     }
     s->colon = s->line ? 1 : 2;
@@ -158,14 +164,8 @@ static size_t skip_plain(struct pail_head_stream *s, const unsigned char *b, siz
     size_t end = n - i < limit - s->n ? n : i + (limit - s->n);
     size_t j = i;
     if (s->rl == RL_DONE && s->line && !s->colon) {
-        /* a field name: kept lower case as far as the framing fields' go */
-        while (j < end && b[j] >= 0x20 && b[j] != 0x7f && b[j] != ':') {
-            unsigned char c = b[j++];
-            if (s->name_len < sizeof s->name)
-                s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            if (s->name_len < UCHAR_MAX)
-                s->name_len++;
-        }
+        while (j < end && b[j] >= 0x20 && b[j] != 0x7f && b[j] != ':')
+            name_byte(s, b[j++]);
     } else {
         unsigned char lowest;
         if (s->colon && s->fld != 1)
